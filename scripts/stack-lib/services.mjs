@@ -1,0 +1,145 @@
+// The services of the local stack: how each starts and how we know it is healthy.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { httpStatus, kafkaApiVersions, s3Request } from "./health.mjs";
+import { run, StackError } from "./proc.mjs";
+import { HOST, KAFKA_CLUSTER_ID, LIB_DIR, paths, ports, s3 } from "./settings.mjs";
+
+const conf = (file) => join(LIB_DIR, "conf", file);
+
+function kafkaProperties() {
+  const dir = join(paths.data, "kafka");
+  mkdirSync(dir, { recursive: true });
+  const file = join(paths.cache, "kafka-server.properties");
+  writeFileSync(
+    file,
+    [
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@${HOST}:${ports.kafkaController}`,
+      `listeners=PLAINTEXT://${HOST}:${ports.kafka},CONTROLLER://${HOST}:${ports.kafkaController}`,
+      `advertised.listeners=PLAINTEXT://${HOST}:${ports.kafka}`,
+      "controller.listener.names=CONTROLLER",
+      "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+      "inter.broker.listener.name=PLAINTEXT",
+      `log.dirs=${dir}`,
+      "num.partitions=1",
+      "auto.create.topics.enable=true",
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=10",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "group.initial.rebalance.delay.ms=0",
+      "log.retention.hours=24",
+      "",
+    ].join("\n"),
+  );
+  return { file, dir };
+}
+
+const javaLog4j = `-Dlog4j.configuration=file:${conf("kafka-log4j.properties")}`;
+
+/** @typedef {{ kafkaClasspath: string, s3proxyClasspath: string, restServerJar: string, python: string }} Provisioned */
+
+export const services = [
+  {
+    name: "s3",
+    describe: () => `S3Proxy (filesystem) on ${s3.endpoint}, bucket '${s3.bucket}'`,
+    /** @param {Provisioned} p */
+    async start(p, startDetached) {
+      const dataDir = join(paths.data, "s3");
+      mkdirSync(dataDir, { recursive: true });
+      const props = join(paths.cache, "s3proxy.properties");
+      writeFileSync(
+        props,
+        [
+          `s3proxy.endpoint=${s3.endpoint}`,
+          "s3proxy.authorization=aws-v2-or-v4",
+          `s3proxy.identity=${s3.accessKeyId}`,
+          `s3proxy.credential=${s3.secretAccessKey}`,
+          "jclouds.provider=filesystem-nio2",
+          `jclouds.filesystem.basedir=${dataDir}`,
+          "",
+        ].join("\n"),
+      );
+      return startDetached("java", [
+        "-Xmx512m",
+        `-Dlogback.configurationFile=${conf("s3proxy-logback.xml")}`,
+        "org.gaul.s3proxy.Main",
+        "--properties",
+        props,
+      ], { env: { CLASSPATH: p.s3proxyClasspath } });
+    },
+    // Healthy = a signed ListBuckets succeeds; afterStart then makes sure the bucket exists.
+    healthy: async () => (await s3Request("GET", "/")).status === 200,
+    async afterStart() {
+      if ((await s3Request("HEAD", `/${s3.bucket}`)).status === 200) return;
+      const res = await s3Request("PUT", `/${s3.bucket}`);
+      if (res.status !== 200 && res.status !== 409) {
+        throw new StackError(`could not create bucket '${s3.bucket}' on ${s3.endpoint}: HTTP ${res.status} ${res.text}`);
+      }
+    },
+    async reachable() {
+      return (await httpStatus(`${s3.endpoint}/`)) !== 0;
+    },
+  },
+  {
+    name: "kafka",
+    describe: () => `Apache Kafka (KRaft) on ${HOST}:${ports.kafka}`,
+    async start(p, startDetached) {
+      const { file, dir } = kafkaProperties();
+      if (!existsSync(join(dir, "meta.properties"))) {
+        await run("java", [javaLog4j, "kafka.tools.StorageTool", "format", "-t", KAFKA_CLUSTER_ID, "-c", file], {
+          env: { CLASSPATH: p.kafkaClasspath },
+        });
+      }
+      return startDetached("java", [
+        "-Xms256m",
+        "-Xmx1g",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        javaLog4j,
+        "kafka.Kafka",
+        file,
+      ], { env: { CLASSPATH: p.kafkaClasspath } });
+    },
+    healthy: () => kafkaApiVersions(HOST, ports.kafka),
+    reachable: () => kafkaApiVersions(HOST, ports.kafka),
+  },
+  {
+    name: "rest",
+    describe: () => `Iceberg REST reference server on http://${HOST}:${ports.rest} (warehouse s3://${s3.bucket}/rest)`,
+    dependsOn: ["s3"],
+    async start(p, startDetached) {
+      const dir = join(paths.data, "rest");
+      mkdirSync(dir, { recursive: true });
+      // RESTCatalogServer reads CATALOG_* variables as catalog properties ('__' -> '-', '_' -> '.').
+      return startDetached("java", ["-Xmx512m", "-jar", p.restServerJar], {
+        env: {
+          REST_PORT: String(ports.rest),
+          CATALOG_URI: `jdbc:sqlite:file:${join(dir, "catalog.db")}`,
+          CATALOG_JDBC_USER: "floe",
+          CATALOG_JDBC_PASSWORD: "floe",
+          CATALOG_WAREHOUSE: `s3://${s3.bucket}/rest`,
+          CATALOG_IO__IMPL: "org.apache.iceberg.aws.s3.S3FileIO",
+          CATALOG_S3_ENDPOINT: s3.endpoint,
+          CATALOG_S3_PATH__STYLE__ACCESS: "true",
+          AWS_ACCESS_KEY_ID: s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          AWS_REGION: s3.region,
+        },
+      });
+    },
+    healthy: async () => (await httpStatus(`http://${HOST}:${ports.rest}/v1/config`)) === 200,
+    reachable: async () => (await httpStatus(`http://${HOST}:${ports.rest}/v1/config`)) !== 0,
+  },
+  {
+    name: "moto",
+    describe: () => `moto (AWS Glue) on http://${HOST}:${ports.moto}`,
+    async start(p, startDetached) {
+      return startDetached(join(p.python, "..", "moto_server"), ["-H", HOST, "-p", String(ports.moto)]);
+    },
+    healthy: async () => (await httpStatus(`http://${HOST}:${ports.moto}/moto-api/`)) === 200,
+    reachable: async () => (await httpStatus(`http://${HOST}:${ports.moto}/moto-api/`)) !== 0,
+  },
+];
