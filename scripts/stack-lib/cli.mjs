@@ -36,7 +36,9 @@ async function waitHealthy(svc, pid) {
   while (Date.now() < deadline) {
     if (await svc.healthy()) return;
     if (!isAlive(pid)) {
-      throw new StackError(`${svc.name} exited during start-up; last lines of ${logFile(svc.name)}:\n${logTail(svc.name)}`);
+      throw new StackError(
+        `${svc.name} exited during start-up; last lines of ${logFile(svc.name)}:\n${logTail(svc.name)}`,
+      );
     }
     await sleep(300);
   }
@@ -116,7 +118,12 @@ async function status() {
     const pid = runningPid(svc.name);
     const healthy = await svc.healthy();
     if (!healthy) allHealthy = false;
-    rows.push([svc.name, healthy ? "healthy" : pid ? "unhealthy" : "stopped", pid ? String(pid) : "-", svc.describe()]);
+    rows.push([
+      svc.name,
+      healthy ? "healthy" : pid ? "unhealthy" : "stopped",
+      pid ? String(pid) : "-",
+      svc.describe(),
+    ]);
   }
   const pyOk = existsSync(join(paths.venv, "bin", "python"));
   if (!pyOk) allHealthy = false;
@@ -165,7 +172,8 @@ function printEnv(json) {
 function logs(name) {
   const names = name ? [name] : services.map((s) => s.name);
   for (const n of names) {
-    if (!services.some((s) => s.name === n)) throw new StackError(`unknown service '${n}' (one of ${services.map((s) => s.name).join(", ")})`);
+    if (!services.some((s) => s.name === n))
+      throw new StackError(`unknown service '${n}' (one of ${services.map((s) => s.name).join(", ")})`);
     process.stdout.write(`--- ${logFile(n)}\n${logTail(n, 40)}\n`);
   }
 }

@@ -52,7 +52,10 @@ const hmac = (key, data) => createHmac("sha256", key).update(data).digest();
 /** A minimal AWS Signature V4 request to the local S3 store (path-style, unsigned query). */
 export async function s3Request(method, path, { body = "", headers = {} } = {}) {
   const url = new URL(path, s3.endpoint);
-  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const day = amzDate.slice(0, 8);
   const payloadHash = sha256(body);
   const all = {

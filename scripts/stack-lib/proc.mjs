@@ -10,7 +10,11 @@ export class StackError extends Error {}
 /** Runs a command; resolves with its stdout, rejects with its tail of output on a non-zero exit. */
 export function run(cmd, args, { env, cwd, echo = false } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {

@@ -23,7 +23,9 @@ export async function checkPrerequisites() {
   const javaVersion = await run("java", ["-version"]).catch((e) => String(e.message));
   const major = /version "(\d+)/.exec(javaVersion)?.[1];
   if (major !== undefined && Number(major) < 17) {
-    throw new StackError(`missing prerequisite: java 17+ (found Java ${major}); set JAVA_HOME or PATH to a newer JDK`);
+    throw new StackError(
+      `missing prerequisite: java 17+ (found Java ${major}); set JAVA_HOME or PATH to a newer JDK`,
+    );
   }
 }
 

@@ -62,13 +62,17 @@ export const services = [
           "",
         ].join("\n"),
       );
-      return startDetached("java", [
-        "-Xmx512m",
-        `-Dlogback.configurationFile=${conf("s3proxy-logback.xml")}`,
-        "org.gaul.s3proxy.Main",
-        "--properties",
-        props,
-      ], { env: { CLASSPATH: p.s3proxyClasspath } });
+      return startDetached(
+        "java",
+        [
+          "-Xmx512m",
+          `-Dlogback.configurationFile=${conf("s3proxy-logback.xml")}`,
+          "org.gaul.s3proxy.Main",
+          "--properties",
+          props,
+        ],
+        { env: { CLASSPATH: p.s3proxyClasspath } },
+      );
     },
     // Healthy = a signed ListBuckets succeeds; afterStart then makes sure the bucket exists.
     healthy: async () => (await s3Request("GET", "/")).status === 200,
@@ -76,7 +80,9 @@ export const services = [
       if ((await s3Request("HEAD", `/${s3.bucket}`)).status === 200) return;
       const res = await s3Request("PUT", `/${s3.bucket}`);
       if (res.status !== 200 && res.status !== 409) {
-        throw new StackError(`could not create bucket '${s3.bucket}' on ${s3.endpoint}: HTTP ${res.status} ${res.text}`);
+        throw new StackError(
+          `could not create bucket '${s3.bucket}' on ${s3.endpoint}: HTTP ${res.status} ${res.text}`,
+        );
       }
     },
     async reachable() {
@@ -89,26 +95,27 @@ export const services = [
     async start(p, startDetached) {
       const { file, dir } = kafkaProperties();
       if (!existsSync(join(dir, "meta.properties"))) {
-        await run("java", [javaLog4j, "kafka.tools.StorageTool", "format", "-t", KAFKA_CLUSTER_ID, "-c", file], {
-          env: { CLASSPATH: p.kafkaClasspath },
-        });
+        await run(
+          "java",
+          [javaLog4j, "kafka.tools.StorageTool", "format", "-t", KAFKA_CLUSTER_ID, "-c", file],
+          {
+            env: { CLASSPATH: p.kafkaClasspath },
+          },
+        );
       }
-      return startDetached("java", [
-        "-Xms256m",
-        "-Xmx1g",
-        "-XX:+UseG1GC",
-        "-Djava.awt.headless=true",
-        javaLog4j,
-        "kafka.Kafka",
-        file,
-      ], { env: { CLASSPATH: p.kafkaClasspath } });
+      return startDetached(
+        "java",
+        ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true", javaLog4j, "kafka.Kafka", file],
+        { env: { CLASSPATH: p.kafkaClasspath } },
+      );
     },
     healthy: () => kafkaApiVersions(HOST, ports.kafka),
     reachable: () => kafkaApiVersions(HOST, ports.kafka),
   },
   {
     name: "rest",
-    describe: () => `Iceberg REST reference server on http://${HOST}:${ports.rest} (warehouse s3://${s3.bucket}/rest)`,
+    describe: () =>
+      `Iceberg REST reference server on http://${HOST}:${ports.rest} (warehouse s3://${s3.bucket}/rest)`,
     dependsOn: ["s3"],
     async start(p, startDetached) {
       const dir = join(paths.data, "rest");
