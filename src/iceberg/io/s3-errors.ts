@@ -1,0 +1,133 @@
+import { type ErrorCode, FloeError } from "../../errors.js";
+
+/**
+ * Classification of AWS SDK / S3 errors into FloeError at the edge of S3FileIO. The result carries
+ * {op, path, httpStatus, s3Code, requestId, reason} in its context and a sanitised cause (name and
+ * message only): the SDK's error objects hold raw responses, and nothing from the client's
+ * configuration (credentials included) may travel with our errors.
+ */
+
+/** Why a retryable failure happened: `throttled` and `conflict` mean the store refused the request. */
+export type FailureReason = "throttled" | "conflict" | "server-error" | "timeout" | "network" | "checksum";
+
+interface SdkErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+  $retryable?: { throttling?: unknown };
+}
+
+const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchUpload", "NoSuchBucket", "NoSuchVersion"]);
+const UNAUTHORIZED = new Set([
+  "AccessDenied",
+  "AllAccessDisabled",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "TokenRefreshRequired",
+  "CredentialsProviderError",
+]);
+const THROTTLED = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "BandwidthLimitExceeded",
+  "PriorRequestNotComplete",
+]);
+const CONFLICT = new Set(["ConditionalRequestConflict", "OperationAborted"]);
+const SERVER = new Set(["InternalError", "ServiceUnavailable", "InternalServerError"]);
+const TIMEOUT = new Set(["RequestTimeout", "RequestTimeoutException", "TimeoutError"]);
+const CHECKSUM = new Set(["BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EPROTO",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+export interface S3ErrorScope {
+  op: string;
+  path: string;
+}
+
+export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
+  if (e instanceof FloeError) return e;
+  const err = (e !== null && typeof e === "object" ? e : {}) as SdkErrorLike;
+  const name = str(err.name) ?? "Error";
+  const s3Code = str(err.Code) ?? name;
+  const errno = str(err.code);
+  const status = typeof err.$metadata?.httpStatusCode === "number" ? err.$metadata.httpStatusCode : undefined;
+  const requestId = str(err.$metadata?.requestId);
+  const message = (str(err.message) ?? String(e)).slice(0, 300);
+  const cause = Object.assign(new Error(message), { name });
+  const make = (code: ErrorCode, text: string, reason?: FailureReason, retryable?: boolean) =>
+    new FloeError(code, `${scope.op} ${text}`, {
+      cause,
+      context: { op: scope.op, path: scope.path, httpStatus: status, s3Code, errno, requestId, reason },
+      ...(retryable === undefined ? {} : { retryable }),
+    });
+
+  if (NOT_FOUND.has(s3Code) || status === 404) {
+    const what =
+      s3Code === "NoSuchBucket" ? "bucket" : s3Code === "NoSuchUpload" ? "multipart upload" : "object";
+    return make("NOT_FOUND", `failed: ${what} not found`);
+  }
+  if (s3Code === "PreconditionFailed" || status === 412) {
+    return make("PRECONDITION_FAILED", "failed: object already exists (precondition failed)");
+  }
+  if (CONFLICT.has(s3Code) || status === 409) {
+    return make("COMMIT_CONFLICT", `failed: conflicting concurrent write (${s3Code})`, "conflict", true);
+  }
+  if (UNAUTHORIZED.has(s3Code) || status === 401 || status === 403) {
+    return make("UNAUTHORIZED", `failed: access denied (${s3Code})`, undefined, false);
+  }
+  if (THROTTLED.has(s3Code) || status === 429 || err.$retryable?.throttling === true) {
+    return make("SERVICE_UNAVAILABLE", `throttled (${s3Code})`, "throttled", true);
+  }
+  if (SERVER.has(s3Code) || (status !== undefined && status >= 500)) {
+    return make("SERVICE_UNAVAILABLE", `failed: server error (${s3Code})`, "server-error", true);
+  }
+  if (TIMEOUT.has(s3Code) || status === 408) {
+    return make("SERVICE_UNAVAILABLE", "timed out", "timeout", true);
+  }
+  if (CHECKSUM.has(s3Code)) {
+    return make("IO_ERROR", `failed: body corrupted in transit (${s3Code})`, "checksum", true);
+  }
+  if (errno !== undefined && NETWORK.has(errno)) {
+    return make("SERVICE_UNAVAILABLE", `failed: network error (${errno})`, "network", true);
+  }
+  if (status === 416 || (status !== undefined && status >= 400 && status < 500)) {
+    return make("INVALID_ARGUMENT", `rejected by the store (${s3Code})`, undefined, false);
+  }
+  return make("IO_ERROR", `failed (${s3Code})`, undefined, false);
+}
+
+/**
+ * Whether a failed request may nevertheless have taken effect: a server error, timeout or broken
+ * connection after the request was sent. A conditional write retried after such a failure can
+ * see its own first attempt and get 412, so that 412 proves nothing until the content is checked.
+ */
+export function mayHaveApplied(e: FloeError): boolean {
+  const reason = e.context.reason;
+  return reason === "server-error" || reason === "timeout" || reason === "network";
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
