@@ -121,9 +121,11 @@ export const services = [
       const dir = join(paths.data, "rest");
       mkdirSync(dir, { recursive: true });
       // RESTCatalogServer reads CATALOG_* variables as catalog properties ('__' -> '-', '_' -> '.').
+      // Its port is the `rest.port` property (CATALOG_REST_PORT); it binds all interfaces with SO_REUSEPORT,
+      // so `up` refuses to start when something already answers on the port.
       return startDetached("java", ["-Xmx512m", "-jar", p.restServerJar], {
         env: {
-          REST_PORT: String(ports.rest),
+          CATALOG_REST_PORT: String(ports.rest),
           CATALOG_URI: `jdbc:sqlite:file:${join(dir, "catalog.db")}`,
           CATALOG_JDBC_USER: "floe",
           CATALOG_JDBC_PASSWORD: "floe",
