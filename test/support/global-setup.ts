@@ -22,6 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.stderr.write(up.stderr);
   } catch (e) {
     const err = e as { stderr?: string; message: string };
+    // Leave nothing half-started behind when this run brought the stack up.
+    if (!status) await run(STACK, ["down"]).catch(() => undefined);
     throw new Error(`the local stack did not come up (scripts/stack up):\n${err.stderr ?? err.message}`);
   }
   const { stdout } = await run(STACK, ["env", "--json"]);
