@@ -1,0 +1,119 @@
+/**
+ * Byte encodings shared by hashing (Appendix B) and single-value serialization (Appendix D): fixed-width
+ * little-endian integers, minimal two's-complement big-endian integers, UUID bytes, UTF-8, hex and base64.
+ */
+
+import { FloeError } from "../../errors.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function utf8Encode(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Decodes UTF-8, throwing INVALID_ARGUMENT on malformed input. */
+export function utf8Decode(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch (e) {
+    throw new FloeError("INVALID_ARGUMENT", "bytes are not valid UTF-8", { cause: e });
+  }
+}
+
+export function int32ToLE(v: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setInt32(0, v, true);
+  return out;
+}
+
+export function int64ToLE(v: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigInt64(0, BigInt.asIntN(64, v), true);
+  return out;
+}
+
+/**
+ * The minimal two's-complement big-endian bytes of an integer, like Java's BigInteger.toByteArray():
+ * 0 -> [00], 127 -> [7f], 128 -> [00 80], -1 -> [ff], -128 -> [80], -129 -> [ff 7f].
+ */
+export function bigintToMinBytes(v: bigint): Uint8Array {
+  let n = 1;
+  // smallest n with -2^(8n-1) <= v < 2^(8n-1)
+  while (v >= 1n << BigInt(8 * n - 1) || v < -(1n << BigInt(8 * n - 1))) n++;
+  const out = new Uint8Array(n);
+  let u = BigInt.asUintN(8 * n, v);
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = Number(u & 0xffn);
+    u >>= 8n;
+  }
+  return out;
+}
+
+/** Reads a two's-complement big-endian integer of any length (an empty array reads as 0). */
+export function minBytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  let u = 0n;
+  for (const b of bytes) u = (u << 8n) | BigInt(b);
+  return BigInt.asIntN(8 * bytes.length, u);
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuidString(s: string): boolean {
+  return UUID_RE.test(s);
+}
+
+/** The 16 big-endian bytes of a canonical UUID string. */
+export function uuidToBytes(uuid: string): Uint8Array {
+  if (!UUID_RE.test(uuid)) {
+    throw new FloeError("INVALID_ARGUMENT", `not a UUID: "${uuid}"`, { context: { value: uuid } });
+  }
+  return hexToBytes(uuid.replaceAll("-", ""));
+}
+
+/** Canonical lower-case UUID string from 16 bytes. */
+export function bytesToUuid(bytes: Uint8Array): string {
+  if (bytes.length !== 16) {
+    throw new FloeError("INVALID_ARGUMENT", `a UUID has 16 bytes, got ${bytes.length}`, {
+      context: { length: bytes.length },
+    });
+  }
+  const h = bytesToHex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new FloeError("INVALID_ARGUMENT", `not a hex string: "${hex}"`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Unsigned lexicographic comparison, the order Iceberg uses for binary bounds. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
