@@ -5,3 +5,15 @@ export type { Catalog, CreateTableRequest, LoadedTable, Namespace, TableIdentifi
 export { checkName, checkNamespace, formatIdentifier, parseIdentifier } from "./catalog.js";
 export type { CommitResult, CommitRetryOptions, StagedCommit } from "./commit.js";
 export { backoffMs, commitWithRetry } from "./commit.js";
+export type { EmbeddedCatalogOptions } from "./embedded/index.js";
+export { EmbeddedCatalog, NAMESPACE_MARKER } from "./embedded/index.js";
+export type { NextMetadata } from "./metadata-files.js";
+export {
+  metadataVersion,
+  newMetadataPath,
+  nextMetadata,
+  readMetadataFile,
+  writeMetadataFile,
+} from "./metadata-files.js";
+export type { CommitOptions, SnapshotCommitResult, WriterSettings } from "./table.js";
+export { AppendOperation, FileChangeOperation, loadTable, Table } from "./table.js";

@@ -51,6 +51,9 @@ export interface ParquetColumnChunk {
   numValues: bigint;
   compressedSize: bigint;
   uncompressedSize: bigint;
+  /** Offset of the first data page, and of the dictionary page when there is one. */
+  dataPageOffset: bigint;
+  dictionaryPageOffset?: bigint;
   /** From Statistics.null_count, when written. */
   nullCount?: bigint;
   /** Statistics.min_value / max_value (plain-encoded), when written. */
@@ -62,6 +65,14 @@ export interface ParquetRowGroup {
   numRows: bigint;
   totalByteSize: bigint;
   columns: ParquetColumnChunk[];
+}
+
+/** Where a row group starts in the file: its first column chunk's first page (Iceberg's split offset). */
+export function rowGroupOffset(rg: ParquetRowGroup): bigint | undefined {
+  const first = rg.columns[0];
+  if (first === undefined) return undefined;
+  const dict = first.dictionaryPageOffset;
+  return dict !== undefined && dict > 0n && dict < first.dataPageOffset ? dict : first.dataPageOffset;
 }
 
 export interface ParquetFooter {
@@ -222,6 +233,7 @@ function readColumnMetaData(r: CompactReader): ParquetColumnChunk {
     numValues: 0n,
     compressedSize: 0n,
     uncompressedSize: 0n,
+    dataPageOffset: 0n,
   };
   r.struct((id, t) => {
     if (id === 3 && t === CT.LIST) r.list((et) => (et === CT.BINARY ? m.path.push(r.string()) : r.skip(et)));
@@ -231,6 +243,8 @@ function readColumnMetaData(r: CompactReader): ParquetColumnChunk {
     } else if (id === 5 && t === CT.I64) m.numValues = r.i64();
     else if (id === 6 && t === CT.I64) m.uncompressedSize = r.i64();
     else if (id === 7 && t === CT.I64) m.compressedSize = r.i64();
+    else if (id === 9 && t === CT.I64) m.dataPageOffset = r.i64();
+    else if (id === 11 && t === CT.I64) m.dictionaryPageOffset = r.i64();
     else if (id === 12 && t === CT.STRUCT) readStatistics(r, m);
     else r.skip(t);
   });

@@ -45,6 +45,13 @@ export {
   MAP_VALUE_NAME,
   UUID_EXTENSION_NAME,
 } from "./arrow-types.js";
+export type { DataFileWriterOptions, Row } from "./data-file-writer.js";
+export {
+  DataFileWriter,
+  DEFAULT_MAX_ARROW_BYTES_PER_FILE,
+  DEFAULT_MAX_ROWS_PER_FILE,
+  partitionKey,
+} from "./data-file-writer.js";
 export type { VisitedField } from "./field-id.js";
 export { assertFieldIds, fieldIdMetadata, fieldIdOf, PARQUET_FIELD_ID_KEY, walkFields } from "./field-id.js";
 export type {
@@ -61,6 +68,7 @@ export {
   parseFileMetaData,
   REPETITIONS,
   readParquetFooter,
+  rowGroupOffset,
 } from "./footer.js";
 export type { BoundValue, FileMetrics, MetricsOptions } from "./metrics.js";
 export { computeMetrics, MetricsCollector } from "./metrics.js";
@@ -75,3 +83,9 @@ export {
   parseMetricsMode,
   recordsBounds,
 } from "./metrics-mode.js";
+export {
+  METRICS_COLUMN_PREFIX,
+  METRICS_DEFAULT_PROPERTY,
+  metricsModesFromProperties,
+  writeFieldsFromSchema,
+} from "./schema-mapping.js";

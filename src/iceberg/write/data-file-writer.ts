@@ -1,0 +1,249 @@
+/**
+ * Rows or Arrow tables -> Parquet data files in a table's location -> `DataFile` structs for manifests.
+ *
+ * Rows are fanned out by partition tuple (the spec's transforms over the source columns), each group is
+ * built into Arrow and cut into files of at most `maxRowsPerFile` rows / `maxArrowBytesPerFile` bytes
+ * (parquet-wasm holds a whole file in WASM memory, so both are capped). Metrics come from the Arrow
+ * columns; column sizes from the written footer; bounds are encoded in Iceberg's single-value form and
+ * truncated per the table's metrics modes.
+ */
+import { randomUUID } from "node:crypto";
+import type * as arrow from "apache-arrow";
+import { FloeError } from "../../errors.js";
+import type { DataFile, PartitionData } from "../avro/index.js";
+import type { FileIO } from "../io/index.js";
+import {
+  computePartition,
+  encodeLowerBound,
+  encodeUpperBound,
+  findFieldById,
+  indexNameById,
+  isPrimitiveType,
+  type PartitionSpec,
+  type PrimitiveValue,
+  partitionPath,
+  type Schema,
+} from "../spec/index.js";
+import { type ParquetCompression, writeParquet } from "./arrow-parquet.js";
+import { buildTable, type ColumnInput } from "./arrow-table.js";
+import { readParquetFooter, rowGroupOffset } from "./footer.js";
+import { computeMetrics, type FileMetrics } from "./metrics.js";
+import type { MetricsMode } from "./metrics-mode.js";
+import { metricsModesFromProperties, writeFieldsFromSchema } from "./schema-mapping.js";
+
+export interface DataFileWriterOptions {
+  io: FileIO;
+  /** Table location, e.g. `s3://bucket/db/table` or `file:///data/db/table`. */
+  location: string;
+  schema: Schema;
+  spec: PartitionSpec;
+  /** Table properties: metrics modes and `write.parquet.compression-codec` are read from them. */
+  properties?: Readonly<Record<string, string>>;
+  compression?: ParquetCompression;
+  rowGroupRows?: number;
+  maxRowsPerFile?: number;
+  maxArrowBytesPerFile?: number;
+  /** Prefix of the file names this writer creates (default: a fresh UUID per writer). */
+  filePrefix?: string;
+}
+
+export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
+export const DEFAULT_MAX_ARROW_BYTES_PER_FILE = 256 * 1024 * 1024;
+
+/** A row keyed by top-level column name, values in the JS representation of iceberg/spec values. */
+export type Row = Readonly<Record<string, unknown>>;
+
+function compressionFrom(properties: Readonly<Record<string, string>>): ParquetCompression | undefined {
+  const codec = properties["write.parquet.compression-codec"]?.toLowerCase();
+  if (codec === undefined) return undefined;
+  if (codec === "zstd" || codec === "snappy") return codec;
+  if (codec === "uncompressed" || codec === "none") return "uncompressed";
+  throw new FloeError(
+    "CONFIG_INVALID",
+    `write.parquet.compression-codec '${codec}' is not supported (zstd, snappy, uncompressed)`,
+    {
+      context: { key: "write.parquet.compression-codec" },
+    },
+  );
+}
+
+/** Writes data files for one table; keeps no state between calls except a file counter. */
+export class DataFileWriter {
+  private readonly fields;
+  private readonly modes: { defaultMode: MetricsMode; modes: Map<number, MetricsMode> };
+  private readonly compression: ParquetCompression;
+  private readonly prefix: string;
+  private readonly names: Map<number, string>;
+  private fileCount = 0;
+
+  constructor(private readonly opts: DataFileWriterOptions) {
+    const properties = opts.properties ?? {};
+    this.fields = writeFieldsFromSchema(opts.schema);
+    this.modes = metricsModesFromProperties(opts.schema, properties);
+    this.compression = opts.compression ?? compressionFrom(properties) ?? "zstd";
+    this.prefix = opts.filePrefix ?? randomUUID();
+    this.names = indexNameById(opts.schema);
+  }
+
+  /** Fans rows out by partition and writes each group's files. */
+  async writeRows(rows: readonly Row[]): Promise<DataFile[]> {
+    const groups = this.partitionRows(rows);
+    const out: DataFile[] = [];
+    for (const group of groups.values()) {
+      const columns: Record<string, ColumnInput> = {};
+      for (const field of this.fields) columns[field.name] = group.rows.map((r) => r[field.name] ?? null);
+      const table = buildTable({ fields: this.fields, columns });
+      out.push(...(await this.writeTable(table, group.values)));
+    }
+    return out;
+  }
+
+  /**
+   * Writes an Arrow table whose rows all belong to one partition (`partition` is the tuple in spec
+   * field order; omit it for an unpartitioned table). The table's fields must carry field ids.
+   */
+  async writeTable(table: arrow.Table, partition: (PrimitiveValue | null)[] = []): Promise<DataFile[]> {
+    if (partition.length !== this.opts.spec.fields.length) {
+      throw new FloeError(
+        "INVALID_ARGUMENT",
+        `partition tuple has ${partition.length} values, spec ${this.opts.spec["spec-id"]} has ${this.opts.spec.fields.length}`,
+      );
+    }
+    const maxRows = this.opts.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
+    const maxBytes = this.opts.maxArrowBytesPerFile ?? DEFAULT_MAX_ARROW_BYTES_PER_FILE;
+    const bytesPerRow = table.numRows === 0 ? 1 : Math.max(1, arrowBytes(table) / table.numRows);
+    const rowsPerFile = Math.max(1, Math.min(maxRows, Math.floor(maxBytes / bytesPerRow)));
+    const files: DataFile[] = [];
+    for (let start = 0; start < table.numRows; start += rowsPerFile) {
+      const slice =
+        start === 0 && table.numRows <= rowsPerFile ? table : table.slice(start, start + rowsPerFile);
+      files.push(await this.writeOne(slice, partition));
+    }
+    return files;
+  }
+
+  private partitionRows(rows: readonly Row[]) {
+    const { spec, schema } = this.opts;
+    const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: Row[] }>();
+    if (spec.fields.length === 0) {
+      groups.set("", { values: [], rows: [...rows] });
+      return groups;
+    }
+    for (const row of rows) {
+      const values = computePartition(spec, schema, (sourceId) => this.sourceValue(row, sourceId));
+      const key = partitionKey(values);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { values, rows: [] };
+        groups.set(key, group);
+      }
+      group.rows.push(row);
+    }
+    return groups;
+  }
+
+  /** The value of a (possibly nested-in-struct) source column of a row. */
+  private sourceValue(row: Row, sourceId: number): PrimitiveValue | null | undefined {
+    const name = this.names.get(sourceId);
+    if (name === undefined)
+      throw new FloeError("INVALID_ARGUMENT", `partition source field ${sourceId} is not in the schema`);
+    let v: unknown = row;
+    for (const part of name.split(".")) {
+      if (v === null || v === undefined || typeof v !== "object") return null;
+      v = (v as Record<string, unknown>)[part];
+    }
+    return v as PrimitiveValue | null | undefined;
+  }
+
+  private async writeOne(table: arrow.Table, partition: (PrimitiveValue | null)[]): Promise<DataFile> {
+    const { spec, schema, io, location } = this.opts;
+    const metrics = computeMetrics(table, this.modes);
+    const bytes = writeParquet(table, {
+      compression: this.compression,
+      ...(this.opts.rowGroupRows === undefined ? {} : { rowGroupRows: this.opts.rowGroupRows }),
+    });
+    const footer = readParquetFooter(bytes);
+    const dir = spec.fields.length === 0 ? "data" : `data/${partitionPath(spec, schema, partition)}`;
+    this.fileCount++;
+    const name = `${String(this.fileCount).padStart(5, "0")}-${this.prefix}.parquet`;
+    const path = `${location.replace(/\/+$/, "")}/${dir}/${name}`;
+    await io.write(path, bytes, { ifNoneMatch: true, contentType: "application/vnd.apache.parquet" });
+
+    const partitionData: PartitionData = {};
+    spec.fields.forEach((f, i) => {
+      partitionData[f.name] = partition[i] ?? null;
+    });
+    return {
+      content: 0,
+      file_path: path,
+      file_format: "PARQUET",
+      partition: partitionData,
+      record_count: BigInt(table.numRows),
+      file_size_in_bytes: BigInt(bytes.byteLength),
+      ...this.manifestMetrics(metrics, footer.columnSizes),
+      split_offsets: footer.rowGroups.map(rowGroupOffset).filter((o): o is bigint => o !== undefined),
+      sort_order_id: 0,
+    };
+  }
+
+  private manifestMetrics(metrics: FileMetrics, columnSizes: Map<number, bigint>) {
+    const keep = (id: number) => metrics.modes.get(id)?.kind !== "none";
+    const pick = <V>(m: Map<number, V>) => new Map([...m].filter(([id]) => keep(id)));
+    const lower = new Map<number, Uint8Array>();
+    const upper = new Map<number, Uint8Array>();
+    for (const [id, value] of metrics.lowerBounds) {
+      const enc = this.encodeBound(id, value, metrics.modes.get(id), "lower");
+      if (enc !== undefined) lower.set(id, enc);
+    }
+    for (const [id, value] of metrics.upperBounds) {
+      const enc = this.encodeBound(id, value, metrics.modes.get(id), "upper");
+      if (enc !== undefined) upper.set(id, enc);
+    }
+    return {
+      column_sizes: pick(columnSizes),
+      value_counts: pick(metrics.valueCounts),
+      null_value_counts: pick(metrics.nullValueCounts),
+      nan_value_counts: pick(metrics.nanValueCounts),
+      lower_bounds: lower,
+      upper_bounds: upper,
+    };
+  }
+
+  private encodeBound(
+    id: number,
+    value: PrimitiveValue,
+    mode: MetricsMode | undefined,
+    side: "lower" | "upper",
+  ): Uint8Array | undefined {
+    if (mode === undefined || mode.kind === "none" || mode.kind === "counts") return undefined;
+    const field = findFieldById(this.opts.schema, id);
+    if (field === undefined || !isPrimitiveType(field.type)) return undefined;
+    const truncate = mode.kind === "truncate" ? mode.length : undefined;
+    return side === "lower"
+      ? encodeLowerBound(field.type, value, truncate)
+      : encodeUpperBound(field.type, value, truncate);
+  }
+}
+
+/** A stable string key for a partition tuple (bigint, bytes and null distinguishable). */
+export function partitionKey(values: readonly (PrimitiveValue | null)[]): string {
+  return JSON.stringify(
+    values.map((v) =>
+      v === null
+        ? null
+        : typeof v === "bigint"
+          ? `n:${v}`
+          : v instanceof Uint8Array
+            ? `b:${Buffer.from(v).toString("hex")}`
+            : typeof v === "string"
+              ? `s:${v}`
+              : v,
+    ),
+  );
+}
+
+function arrowBytes(table: arrow.Table): number {
+  let total = 0;
+  for (const batch of table.batches) total += batch.data.byteLength;
+  return total;
+}
