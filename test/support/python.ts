@@ -13,12 +13,13 @@ export const PY_DIR = resolve(import.meta.dirname, "py");
 export async function runPython<T = unknown>(
   script: string,
   args: string[] = [],
-  timeoutMs = 170_000,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<T> {
   const env = stackEnv();
+  const timeoutMs = options.timeoutMs ?? 170_000;
   try {
     const { stdout } = await exec(env.FLOE_PYTHON, [resolve(PY_DIR, script), ...args], {
-      env: { ...process.env, ...env, PYTHONUNBUFFERED: "1" },
+      env: { ...process.env, ...env, ...options.env, PYTHONUNBUFFERED: "1", TZ: "UTC" },
       timeout: timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
     });
