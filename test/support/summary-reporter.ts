@@ -17,7 +17,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
-      if (mod.state() === "failed" && mod.children.size === 0) failed++;
+      // A failed hook (beforeAll) fails its file without failing a test: count the file.
+      const testsFailed = [...mod.children.allTests()].some((t) => t.result().state === "failed");
+      if (mod.state() === "failed" && !testsFailed) failed++;
     }
     const tail = skipped > 0 ? `, ${skipped} skipped` : "";
     const line = `\ntests: ${passed} passed, ${failed} failed${tail}\n`;

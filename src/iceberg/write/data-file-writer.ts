@@ -13,6 +13,7 @@ import { FloeError } from "../../errors.js";
 import type { DataFile, PartitionData } from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
+  bytesToUuid,
   computePartition,
   encodeLowerBound,
   encodeUpperBound,
@@ -219,9 +220,9 @@ export class DataFileWriter {
     const field = findFieldById(this.opts.schema, id);
     if (field === undefined || !isPrimitiveType(field.type)) return undefined;
     const truncate = mode.kind === "truncate" ? mode.length : undefined;
-    return side === "lower"
-      ? encodeLowerBound(field.type, value, truncate)
-      : encodeUpperBound(field.type, value, truncate);
+    // Metrics hold uuids as their 16 bytes; the spec layer's value form is the canonical text.
+    const v = field.type === "uuid" && value instanceof Uint8Array ? bytesToUuid(value) : value;
+    return side === "lower" ? encodeLowerBound(field.type, v, truncate) : encodeUpperBound(field.type, v, truncate);
   }
 }
 
