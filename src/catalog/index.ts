@@ -15,5 +15,7 @@ export {
   readMetadataFile,
   writeMetadataFile,
 } from "./metadata-files.js";
+export type { RestCatalogConfig, RestCatalogOptions } from "./rest/index.js";
+export { RestCatalog } from "./rest/index.js";
 export type { CommitOptions, SnapshotCommitResult, WriterSettings } from "./table.js";
 export { AppendOperation, FileChangeOperation, loadTable, Table } from "./table.js";
