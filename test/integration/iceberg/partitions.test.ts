@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
 import type { FileIO } from "../../../src/iceberg/io/index.js";
-import { buildPartitionSpec, currentSchema, makeSchema, type Schema } from "../../../src/iceberg/spec/index.js";
+import {
+  buildPartitionSpec,
+  currentSchema,
+  makeSchema,
+  type Schema,
+} from "../../../src/iceberg/spec/index.js";
 import { canonRows } from "../../support/canon.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { runPython } from "../../support/python.js";
@@ -101,14 +106,18 @@ describe("partitioned writes: one table per transform", () => {
   });
 
   it("PyIceberg reads every table back, and its partition values and metrics equal ours", async () => {
-    const out = await runPython<{ files: number; mismatches: unknown[]; partitions: unknown[][]; rows: Record<string, unknown>[] }[]>(
+    const out = await runPython<
+      { files: number; mismatches: unknown[]; partitions: unknown[][]; rows: Record<string, unknown>[] }[]
+    >(
       "check_files.py",
       tables.map((t) => t.table.metadataLocation),
     );
     expect(out).toHaveLength(tables.length);
     out.forEach((result, i) => {
       const { transform, table } = tables[i] ?? { transform: "?", table: undefined };
-      expect(result.files, transform).toBe(Number(table?.metadata.snapshots.at(-1)?.summary["total-data-files"]));
+      expect(result.files, transform).toBe(
+        Number(table?.metadata.snapshots.at(-1)?.summary["total-data-files"]),
+      );
       expect(result.mismatches, transform).toEqual([]);
       expect(canonRows(schema, result.rows), transform).toEqual(canonRows(schema, data));
     });
