@@ -64,17 +64,22 @@ export class Table {
     return this;
   }
 
-  /** A writer for the table's current schema and default spec. */
-  dataFileWriter(settings: WriterSettings = {}): DataFileWriter {
+  /** Writer options for the table's current schema and default spec (data or delete files). */
+  writerOptions(settings: WriterSettings = {}): DataFileWriterOptions {
     const md = this.loaded.metadata;
-    return new DataFileWriter({
+    return {
       io: this.io,
       location: md.location,
       schema: currentSchema(md),
       spec: defaultSpec(md),
       properties: md.properties,
       ...settings,
-    });
+    };
+  }
+
+  /** A writer for the table's current schema and default spec. */
+  dataFileWriter(settings: WriterSettings = {}): DataFileWriter {
+    return new DataFileWriter(this.writerOptions(settings));
   }
 
   newAppend(settings: WriterSettings = {}): AppendOperation {

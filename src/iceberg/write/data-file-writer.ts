@@ -46,6 +46,14 @@ export interface DataFileWriterOptions {
   maxArrowBytesPerFile?: number;
   /** Prefix of the file names this writer creates (default: a fresh UUID per writer). */
   filePrefix?: string;
+  /**
+   * What the files hold: data (default), position deletes or equality deletes. Delete files use
+   * `fileSchema` for their columns while `schema` and `spec` still describe the table's partitions.
+   */
+  content?: 0 | 1 | 2;
+  fileSchema?: Schema;
+  /** Field ids an equality delete file matches on. */
+  equalityIds?: number[];
 }
 
 export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
@@ -79,8 +87,9 @@ export class DataFileWriter {
 
   constructor(private readonly opts: DataFileWriterOptions) {
     const properties = opts.properties ?? {};
-    this.fields = writeFieldsFromSchema(opts.schema);
-    this.modes = metricsModesFromProperties(opts.schema, properties);
+    const fileSchema = opts.fileSchema ?? opts.schema;
+    this.fields = writeFieldsFromSchema(fileSchema);
+    this.modes = metricsModesFromProperties(fileSchema, opts.fileSchema ? {} : properties);
     this.compression = opts.compression ?? compressionFrom(properties) ?? "zstd";
     this.prefix = opts.filePrefix ?? randomUUID();
     this.names = indexNameById(opts.schema);
@@ -88,15 +97,19 @@ export class DataFileWriter {
 
   /** Fans rows out by partition and writes each group's files. */
   async writeRows(rows: readonly Row[]): Promise<DataFile[]> {
-    const groups = this.partitionRows(rows);
     const out: DataFile[] = [];
-    for (const group of groups.values()) {
-      const columns: Record<string, ColumnInput> = {};
-      for (const field of this.fields) columns[field.name] = group.rows.map((r) => r[field.name] ?? null);
-      const table = buildTable({ fields: this.fields, columns });
-      out.push(...(await this.writeTable(table, group.values)));
+    for (const group of this.partitionRows(rows).values()) {
+      out.push(...(await this.writeRowsIn(group.rows, group.values)));
     }
     return out;
+  }
+
+  /** Writes rows that all belong to `partition` (tuple in spec field order), e.g. delete rows. */
+  async writeRowsIn(rows: readonly Row[], partition: (PrimitiveValue | null)[] = []): Promise<DataFile[]> {
+    if (rows.length === 0) return [];
+    const columns: Record<string, ColumnInput> = {};
+    for (const field of this.fields) columns[field.name] = rows.map((r) => r[field.name] ?? null);
+    return this.writeTable(buildTable({ fields: this.fields, columns }), partition);
   }
 
   /**
@@ -174,8 +187,9 @@ export class DataFileWriter {
     spec.fields.forEach((f, i) => {
       partitionData[f.name] = partition[i] ?? null;
     });
+    const content = this.opts.content ?? 0;
     return {
-      content: 0,
+      content,
       file_path: path,
       file_format: "PARQUET",
       partition: partitionData,
@@ -183,7 +197,8 @@ export class DataFileWriter {
       file_size_in_bytes: BigInt(bytes.byteLength),
       ...this.manifestMetrics(metrics, footer.columnSizes),
       split_offsets: footer.rowGroups.map(rowGroupOffset).filter((o): o is bigint => o !== undefined),
-      sort_order_id: 0,
+      ...(content === 0 ? { sort_order_id: 0 } : {}),
+      ...(content === 2 ? { equality_ids: this.opts.equalityIds ?? [] } : {}),
     };
   }
 
@@ -217,12 +232,14 @@ export class DataFileWriter {
     side: "lower" | "upper",
   ): Uint8Array | undefined {
     if (mode === undefined || mode.kind === "none" || mode.kind === "counts") return undefined;
-    const field = findFieldById(this.opts.schema, id);
+    const field = findFieldById(this.opts.fileSchema ?? this.opts.schema, id);
     if (field === undefined || !isPrimitiveType(field.type)) return undefined;
     const truncate = mode.kind === "truncate" ? mode.length : undefined;
     // Metrics hold uuids as their 16 bytes; the spec layer's value form is the canonical text.
     const v = field.type === "uuid" && value instanceof Uint8Array ? bytesToUuid(value) : value;
-    return side === "lower" ? encodeLowerBound(field.type, v, truncate) : encodeUpperBound(field.type, v, truncate);
+    return side === "lower"
+      ? encodeLowerBound(field.type, v, truncate)
+      : encodeUpperBound(field.type, v, truncate);
   }
 }
 

@@ -52,6 +52,14 @@ export {
   DEFAULT_MAX_ROWS_PER_FILE,
   partitionKey,
 } from "./data-file-writer.js";
+export type { DeleteWriterOptions, PositionDelete } from "./delete-files.js";
+export {
+  DELETE_FILE_PATH_ID,
+  DELETE_POS_ID,
+  POSITION_DELETE_SCHEMA,
+  writeEqualityDeletes,
+  writePositionDeletes,
+} from "./delete-files.js";
 export type { VisitedField } from "./field-id.js";
 export { assertFieldIds, fieldIdMetadata, fieldIdOf, PARQUET_FIELD_ID_KEY, walkFields } from "./field-id.js";
 export type {
