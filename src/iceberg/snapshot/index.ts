@@ -6,6 +6,7 @@ export {
   addedEntries,
   avroPartitionType,
   hasLiveFiles,
+  liveEntries,
   readManifestEntries,
   readManifestList,
   writeManifest,

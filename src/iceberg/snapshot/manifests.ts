@@ -162,3 +162,13 @@ export function addedEntries(files: readonly DataFile[], snapshotId: bigint): Ma
 export function hasLiveFiles(m: ManifestFile): boolean {
   return (m.added_files_count ?? 1) > 0 || (m.existing_files_count ?? 1) > 0;
 }
+
+/** Every live (ADDED or EXISTING) entry of a snapshot, data and delete files, sequence numbers resolved. */
+export async function liveEntries(io: FileIO, snapshot: Snapshot | undefined): Promise<ManifestEntry[]> {
+  const out: ManifestEntry[] = [];
+  for (const m of await readManifestList(io, snapshot)) {
+    if (!hasLiveFiles(m)) continue;
+    for (const e of await readManifestEntries(io, m)) if (e.status !== ENTRY_STATUS.DELETED) out.push(e);
+  }
+  return out;
+}
