@@ -7,6 +7,8 @@ export type { CommitResult, CommitRetryOptions, StagedCommit } from "./commit.js
 export { backoffMs, commitWithRetry } from "./commit.js";
 export type { EmbeddedCatalogOptions } from "./embedded/index.js";
 export { EmbeddedCatalog, NAMESPACE_MARKER } from "./embedded/index.js";
+export type { GlueCatalogOptions, GlueCredentials } from "./glue/index.js";
+export { GlueCatalog } from "./glue/index.js";
 export type { NextMetadata } from "./metadata-files.js";
 export {
   metadataVersion,
