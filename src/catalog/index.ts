@@ -19,5 +19,16 @@ export {
 } from "./metadata-files.js";
 export type { RestCatalogConfig, RestCatalogOptions } from "./rest/index.js";
 export { RestCatalog } from "./rest/index.js";
+export type {
+  NamespacePropertiesUpdater,
+  RestCatalogHandler,
+  RestCatalogHandlerOptions,
+  RestCatalogServer,
+  RestCatalogServerOptions,
+  S3ClientSettings,
+  TableConfigSource,
+  TableRenamer,
+} from "./rest-server/index.js";
+export { createRestCatalogHandler, s3TableConfig, startRestCatalogServer } from "./rest-server/index.js";
 export type { CommitOptions, SnapshotCommitResult, WriterSettings } from "./table.js";
 export { AppendOperation, FileChangeOperation, loadTable, Table } from "./table.js";

@@ -20,6 +20,7 @@ describe("rest-server: config", () => {
     const res = await call(server, "GET", "/v1/config?warehouse=floe");
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toBe("application/json");
+    expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f]{8}$/);
     const body = res.json as { defaults: object; overrides: object; endpoints: string[] };
     expect(body.defaults).toEqual({ "s3.path-style-access": "true" });
     expect(body.overrides).toEqual({ "s3.endpoint": "http://127.0.0.1:9000" });
@@ -314,6 +315,10 @@ describe("rest-server: tables", () => {
       body: { identifier: { namespace: ["db"], name: "v3" }, requirements: [], updates: [] },
     });
     expect(other.status).toBe(400);
+    const dotted = await call(server, "POST", "/v1/namespaces/db%1Fa/tables/b", {
+      body: { identifier: { namespace: ["db"], name: "a.b" }, requirements: [], updates: [] },
+    });
+    expect(dotted.status).toBe(400);
     const moved = await call(server, "POST", "/v1/namespaces/db/tables/events", {
       body: { requirements: [], updates: [{ action: "set-location", location: "memory://elsewhere" }] },
     });
@@ -337,7 +342,9 @@ describe("rest-server: tables", () => {
       204,
     );
     expect((await call(server, "HEAD", "/v1/namespaces/db/tables/events")).status).toBe(404);
-    expect((await call(server, "DELETE", "/v1/namespaces/db/tables/v3")).status).toBe(204);
+    expect((await call(server, "DELETE", "/v1/namespaces/db/tables/v3?purgeRequested=False")).status).toBe(
+      204,
+    );
     const gone = await call(server, "DELETE", "/v1/namespaces/db/tables/v3");
     expect(gone.status).toBe(404);
     expect(errorOf(gone).type).toBe("NoSuchTableException");
