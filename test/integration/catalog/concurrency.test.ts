@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Catalog, RestCatalog, Table } from "../../../src/catalog/index.js";
+import { type Catalog, RestCatalog, startRestCatalogServer, Table } from "../../../src/catalog/index.js";
 import type { FileIO } from "../../../src/iceberg/io/index.js";
 import { liveEntries } from "../../../src/iceberg/snapshot/index.js";
 import { currentSnapshot, makeSchema } from "../../../src/iceberg/spec/index.js";
@@ -67,6 +67,16 @@ describe("8 writers x 25 appends to one table", () => {
   it("embedded catalog on S3 (If-None-Match)", async () => {
     const wh = await freshWarehouse("s3");
     await check("embedded/s3", wh.catalog, wh.io, "db");
+  });
+
+  it("Floe's own REST catalog server (embedded catalog on S3 behind it)", async () => {
+    const wh = await freshWarehouse("s3");
+    const server = await startRestCatalogServer({ catalog: wh.catalog, port: 0 });
+    try {
+      await check("floe-rest-server", new RestCatalog({ uri: server.url }), wh.io, "db");
+    } finally {
+      await server.close();
+    }
   });
 
   it("the Iceberg REST reference server", async () => {
