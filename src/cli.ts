@@ -5,12 +5,15 @@
 import { parseArgs } from "node:util";
 import { type Config, loadConfigFile, parseConfig } from "./config.js";
 import { isFloeError } from "./errors.js";
-import { redact } from "./log.js";
+import { createLogger, type Logger, redact } from "./log.js";
+import { runSink, serveCatalog } from "./service/index.js";
 
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Registers a callback for SIGTERM/SIGINT (the bin wires process signals; tests may not). */
+  onSignal?: (stop: () => void) => void;
 }
 
 const VERSION = "0.1.0";
@@ -20,9 +23,10 @@ const HELP = `floe ${VERSION}: Kafka topics -> Apache Iceberg tables
 Usage: floe <command> [options]
 
 Commands:
-  run        run the sink service (Kafka -> Iceberg), with --config FILE or the embedded defaults
-  config     validate a config file and print the effective settings (secrets redacted)
-  version    print the version
+  run            run the sink service (Kafka -> Iceberg), with --config FILE or the embedded defaults
+  catalog serve  serve the configured catalog over the Iceberg REST API (DuckDB, Spark, PyIceberg attach)
+  config         validate a config file and print the effective settings (secrets redacted)
+  version        print the version
 
 Options:
   -c, --config FILE   YAML or JSON config; \${VAR} and \${VAR:-default} are read from the environment
@@ -34,11 +38,29 @@ const RUN_HELP = `Usage: floe run [--config FILE]
 
 Runs the sink: consumes the configured topics and commits them to Iceberg tables exactly once.
 Without --config it runs on the embedded defaults: Kafka at 127.0.0.1:9092, warehouse file://./warehouse,
-the embedded catalog (table pointers kept in the warehouse itself).
+the embedded catalog (table pointers kept in the warehouse itself); the config must list its tables.
+HTTP: /healthz, /readyz and /metrics on http.port (default 9464). SIGTERM/SIGINT commit what is buffered
+and exit 0; a record with onError: fail stops the sink with exit code 1.
+`;
+
+const SERVE_HELP = `Usage: floe catalog serve [--config FILE] [--host HOST] [--port PORT] [--prefix P] [--vend-credentials]
+
+Serves the configured catalog (default: the embedded catalog over the warehouse) over the Iceberg REST
+API. Options (defaults): --host 127.0.0.1, --port 8181, --prefix none. A bearer token is required when
+FLOE_CATALOG_TOKEN is set (read from the environment, never from the command line). With
+--vend-credentials the warehouse's S3 keys are handed to clients in each table's config: use a token.
 `;
 
 async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Config> {
   return file === undefined ? parseConfig({}, "embedded defaults") : loadConfigFile(file, env);
+}
+
+function makeLogger(level: Config["log"]["level"], io: CliIO): Logger {
+  return createLogger({ level, write: io.err });
+}
+
+function signals(io: CliIO): { onStopSignal?: (stop: () => void) => void } {
+  return io.onSignal ? { onStopSignal: io.onSignal } : {};
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -51,11 +73,27 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.out(`${VERSION}\n`);
     return 0;
   }
-  let values: { config?: string; help?: boolean };
+  let values: {
+    config?: string;
+    help?: boolean;
+    host?: string;
+    port?: string;
+    prefix?: string;
+    "vend-credentials"?: boolean;
+  };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
-      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+        host: { type: "string" },
+        port: { type: "string" },
+        prefix: { type: "string" },
+        "vend-credentials": { type: "boolean" },
+      },
+      allowPositionals: command === "catalog",
       strict: true,
     }));
   } catch (e) {
@@ -79,14 +117,30 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           return 0;
         }
         const config = await loadConfig(values.config, io.env);
-        io.out(
-          `floe run: configuration is valid (catalog ${config.catalog.type}, warehouse ${config.warehouse.location}).\n`,
-        );
-        io.out(
-          "floe run: the sink loop (Kafka -> Iceberg) is not built yet; for now `scripts/stack up` starts the\n" +
-            "local services and `npm test` checks them. The writer, catalogs and sink land next.\n",
-        );
-        return 0;
+        return await runSink(config, { logger: makeLogger(config.log.level, io), ...signals(io) });
+      }
+      case "catalog": {
+        if (positionals[0] !== "serve" || values.help) {
+          io.out(SERVE_HELP);
+          return values.help ? 0 : 2;
+        }
+        const config = await loadConfig(values.config, io.env);
+        const port = values.port === undefined ? 8181 : Number(values.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          io.err(`floe catalog serve: --port must be 0-65535, got '${values.port}'\n`);
+          return 2;
+        }
+        const token = io.env.FLOE_CATALOG_TOKEN;
+        return await serveCatalog(config, {
+          logger: makeLogger(config.log.level, io),
+          host: values.host ?? "127.0.0.1",
+          port,
+          ...(token ? { token } : {}),
+          ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
+          vendCredentials: values["vend-credentials"] === true,
+          onListening: (url) => io.out(`floe catalog serving the ${config.catalog.type} catalog at ${url}\n`),
+          ...signals(io),
+        });
       }
       default:
         io.err(`floe: unknown command '${command}'\n\n${HELP}`);

@@ -76,6 +76,64 @@ export const HttpSection = z
   })
   .strict();
 
+export const SchemaRegistrySection = z
+  .object({
+    url: z.url(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    bearerToken: z.string().optional(),
+  })
+  .strict();
+
+export const CommitSection = z
+  .object({
+    /** Commit buffered records at least this often (1 s .. 1 h). */
+    intervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /** ... or as soon as this many records are buffered for one table. */
+    maxRecords: z.number().int().min(1).default(500_000),
+    /** ... or this many bytes (decoded size estimate) for one table. */
+    maxBytes: z.number().int().min(1024).default(128 * 1024 * 1024),
+  })
+  .strict();
+
+export const BufferSection = z
+  .object({
+    /** Above this many buffered bytes in total, consumption pauses until a commit frees memory. */
+    maxBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+  })
+  .strict();
+
+export const TableRoute = z
+  .object({
+    /** Topics consumed for this route: names, or one regex with `topicPattern`. */
+    topics: z.array(z.string().min(1)).min(1).optional(),
+    topicPattern: z.string().min(1).optional(),
+    /** Target table `ns.table`; `{topic}` and `{field}` are replaced (topic name / value of `tableField`). */
+    table: z.string().min(3),
+    /** Route each record by this top-level field of its value into `table` (with `{field}`). */
+    tableField: z.string().optional(),
+    format: z.enum(["json", "avro", "json-schema", "protobuf", "string", "bytes"]).default("json"),
+    /** For json: a declared Iceberg schema (struct JSON); otherwise inferred from the data. */
+    schema: z.unknown().optional(),
+    /** Partition spec for auto-created tables, e.g. ["day(event_time)", "bucket(16, device_id)"]. */
+    partitionBy: z.array(z.string()).default([]),
+    /** Add _kafka_topic, _kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key, _kafka_headers. */
+    metadataColumns: z.boolean().default(true),
+    /** What to do with a record that cannot be decoded or written. */
+    onError: z.enum(["fail", "skip", "dlq"]).default("dlq"),
+    /** Dead-letter topic for this route (default: dlq.topic). */
+    dlqTopic: z.string().min(1).optional(),
+    /** New fields become new columns; allowed widenings are applied. */
+    evolve: z.boolean().default(true),
+    properties: z.record(z.string(), z.string()).default({}),
+  })
+  .strict()
+  .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {
+    message: "set exactly one of topics or topicPattern",
+  });
+
+export const DlqSection = z.object({ topic: z.string().min(1).default("floe-dlq") }).strict();
+
 export const LogSection = z
   .object({
     level: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -87,12 +145,18 @@ export const ConfigSchema = z
     kafka: KafkaSection.default(KafkaSection.parse({})),
     warehouse: WarehouseSection.default(WarehouseSection.parse({})),
     catalog: CatalogSection.default({ type: "embedded" }),
+    schemaRegistry: SchemaRegistrySection.optional(),
+    commit: CommitSection.default(CommitSection.parse({})),
+    buffer: BufferSection.default(BufferSection.parse({})),
+    tables: z.array(TableRoute).default([]),
+    dlq: DlqSection.default(DlqSection.parse({})),
     http: HttpSection.default(HttpSection.parse({})),
     log: LogSection.default(LogSection.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type TableRouteConfig = z.infer<typeof TableRoute>;
 
 /** Validates a parsed config object; the error lists every problem as `key.path: message`. */
 export function parseConfig(input: unknown, source = "config"): Config {

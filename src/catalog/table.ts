@@ -28,6 +28,8 @@ export type WriterSettings = Partial<
 export interface CommitOptions {
   /** Extra snapshot summary properties. */
   summary?: Readonly<Record<string, string>>;
+  /** Summary properties computed per attempt from the freshest base (e.g. merged offsets). */
+  summaryFor?: (base: LoadedTable) => Readonly<Record<string, string>>;
   maxAttempts?: number;
   logger?: Logger;
   /**
@@ -109,7 +111,7 @@ export class Table {
       this.loaded.identifier,
       async (base) => {
         if (options.validate && !(await options.validate(base))) return null;
-        const s = await producer.stage(base.metadata);
+        const s = await producer.stage(base.metadata, options.summaryFor?.(base));
         staged = s.snapshot;
         return s;
       },
@@ -154,8 +156,11 @@ export class AppendOperation {
     return this.files;
   }
 
-  async commit(options: CommitOptions = {}): Promise<SnapshotCommitResult> {
-    if (this.files.length === 0) throw new FloeError("INVALID_ARGUMENT", "nothing to append: no data files");
+  /** Commits the written files as one snapshot; with `allowEmpty` a snapshot without files (e.g. to move offsets). */
+  async commit(options: CommitOptions & { allowEmpty?: boolean } = {}): Promise<SnapshotCommitResult> {
+    if (this.files.length === 0 && !options.allowEmpty) {
+      throw new FloeError("INVALID_ARGUMENT", "nothing to append: no data files");
+    }
     return this.table.commitChanges(
       { addedDataFiles: this.files, ...pickSummary(options) },
       "append",

@@ -136,8 +136,11 @@ export class SnapshotProducer {
     return this.prepared?.manifests.map((m) => m.manifest_path) ?? [];
   }
 
-  /** Builds this snapshot on top of `base` (the table as just loaded). */
-  async stage(base: TableMetadata): Promise<StagedSnapshot> {
+  /**
+   * Builds this snapshot on top of `base` (the table as just loaded). `extraSummary` adds summary
+   * properties computed from this base (e.g. offsets merged with the base's).
+   */
+  async stage(base: TableMetadata, extraSummary?: Readonly<Record<string, string>>): Promise<StagedSnapshot> {
     const { manifests: newManifests } = await this.prepare(base);
     const parent = snapshotForRef(base, this.branch);
     const sequenceNumber = base["last-sequence-number"] + 1n;
@@ -219,7 +222,7 @@ export class SnapshotProducer {
         { addedFiles: this.added, removedFiles },
         parent?.summary,
         parent === undefined,
-        this.changes.summary,
+        { ...this.changes.summary, ...extraSummary },
       ),
       "schema-id": base["current-schema-id"],
       ...(parent === undefined ? {} : { "parent-snapshot-id": parent["snapshot-id"] }),

@@ -1,0 +1,153 @@
+/**
+ * Applying delete files to a data file being rewritten: position deletes (rows of this file by
+ * position) and equality deletes (rows whose `equality_ids` columns equal a deleted row's). The
+ * rewritten file gets a newer data sequence number, so deletes that applied to the old file would no
+ * longer apply: they must be applied here, or rows deleted before the rewrite would come back.
+ *
+ * Rows are compared on raw Arrow buffer values (exact for every primitive type; timestamps are not
+ * rounded to milliseconds as Vector.get would), after both sides were conformed to the same schema.
+ */
+import * as arrow from "apache-arrow";
+import { FloeError } from "../errors.js";
+import { findFieldById, makeSchema, type Schema } from "../iceberg/spec/index.js";
+import { DELETE_FILE_PATH_ID, DELETE_POS_ID, fieldIdOf } from "../iceberg/write/index.js";
+import { conformToSchema } from "./arrow-read.js";
+
+function isNull(data: arrow.Data, i: number): boolean {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return false;
+  const bit = data.offset + i;
+  return ((data.nullBitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) === 0;
+}
+
+const hex = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+
+/** An exact text key for the value at logical index `i` of a primitive column. */
+export function valueKey(data: arrow.Data, i: number): string {
+  if (isNull(data, i)) return "\u0000";
+  const type = data.type as arrow.DataType;
+  const at = data.offset + i;
+  if (arrow.DataType.isBool(type)) {
+    return ((data.values as Uint8Array)[at >> 3] ?? 0) & (1 << (at & 7)) ? "t" : "f";
+  }
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
+    const offsets = data.valueOffsets as Int32Array;
+    const start = offsets[at] ?? 0;
+    const end = offsets[at + 1] ?? start;
+    return hex((data.values as Uint8Array).subarray(start, end));
+  }
+  const values = data.values as ArrayLike<number | bigint> & {
+    subarray(a: number, b: number): ArrayLike<unknown>;
+  };
+  const stride = data.stride;
+  if (stride === 1) return String(values[at]);
+  if (values instanceof Uint8Array) return hex(values.subarray(at * stride, (at + 1) * stride));
+  return Array.from(values.subarray(at * stride, (at + 1) * stride) as ArrayLike<number>).join(",");
+}
+
+/** Column data of a top-level field id in a batch, or undefined. */
+function columnById(batch: arrow.RecordBatch, id: number): arrow.Data | undefined {
+  const i = batch.schema.fields.findIndex((f) => fieldIdOf(f) === id);
+  return i < 0 ? undefined : batch.data.children[i];
+}
+
+/** Positions (0-based, in file order) that a position delete file removes from `dataPath`. */
+export function positionsFor(deletes: arrow.Table, dataPath: string, into = new Set<number>()): Set<number> {
+  for (const batch of deletes.batches) {
+    const paths = columnById(batch, DELETE_FILE_PATH_ID);
+    const pos = columnById(batch, DELETE_POS_ID);
+    if (paths === undefined || pos === undefined) {
+      throw new FloeError(
+        "UNSUPPORTED",
+        "position delete file lacks file_path/pos columns (field ids 2147483546/5)",
+      );
+    }
+    const pathVec = arrow.makeVector(paths as arrow.Data<arrow.Utf8>);
+    const posValues = pos.values as BigInt64Array;
+    for (let i = 0; i < batch.numRows; i++) {
+      if (pathVec.get(i) !== dataPath) continue;
+      into.add(Number(posValues[pos.offset + i] ?? -1n));
+    }
+  }
+  return into;
+}
+
+/** One equality delete file, ready to test rows against. */
+export interface EqualityDeleteSet {
+  readonly ids: readonly number[];
+  readonly keys: ReadonlySet<string>;
+}
+
+/** The keys of an equality delete file, its columns conformed to the table schema's types. */
+export function equalityDeleteSet(
+  deletes: arrow.Table,
+  equalityIds: readonly number[],
+  schema: Schema,
+): EqualityDeleteSet {
+  const fields = equalityIds.map((id) => {
+    const f = findFieldById(schema, id);
+    if (f === undefined || !schema.fields.includes(f)) {
+      throw new FloeError(
+        "UNSUPPORTED",
+        `equality delete on field ${id}: only top-level columns of the current schema are supported`,
+      );
+    }
+    return f;
+  });
+  const conformed = conformToSchema(deletes, makeSchema(fields), "equality delete file");
+  const keys = new Set<string>();
+  for (const batch of conformed.batches) {
+    const cols = equalityIds.map((id) => columnById(batch, id)!);
+    for (let i = 0; i < batch.numRows; i++) keys.add(cols.map((c) => valueKey(c, i)).join("\u0001"));
+  }
+  return { ids: [...equalityIds], keys };
+}
+
+/**
+ * `table` without the rows at `positions` (file order) and the rows matching any equality delete set.
+ * Returns the table unchanged when nothing is deleted; otherwise a compacted copy (slices re-encoded,
+ * so later size estimates count only the kept rows).
+ */
+export function applyDeletes(
+  table: arrow.Table,
+  positions: ReadonlySet<number>,
+  equality: readonly EqualityDeleteSet[],
+): { table: arrow.Table; deleted: number } {
+  if (positions.size === 0 && equality.every((e) => e.keys.size === 0)) return { table, deleted: 0 };
+  const slices: arrow.RecordBatch[] = [];
+  let base = 0;
+  let deleted = 0;
+  for (const batch of table.batches) {
+    const eqCols = equality.map((e) => e.ids.map((id) => columnById(batch, id)));
+    for (const [k, cols] of eqCols.entries()) {
+      if (cols.some((c) => c === undefined)) {
+        throw new FloeError(
+          "UNSUPPORTED",
+          `equality delete columns ${equality[k]?.ids.join(",")} are not all in the data file`,
+        );
+      }
+    }
+    let runStart = -1;
+    for (let i = 0; i <= batch.numRows; i++) {
+      let drop = false;
+      if (i < batch.numRows) {
+        drop = positions.has(base + i);
+        for (let k = 0; !drop && k < equality.length; k++) {
+          const cols = eqCols[k] as arrow.Data[];
+          drop = (equality[k] as EqualityDeleteSet).keys.has(cols.map((c) => valueKey(c, i)).join("\u0001"));
+        }
+      }
+      if (drop) deleted++;
+      const keep = i < batch.numRows && !drop;
+      if (keep && runStart < 0) runStart = i;
+      if (!keep && runStart >= 0) {
+        slices.push(batch.slice(runStart, i));
+        runStart = -1;
+      }
+    }
+    base += batch.numRows;
+  }
+  if (deleted === 0) return { table, deleted: 0 };
+  const kept = new arrow.Table(table.schema, slices);
+  return { table: kept.numRows === 0 ? kept : arrow.tableFromIPC(arrow.tableToIPC(kept, "stream")), deleted };
+}

@@ -1,0 +1,431 @@
+/**
+ * Compaction and maintenance jobs: one table (`compactTable`, `maintainTable`) or every table of a
+ * catalog (`compactAll`, `maintainAll`), each under the table's lease, with dry runs (plan only,
+ * nothing written), progress logs and results that map to an exit code.
+ */
+import {
+  type Catalog,
+  formatIdentifier,
+  loadTable,
+  type Namespace,
+  type Table,
+  type TableIdentifier,
+} from "../catalog/index.js";
+import { toFloeError } from "../errors.js";
+import type { FileIO } from "../iceberg/io/index.js";
+import { MAIN_BRANCH, snapshotForRef } from "../iceberg/spec/index.js";
+import { type Logger, silentLogger } from "../log.js";
+import { type ExpireOptions, type ExpireResult, expireSnapshots } from "./expire.js";
+import { acquireLease, type Lease, type LeaseOptions } from "./lease.js";
+import {
+  type ManifestRewriteOptions,
+  type ManifestRewriteResult,
+  rewriteManifests,
+} from "./manifest-rewrite.js";
+import {
+  cleanMetadataFiles,
+  type MetadataCleanupOptions,
+  type MetadataCleanupResult,
+} from "./metadata-cleanup.js";
+import { type OrphanOptions, type OrphanResult, removeOrphanFiles } from "./orphans.js";
+import {
+  type CompactionPlan,
+  DEFAULT_TARGET_FILE_SIZE_BYTES,
+  type PlannerOptions,
+  planCompaction,
+} from "./planner.js";
+import { type RewriteResult, type RewriteSettings, rewriteGroups } from "./rewriter.js";
+import { DeleteIndex, plannerFiles, scanSnapshot, unpartitionedSpecIds } from "./scan.js";
+import { NewDeletesCheck } from "./validate.js";
+
+/** ok: work done or nothing to do; partial: some work failed; failed: nothing succeeded; locked: another run holds the lease. */
+export type JobStatus = "ok" | "partial" | "failed" | "locked";
+
+export interface JobCommonOptions {
+  dryRun?: boolean;
+  logger?: Logger;
+  /** Lease settings, or false to run without the lease (default: take it; dry runs never do). */
+  lease?: false | LeaseOptions;
+}
+
+export interface CompactOptions
+  extends PlannerOptions,
+    Omit<RewriteSettings, "logger" | "beforeGroup">,
+    JobCommonOptions {}
+
+export interface CompactResult {
+  table: string;
+  status: JobStatus;
+  dryRun: boolean;
+  plan?: CompactionPlan;
+  rewrite?: RewriteResult;
+  /** Live data files before and after (after = before in a dry run). */
+  filesBefore: number;
+  filesAfter: number;
+  durationMs: number;
+  error?: string;
+}
+
+async function withLease<R>(
+  table: Table,
+  options: JobCommonOptions,
+  log: Logger,
+  locked: () => R,
+  body: (lease: Lease | undefined) => Promise<R>,
+): Promise<R> {
+  if (options.dryRun || options.lease === false) return body(undefined);
+  const attempt = await acquireLease(table.io, table.metadata.location, options.lease ?? {});
+  if (!attempt.acquired) {
+    log.warn("table is leased by another run, skipping", {
+      reason: attempt.reason,
+      ...(attempt.holder
+        ? { holder: attempt.holder.owner, expiresAt: new Date(attempt.holder.expiresAt).toISOString() }
+        : {}),
+    });
+    return locked();
+  }
+  try {
+    return await body(attempt.lease);
+  } finally {
+    await attempt.lease.release().catch((e) => log.warn("could not release the lease", { error: e }));
+  }
+}
+
+/** Plans and (unless a dry run) rewrites the small files of one table. */
+export async function compactTable(table: Table, options: CompactOptions = {}): Promise<CompactResult> {
+  const t0 = performance.now();
+  const name = formatIdentifier(table.identifier);
+  const log = (options.logger ?? silentLogger).child({ table: name });
+  const base: CompactResult = {
+    table: name,
+    status: "ok",
+    dryRun: options.dryRun === true,
+    filesBefore: 0,
+    filesAfter: 0,
+    durationMs: 0,
+  };
+  const done = (r: CompactResult) => ({ ...r, durationMs: performance.now() - t0 });
+  try {
+    await table.refresh();
+    return await withLease(
+      table,
+      options,
+      log,
+      () => done({ ...base, status: "locked" }),
+      async (lease) => {
+        await table.refresh();
+        const md = table.metadata;
+        const snapshot = snapshotForRef(md, MAIN_BRANCH);
+        if (snapshot === undefined) {
+          log.info("table has no snapshot, nothing to compact");
+          return done(base);
+        }
+        const scanned = await scanSnapshot(table.io, snapshot);
+        const unpartitioned = unpartitionedSpecIds(md["partition-specs"]);
+        const deletes = new DeleteIndex(scanned.deletes, unpartitioned);
+        const target =
+          options.targetFileSizeBytes ??
+          (Number(md.properties["write.target-file-size-bytes"]) || DEFAULT_TARGET_FILE_SIZE_BYTES);
+        const plan = planCompaction(plannerFiles(scanned, deletes), {
+          ...options,
+          targetFileSizeBytes: target,
+          specId: md["default-spec-id"],
+        });
+        const before = scanned.data.length;
+        log.info(options.dryRun ? "compaction plan (dry run)" : "compaction plan", {
+          snapshotId: snapshot["snapshot-id"],
+          files: before,
+          deleteFiles: scanned.deletes.length,
+          candidates: plan.candidateFiles,
+          groups: plan.groups.length,
+          filesToRewrite: plan.filesToRewrite,
+          bytesToRewrite: plan.bytesToRewrite,
+          skipped: plan.skipped,
+        });
+        if (options.dryRun || plan.groups.length === 0) {
+          return done({ ...base, plan, filesBefore: before, filesAfter: before });
+        }
+        const rewrite = await rewriteGroups(
+          table,
+          plan,
+          {
+            planSnapshotId: snapshot["snapshot-id"],
+            files: new Map(scanned.data.map((d) => [d.file.file_path, d])),
+            deletes,
+            newDeletes: new NewDeletesCheck(table.io, unpartitioned),
+          },
+          { ...options, logger: log, ...(lease ? { beforeGroup: () => lease.renew() } : {}) },
+        );
+        const status: JobStatus =
+          rewrite.groupsFailed > 0 || rewrite.stopped !== undefined
+            ? rewrite.groupsCommitted > 0
+              ? "partial"
+              : "failed"
+            : "ok";
+        const result = done({
+          ...base,
+          status,
+          plan,
+          rewrite,
+          filesBefore: before,
+          filesAfter: before - rewrite.filesRewritten + rewrite.filesWritten,
+        });
+        log.info("compaction finished", {
+          status,
+          filesBefore: result.filesBefore,
+          filesAfter: result.filesAfter,
+          groupsCommitted: rewrite.groupsCommitted,
+          groupsAbandoned: rewrite.groupsAbandoned,
+          groupsFailed: rewrite.groupsFailed,
+          bytesRewritten: rewrite.bytesRewritten,
+          bytesWritten: rewrite.bytesWritten,
+          conflicts: rewrite.conflicts,
+          durationMs: Math.round(result.durationMs),
+        });
+        return result;
+      },
+    );
+  } catch (e) {
+    log.error("compaction failed", { error: e });
+    return done({ ...base, status: "failed", error: toFloeError(e).message });
+  }
+}
+
+export interface MaintainOptions extends JobCommonOptions {
+  /** Merge small manifests (default on). */
+  manifests?: false | Omit<ManifestRewriteOptions, "dryRun" | "logger">;
+  /** Expire snapshots and delete the files only they referenced (default on). */
+  expire?: false | Omit<ExpireOptions, "dryRun" | "logger">;
+  /** Delete metadata files outside the metadata log (default: per write.metadata.delete-after-commit.enabled). */
+  metadata?: false | Omit<MetadataCleanupOptions, "dryRun" | "logger">;
+  /** Remove orphan files older than the grace period (default on, 3 days). */
+  orphans?: false | Omit<OrphanOptions, "dryRun" | "logger">;
+}
+
+export interface MaintainResult {
+  table: string;
+  status: JobStatus;
+  dryRun: boolean;
+  manifests?: ManifestRewriteResult;
+  expire?: Omit<ExpireResult, "table">;
+  metadata?: MetadataCleanupResult;
+  orphans?: OrphanResult;
+  errors: { step: string; error: string }[];
+  durationMs: number;
+}
+
+/** Runs the maintenance steps on one table: merge manifests, expire snapshots, clean metadata, remove orphans. */
+export async function maintainTable(table: Table, options: MaintainOptions = {}): Promise<MaintainResult> {
+  const t0 = performance.now();
+  const name = formatIdentifier(table.identifier);
+  const log = (options.logger ?? silentLogger).child({ table: name });
+  const dryRun = options.dryRun === true;
+  const result: MaintainResult = { table: name, status: "ok", dryRun, errors: [], durationMs: 0 };
+  const finish = () => ({ ...result, durationMs: performance.now() - t0 });
+  let stepsRun = 0;
+  const step = async (name: string, fn: () => Promise<void>, lease: Lease | undefined) => {
+    stepsRun++;
+    try {
+      await lease?.renew();
+      await fn();
+    } catch (e) {
+      log.error(`maintenance step ${name} failed`, { error: e });
+      result.errors.push({ step: name, error: toFloeError(e).message });
+    }
+  };
+  try {
+    await table.refresh();
+    return await withLease(
+      table,
+      options,
+      log,
+      () => ({ ...finish(), status: "locked" as const }),
+      async (lease) => {
+        const { catalog, io, identifier } = table;
+        if (options.manifests !== false) {
+          await step(
+            "manifests",
+            async () => {
+              result.manifests = await rewriteManifests(catalog, identifier, io, {
+                ...options.manifests,
+                dryRun,
+                logger: log,
+              });
+            },
+            lease,
+          );
+        }
+        if (options.expire !== false) {
+          await step(
+            "expire",
+            async () => {
+              const { table: _t, ...rest } = await expireSnapshots(catalog, identifier, io, {
+                ...options.expire,
+                dryRun,
+                logger: log,
+              });
+              result.expire = rest;
+            },
+            lease,
+          );
+        }
+        if (options.metadata !== false) {
+          await step(
+            "metadata",
+            async () => {
+              result.metadata = await cleanMetadataFiles(table, { ...options.metadata, dryRun, logger: log });
+            },
+            lease,
+          );
+        }
+        if (options.orphans !== false) {
+          await step(
+            "orphans",
+            async () => {
+              result.orphans = await removeOrphanFiles(table, { ...options.orphans, dryRun, logger: log });
+            },
+            lease,
+          );
+        }
+        result.status =
+          result.errors.length === 0 ? "ok" : result.errors.length < stepsRun ? "partial" : "failed";
+        const out = finish();
+        log.info("maintenance finished", {
+          status: out.status,
+          snapshotsExpired: out.expire?.snapshotsExpired ?? 0,
+          filesDeleted:
+            (out.expire?.filesDeleted ?? 0) + (out.orphans?.deleted ?? 0) + (out.metadata?.deleted ?? 0),
+          orphans: out.orphans?.orphans.length ?? 0,
+          manifestsReplaced: out.manifests?.manifestsReplaced ?? 0,
+          durationMs: Math.round(out.durationMs),
+        });
+        return out;
+      },
+    );
+  } catch (e) {
+    log.error("maintenance failed", { error: e });
+    result.errors.push({ step: "load", error: toFloeError(e).message });
+    return { ...finish(), status: "failed" };
+  }
+}
+
+/** Every table of the catalog, walking nested namespaces; or those of `namespace`. */
+export async function listAllTables(catalog: Catalog, namespace?: Namespace): Promise<TableIdentifier[]> {
+  const out: TableIdentifier[] = [];
+  const walk = async (ns: Namespace) => {
+    out.push(...(await catalog.listTables(ns)));
+    const children = await catalog.listNamespaces(ns).catch(() => [] as Namespace[]);
+    for (const child of children) if (child.length > ns.length) await walk(child);
+  };
+  if (namespace) await walk(namespace);
+  else for (const ns of await catalog.listNamespaces()) await walk(ns);
+  return out;
+}
+
+export interface BatchOptions {
+  /** Only these tables (`ns.table`); default every table of every namespace. */
+  tables?: readonly TableIdentifier[];
+  /** Only tables of this namespace (and its children). */
+  namespace?: Namespace;
+  logger?: Logger;
+}
+
+export interface BatchResult<R extends { status: JobStatus }> {
+  status: JobStatus;
+  tables: R[];
+  counts: Record<JobStatus, number>;
+  durationMs: number;
+}
+
+/** 0: every table ok or locked; 1: some failed (partial failure); 2: every table attempted failed. */
+export function exitCodeOf(batch: { counts: Record<JobStatus, number> }): 0 | 1 | 2 {
+  const { ok, partial, failed, locked } = batch.counts;
+  if (failed + partial === 0) return 0;
+  return ok + locked + partial > 0 ? 1 : 2;
+}
+
+async function runAll<R extends { status: JobStatus; table: string }>(
+  catalog: Catalog,
+  io: FileIO,
+  options: BatchOptions,
+  what: string,
+  run: (table: Table) => Promise<R>,
+  failed: (table: string, error: string) => R,
+): Promise<BatchResult<R>> {
+  const t0 = performance.now();
+  const log = options.logger ?? silentLogger;
+  const ids = options.tables ? [...options.tables] : await listAllTables(catalog, options.namespace);
+  const results: R[] = [];
+  for (const [i, id] of ids.entries()) {
+    const name = formatIdentifier(id);
+    log.info(`${what} table ${i + 1}/${ids.length}`, { table: name });
+    try {
+      results.push(await run(await loadTable(catalog, id, io)));
+    } catch (e) {
+      log.error(`${what} failed`, { table: name, error: e });
+      results.push(failed(name, toFloeError(e).message));
+    }
+  }
+  const counts: Record<JobStatus, number> = { ok: 0, partial: 0, failed: 0, locked: 0 };
+  for (const r of results) counts[r.status]++;
+  const status: JobStatus =
+    counts.failed + counts.partial === 0
+      ? "ok"
+      : counts.ok + counts.locked + counts.partial > 0
+        ? "partial"
+        : "failed";
+  const batch = { status, tables: results, counts, durationMs: performance.now() - t0 };
+  log.info(`${what} summary`, {
+    status,
+    tables: results.length,
+    ...counts,
+    durationMs: Math.round(batch.durationMs),
+  });
+  return batch;
+}
+
+/** Compacts every table (or the selected ones) one after the other. */
+export function compactAll(
+  catalog: Catalog,
+  io: FileIO,
+  options: CompactOptions & BatchOptions = {},
+): Promise<BatchResult<CompactResult>> {
+  return runAll(
+    catalog,
+    io,
+    options,
+    "compaction",
+    (t) => compactTable(t, options),
+    (table, error) => ({
+      table,
+      status: "failed",
+      dryRun: options.dryRun === true,
+      filesBefore: 0,
+      filesAfter: 0,
+      durationMs: 0,
+      error,
+    }),
+  );
+}
+
+/** Runs maintenance on every table (or the selected ones) one after the other. */
+export function maintainAll(
+  catalog: Catalog,
+  io: FileIO,
+  options: MaintainOptions & BatchOptions = {},
+): Promise<BatchResult<MaintainResult>> {
+  return runAll(
+    catalog,
+    io,
+    options,
+    "maintenance",
+    (t) => maintainTable(t, options),
+    (table, error) => ({
+      table,
+      status: "failed",
+      dryRun: options.dryRun === true,
+      errors: [{ step: "load", error }],
+      durationMs: 0,
+    }),
+  );
+}

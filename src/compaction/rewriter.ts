@@ -1,0 +1,313 @@
+/**
+ * The rewriter: for each planned group, read its files (one group in memory at a time), apply the
+ * delete files attached to them, concatenate, write new files with the table's DataFileWriter (same
+ * field ids, fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
+ * files and removes the inputs.
+ *
+ * Commit outcomes:
+ * - committed: the Table API restaged on every conflict (concurrent appends are carried over).
+ * - abandoned: an input is no longer live (another compaction or a delete got there first), or a
+ *   delete file was added to the group's partition since planning: the new files are deleted.
+ * - failed: anything else. Files that a possibly-committed snapshot may reference (an error while
+ *   committing) are never deleted; orphan removal collects them after its grace period.
+ */
+import * as arrow from "apache-arrow";
+import type { Table, WriterSettings } from "../catalog/index.js";
+import { isFloeError, toFloeError } from "../errors.js";
+import type { DataFile } from "../iceberg/avro/index.js";
+import { deleteFiles } from "../iceberg/io/index.js";
+import { currentSchema, type PrimitiveValue, type Schema, specById } from "../iceberg/spec/index.js";
+import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
+import { type Logger, silentLogger } from "../log.js";
+import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
+import { conformToSchema, parquetToArrow } from "./arrow-read.js";
+import type { CompactionPlan, PlannedGroup } from "./planner.js";
+import type { DeleteIndex, ScannedFile } from "./scan.js";
+import type { NewDeletesCheck } from "./validate.js";
+
+export type RewritePhase = "read" | "write" | "commit" | "done";
+
+export interface RewriteProgress {
+  phase: RewritePhase;
+  /** 1-based index of the group and the number of groups. */
+  group: number;
+  groups: number;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface RewriteSettings {
+  /** Writer settings for the new files (compression, rowGroupRows, maxRowsPerFile, maxArrowBytesPerFile). */
+  writer?: WriterSettings;
+  /** Commit attempts per group (default 20: a rewrite is expensive to redo). */
+  commitMaxAttempts?: number;
+  /** Extra snapshot summary properties. */
+  summary?: Readonly<Record<string, string>>;
+  logger?: Logger;
+  onProgress?: (p: RewriteProgress) => void;
+  /** Called before each group (e.g. to renew a lease); a throw stops the run before that group. */
+  beforeGroup?: () => Promise<void>;
+  /** Test hook, called after the new files are written and before the commit. */
+  beforeCommit?: (group: PlannedGroup, files: readonly DataFile[]) => void | Promise<void>;
+}
+
+/** What the rewriter needs from the scan the plan was made from. */
+export interface RewriteInputs {
+  planSnapshotId: bigint;
+  /** Live data files of the planned snapshot, by path. */
+  files: ReadonlyMap<string, ScannedFile>;
+  deletes: DeleteIndex;
+  newDeletes: NewDeletesCheck;
+}
+
+export type GroupStatus = "committed" | "abandoned" | "failed";
+
+export interface GroupOutcome {
+  partitionKey: string;
+  status: GroupStatus;
+  reason?: string;
+  inputFiles: number;
+  inputBytes: number;
+  outputFiles: number;
+  outputBytes: number;
+  rowsIn: number;
+  rowsOut: number;
+  deletedRows: number;
+  conflicts: number;
+  snapshotId?: bigint;
+  error?: Error;
+}
+
+export interface RewriteResult {
+  groups: GroupOutcome[];
+  groupsCommitted: number;
+  groupsAbandoned: number;
+  groupsFailed: number;
+  filesRewritten: number;
+  bytesRewritten: number;
+  filesWritten: number;
+  bytesWritten: number;
+  rowsRewritten: number;
+  deletedRowsApplied: number;
+  conflicts: number;
+  durationMs: number;
+  /** Why the run stopped before the last group, if it did. */
+  stopped?: string;
+  groupsNotRun: number;
+}
+
+class Abandon extends Error {}
+
+/** Reads, filters and concatenates a group's files as one Arrow table of the table's current schema. */
+async function readGroup(
+  table: Table,
+  group: PlannedGroup,
+  inputs: RewriteInputs,
+  schema: Schema,
+  onFile: (bytes: number) => void,
+): Promise<{ data: arrow.Table; rowsIn: number; deleted: number }> {
+  const io = table.io;
+  const deleteTables = new Map<string, arrow.Table>();
+  const deleteTable = async (path: string) => {
+    let t = deleteTables.get(path);
+    if (t === undefined) {
+      t = parquetToArrow(await io.read(path), path);
+      deleteTables.set(path, t);
+    }
+    return t;
+  };
+  const batches: arrow.RecordBatch[] = [];
+  let rowsIn = 0;
+  let deleted = 0;
+  for (const f of group.files) {
+    const scanned = inputs.files.get(f.path);
+    if (scanned === undefined) throw new Abandon(`${f.path} is not in the planned snapshot`);
+    let t = conformToSchema(parquetToArrow(await io.read(f.path), f.path), schema, f.path);
+    rowsIn += t.numRows;
+    const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
+    if (attached.length > 0) {
+      const positions = new Set<number>();
+      const equality: EqualityDeleteSet[] = [];
+      for (const d of attached) {
+        const dt = await deleteTable(d.file.file_path);
+        if (d.file.content === 1) positionsFor(dt, f.path, positions);
+        else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema));
+      }
+      const applied = applyDeletes(t, positions, equality);
+      t = applied.table;
+      deleted += applied.deleted;
+    }
+    batches.push(...t.batches);
+    onFile(f.sizeBytes);
+  }
+  const target = arrowSchema(writeFieldsFromSchema(schema));
+  return { data: new arrow.Table(target, batches), rowsIn, deleted };
+}
+
+async function rewriteGroup(
+  table: Table,
+  group: PlannedGroup,
+  inputs: RewriteInputs,
+  settings: RewriteSettings,
+  log: Logger,
+  progress: (phase: RewritePhase, files: number, bytes: number) => void,
+): Promise<GroupOutcome> {
+  const outcome: GroupOutcome = {
+    partitionKey: group.partitionKey,
+    status: "failed",
+    inputFiles: group.files.length,
+    inputBytes: group.inputBytes,
+    outputFiles: 0,
+    outputBytes: 0,
+    rowsIn: 0,
+    rowsOut: 0,
+    deletedRows: 0,
+    conflicts: 0,
+  };
+  let written: DataFile[] = [];
+  let committing = false;
+  try {
+    const md = table.metadata;
+    const spec = specById(md, group.specId);
+    if (spec === undefined || group.specId !== md["default-spec-id"]) {
+      throw new Abandon(`spec ${group.specId} is not the table's default spec`);
+    }
+    const schema = currentSchema(md);
+    progress("read", 0, 0);
+    const { data, rowsIn, deleted } = await readGroup(table, group, inputs, schema, (bytes) =>
+      progress("read", 1, bytes),
+    );
+    outcome.rowsIn = rowsIn;
+    outcome.deletedRows = deleted;
+    progress("write", 0, 0);
+    if (data.numRows > 0) {
+      const writer = new DataFileWriter({ ...table.writerOptions(settings.writer), spec });
+      const tuple = spec.fields.map((f) => (group.partition[f.name] ?? null) as PrimitiveValue | null);
+      written = await writer.writeTable(data, tuple);
+    }
+    outcome.outputFiles = written.length;
+    outcome.outputBytes = written.reduce((n, f) => n + Number(f.file_size_in_bytes), 0);
+    outcome.rowsOut = written.reduce((n, f) => n + Number(f.record_count), 0);
+    await settings.beforeCommit?.(group, written);
+    progress("commit", 0, 0);
+    const paths = group.files.map((f) => f.path);
+    const scope = { partitionKey: group.partitionKey, inputs: new Set(paths) };
+    let rejected: string | undefined;
+    committing = true;
+    const result = await table
+      .newRewrite()
+      .addDataFiles(written)
+      .removeFiles(paths)
+      .commit({
+        maxAttempts: settings.commitMaxAttempts ?? 20,
+        logger: log,
+        summary: { ...(settings.summary ?? {}) },
+        validate: async (base) => {
+          rejected = await inputs.newDeletes.conflict(base.metadata, inputs.planSnapshotId, scope);
+          return rejected === undefined;
+        },
+      });
+    committing = false;
+    outcome.conflicts = result.conflicts;
+    if (!result.committed) throw new Abandon(rejected ?? "the commit was dropped");
+    outcome.status = "committed";
+    if (result.snapshot) outcome.snapshotId = result.snapshot["snapshot-id"];
+    return outcome;
+  } catch (e) {
+    // A conflict is final (nothing landed); so is anything before the commit started.
+    const abandoned = e instanceof Abandon || isFloeError(e, "COMMIT_CONFLICT");
+    if (abandoned || !committing) {
+      if (written.length > 0) {
+        await deleteFiles(
+          table.io,
+          written.map((f) => f.file_path),
+        ).catch((err) => log.warn("could not delete files of an abandoned rewrite", { error: err }));
+      }
+      outcome.outputFiles = 0;
+      outcome.outputBytes = 0;
+    }
+    outcome.status = abandoned ? "abandoned" : "failed";
+    outcome.reason = e instanceof Error ? e.message : String(e);
+    if (isFloeError(e, "COMMIT_CONFLICT")) outcome.conflicts++;
+    if (!abandoned) outcome.error = toFloeError(e);
+    return outcome;
+  }
+}
+
+/** Rewrites the groups of `plan` one after the other; a failed group does not stop the others. */
+export async function rewriteGroups(
+  table: Table,
+  plan: CompactionPlan,
+  inputs: RewriteInputs,
+  settings: RewriteSettings = {},
+): Promise<RewriteResult> {
+  const t0 = performance.now();
+  const log = settings.logger ?? silentLogger;
+  const filesTotal = plan.filesToRewrite;
+  const bytesTotal = plan.bytesToRewrite;
+  let filesDone = 0;
+  let bytesDone = 0;
+  const outcomes: GroupOutcome[] = [];
+  let stopped: string | undefined;
+  for (const [i, group] of plan.groups.entries()) {
+    try {
+      await settings.beforeGroup?.();
+    } catch (e) {
+      stopped = e instanceof Error ? e.message : String(e);
+      log.error("compaction stopped", { group: i + 1, groups: plan.groups.length, error: e });
+      break;
+    }
+    const progress = (phase: RewritePhase, files: number, bytes: number) => {
+      filesDone += files;
+      bytesDone += bytes;
+      settings.onProgress?.({
+        phase,
+        group: i + 1,
+        groups: plan.groups.length,
+        filesDone,
+        filesTotal,
+        bytesDone,
+        bytesTotal,
+      });
+    };
+    const outcome = await rewriteGroup(table, group, inputs, settings, log, progress);
+    outcomes.push(outcome);
+    const fields = {
+      group: i + 1,
+      groups: plan.groups.length,
+      partition: group.partitionKey,
+      status: outcome.status,
+      inputFiles: outcome.inputFiles,
+      outputFiles: outcome.outputFiles,
+      inputBytes: outcome.inputBytes,
+      outputBytes: outcome.outputBytes,
+      conflicts: outcome.conflicts,
+      ...(outcome.snapshotId === undefined ? {} : { snapshotId: outcome.snapshotId }),
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    };
+    if (outcome.status === "failed")
+      log.error("compaction group failed", { ...fields, error: outcome.error });
+    else if (outcome.status === "abandoned") log.warn("compaction group abandoned", fields);
+    else log.info("compaction group committed", fields);
+    progress("done", 0, 0);
+  }
+  const committed = outcomes.filter((o) => o.status === "committed");
+  return {
+    groups: outcomes,
+    groupsCommitted: committed.length,
+    groupsAbandoned: outcomes.filter((o) => o.status === "abandoned").length,
+    groupsFailed: outcomes.filter((o) => o.status === "failed").length,
+    filesRewritten: committed.reduce((n, o) => n + o.inputFiles, 0),
+    bytesRewritten: committed.reduce((n, o) => n + o.inputBytes, 0),
+    filesWritten: committed.reduce((n, o) => n + o.outputFiles, 0),
+    bytesWritten: committed.reduce((n, o) => n + o.outputBytes, 0),
+    rowsRewritten: committed.reduce((n, o) => n + o.rowsOut, 0),
+    deletedRowsApplied: committed.reduce((n, o) => n + o.deletedRows, 0),
+    conflicts: outcomes.reduce((n, o) => n + o.conflicts, 0),
+    durationMs: performance.now() - t0,
+    groupsNotRun: plan.groups.length - outcomes.length,
+    ...(stopped === undefined ? {} : { stopped }),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Avro records in the Schema Registry wire format. Per schema id, once: fetch the schema (and the
+ * schemas it references), convert it to an Iceberg struct and parse it with avsc (logical types left
+ * raw, longs as bigint). Per record: read the header, decode with the cached avsc type, convert values.
+ */
+
+import type { Type } from "avsc";
+import avsc from "avsc";
+import { type CompiledAvroSchema, compileAvroSchema } from "./avro-schema.js";
+import { decodeFailed } from "./errors.js";
+import type { RegisteredSchema, SchemaRegistryClient } from "./registry.js";
+import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
+import { readWireHeader } from "./wire.js";
+
+/** avsc long type whose values are bigint, so longs above 2^53 stay exact. */
+const BIGINT_LONG = avsc.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
+  toBuffer: (n: bigint | number) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
+  toJSON: (n: bigint) => (Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()),
+  isValid: (n: unknown) =>
+    (typeof n === "bigint" && BigInt.asIntN(64, n) === n) ||
+    (typeof n === "number" && Number.isSafeInteger(n)),
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+function isLong(schema: unknown): boolean {
+  return (
+    schema === "long" ||
+    (typeof schema === "object" &&
+      schema !== null &&
+      !Array.isArray(schema) &&
+      (schema as { type?: unknown }).type === "long")
+  );
+}
+
+/** avsc options: bigint longs; avsc's logical types stay off so values arrive raw. */
+export function avscOptions(registry: Record<string, Type>): object {
+  return { typeHook: (s: unknown) => (isLong(s) ? BIGINT_LONG : undefined), registry };
+}
+
+interface Compiled extends CompiledAvroSchema {
+  type: Type;
+}
+
+function parseSchemaText(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw decodeFailed(`${what} is not valid Avro schema JSON`, e);
+  }
+}
+
+/** Referenced schemas in dependency order (each before the schemas that use it), then the schema itself. */
+async function withReferences(
+  registry: SchemaRegistryClient,
+  root: RegisteredSchema,
+  what: string,
+): Promise<{ text: string; what: string }[]> {
+  const out: { text: string; what: string }[] = [];
+  const seen = new Set<string>();
+  const visit = async (schema: RegisteredSchema, label: string, depth: number): Promise<void> => {
+    if (depth > 32) throw decodeFailed(`schema references nest too deeply at ${label}`);
+    for (const ref of schema.references ?? []) {
+      const key = `${ref.subject}\u0000${ref.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const referenced = await registry.getSubjectVersion(ref.subject, ref.version);
+      await visit(referenced, `${ref.subject} version ${ref.version}`, depth + 1);
+    }
+    out.push({ text: schema.schema, what: label });
+  };
+  await visit(root, what, 0);
+  return out;
+}
+
+export async function compileRegisteredAvro(
+  registry: SchemaRegistryClient,
+  id: number,
+  registered: RegisteredSchema,
+): Promise<Compiled> {
+  const what = `schema id ${id}`;
+  if (registered.schemaType !== "AVRO") {
+    throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected AVRO`);
+  }
+  const parts = await withReferences(registry, registered, what);
+  const raws = parts.map((p) => parseSchemaText(p.text, p.what));
+  const compiled = compileAvroSchema(raws);
+  const named: Record<string, Type> = {};
+  let type: Type | undefined;
+  try {
+    for (const raw of raws) type = avsc.Type.forSchema(raw as never, avscOptions(named) as never);
+  } catch (e) {
+    throw decodeFailed(`${what} is not a valid Avro schema: ${(e as Error).message}`, e);
+  }
+  if (type === undefined) throw decodeFailed(`${what} is empty`);
+  return { ...compiled, type };
+}
+
+export class AvroDecoder implements Decoder {
+  readonly #registry: SchemaRegistryClient;
+  readonly #compiled = new Map<number, Promise<Compiled>>();
+
+  constructor(registry: SchemaRegistryClient) {
+    this.#registry = registry;
+  }
+
+  #schema(id: number): Promise<Compiled> {
+    let pending = this.#compiled.get(id);
+    if (pending === undefined) {
+      pending = this.#registry
+        .getSchema(id)
+        .then((registered) => compileRegisteredAvro(this.#registry, id, registered));
+      this.#compiled.set(id, pending);
+      pending.catch(() => {
+        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
+      });
+    }
+    return pending;
+  }
+
+  async decode(input: DecodeInput): Promise<DecodedRecord> {
+    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
+    const { schemaId, payloadOffset } = readWireHeader(input.value);
+    const compiled = await this.#schema(schemaId);
+    const buf = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = compiled.type.decode(buf, payloadOffset);
+    } catch (e) {
+      throw decodeFailed(`Avro payload does not match schema id ${schemaId}: ${(e as Error).message}`, e);
+    }
+    if (decoded.offset < 0) throw decodeFailed(`Avro payload is truncated for schema id ${schemaId}`);
+    if (decoded.offset !== buf.length) {
+      throw decodeFailed(
+        `Avro payload has ${buf.length - decoded.offset} bytes left over after a schema id ${schemaId} record`,
+      );
+    }
+    return { row: compiled.toRow(decoded.value), schema: compiled.struct };
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * JSON values: plain JSON (schema inferred per record, or a declared Iceberg schema plus inferred extra
+ * top-level fields) and JSON Schema payloads in the Schema Registry wire format. Text is strict UTF-8;
+ * integers beyond 2^53 stay exact (parseJson gives bigint); NaN and Infinity are not JSON and fail.
+ * Inferred schemas are interned by shape, so records of one shape share one StructType object.
+ */
+
+import { FloeError } from "../../errors.js";
+import {
+  type JsonValue,
+  type NestedField,
+  parseJson,
+  parseSchema,
+  type StructType,
+} from "../../iceberg/spec/index.js";
+import { conformJson, inferFields, numberFields, shapeKey } from "../schema/index.js";
+import { decodeFailed, decodeUtf8, requireValue } from "./errors.js";
+import { type CompiledJsonSchema, compileJsonSchema } from "./json-schema.js";
+import type { SchemaRegistryClient } from "./registry.js";
+import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
+import { readWireHeader } from "./wire.js";
+
+type Obj = Record<string, unknown>;
+
+/** Any run of 16 digits: only then can an integer literal exceed 2^53 (2^53 has 16 digits). */
+const LONG_DIGIT_RUN = /\d{16}/;
+
+/**
+ * Strict UTF-8, then JSON. Text without a 16-digit run cannot hold an integer beyond 2^53, so the native
+ * JSON.parse (several times faster) gives exactly what parseJson would; otherwise parseJson keeps big
+ * integers as bigint.
+ */
+export function parseJsonText(bytes: Uint8Array, from = 0): JsonValue {
+  const text = decodeUtf8(from === 0 ? bytes : bytes.subarray(from));
+  try {
+    return LONG_DIGIT_RUN.test(text) ? parseJson(text) : (JSON.parse(text) as JsonValue);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : "unreadable";
+    throw decodeFailed(message.startsWith("invalid JSON") ? message : `invalid JSON: ${message}`, e);
+  }
+}
+
+function requireObject(value: JsonValue): Obj {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof value === "bigint") {
+    const what = Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+    throw decodeFailed(`a JSON record must be an object, got ${what}`);
+  }
+  return value;
+}
+
+/** At most this many shapes are interned; beyond it the table starts over (shapes are cheap to rebuild). */
+const MAX_SHAPES = 1024;
+
+/** Parses the `schema` option of a json decoder: Iceberg schema JSON (object or text). */
+function declaredStruct(schema: unknown): StructType {
+  try {
+    const json = typeof schema === "string" ? parseJson(schema) : schema;
+    return numberFields(parseSchema(json).fields);
+  } catch (e) {
+    throw new FloeError(
+      "CONFIG_INVALID",
+      `json decoder schema: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+export class JsonDecoder implements Decoder {
+  readonly #declared: StructType | undefined;
+  readonly #declaredNames: ReadonlySet<string>;
+  readonly #shapes = new Map<string, StructType>();
+
+  constructor(schema?: unknown) {
+    this.#declared = schema === undefined || schema === null ? undefined : declaredStruct(schema);
+    this.#declaredNames = new Set(this.#declared?.fields.map((f) => f.name) ?? []);
+  }
+
+  /** The interned struct for declared fields plus these inferred ones. */
+  #intern(inferred: NestedField[]): StructType {
+    const key = shapeKey(inferred);
+    let struct = this.#shapes.get(key);
+    if (struct === undefined) {
+      if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
+      struct = numberFields([...(this.#declared?.fields ?? []), ...inferred]);
+      this.#shapes.set(key, struct);
+    }
+    return struct;
+  }
+
+  async decode(input: DecodeInput): Promise<DecodedRecord> {
+    const value = requireObject(parseJsonText(requireValue(input)));
+    let schema: StructType;
+    if (this.#declared === undefined) {
+      schema = this.#intern(inferFields(value));
+    } else {
+      const extra = Object.keys(value).filter((k) => !this.#declaredNames.has(k) && value[k] !== null);
+      const inferred = extra.length === 0 ? [] : inferFields(value, extra);
+      schema = inferred.length === 0 ? this.#declared : this.#intern(inferred);
+    }
+    return { row: conformJson(schema, value), schema };
+  }
+}
+
+/** JSON Schema payloads: header, then JSON text validated by converting it to the registered schema. */
+export class JsonSchemaDecoder implements Decoder {
+  readonly #registry: SchemaRegistryClient;
+  readonly #compiled = new Map<number, Promise<CompiledJsonSchema>>();
+
+  constructor(registry: SchemaRegistryClient) {
+    this.#registry = registry;
+  }
+
+  #schema(id: number): Promise<CompiledJsonSchema> {
+    let pending = this.#compiled.get(id);
+    if (pending === undefined) {
+      pending = this.#registry.getSchema(id).then((registered) => {
+        if (registered.schemaType !== "JSON") {
+          throw decodeFailed(`schema id ${id} has schemaType ${registered.schemaType}, expected JSON`);
+        }
+        if (registered.references !== undefined) {
+          throw new FloeError(
+            "SCHEMA_INCOMPATIBLE",
+            `schema id ${id}: JSON Schema references are not supported`,
+          );
+        }
+        let doc: unknown;
+        try {
+          doc = JSON.parse(registered.schema);
+        } catch (e) {
+          throw decodeFailed(`schema id ${id} is not valid JSON Schema JSON`, e);
+        }
+        return compileJsonSchema(doc);
+      });
+      this.#compiled.set(id, pending);
+      pending.catch(() => {
+        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
+      });
+    }
+    return pending;
+  }
+
+  async decode(input: DecodeInput): Promise<DecodedRecord> {
+    const bytes = requireValue(input);
+    const { schemaId, payloadOffset } = readWireHeader(bytes);
+    const compiled = await this.#schema(schemaId);
+    const value = parseJsonText(bytes, payloadOffset);
+    const record = compiled.wrapped ? { value } : requireObject(value);
+    return { row: conformJson(compiled.struct, record), schema: compiled.struct };
+  }
+}

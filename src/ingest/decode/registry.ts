@@ -1,0 +1,210 @@
+/**
+ * A small Confluent Schema Registry client: schemas by id (GET /schemas/ids/{id}) and referenced schemas
+ * by subject and version (GET /subjects/{subject}/versions/{version}). Registered schemas are immutable,
+ * so each is cached forever; concurrent requests for one id share a fetch, and a failed fetch is not
+ * cached. Credentials (basic auth, bearer token, or user:password in the URL) go only into the
+ * Authorization header: error messages name the registry's origin and never a secret.
+ */
+
+import { z } from "zod";
+import { FloeError } from "../../errors.js";
+
+export type SchemaType = "AVRO" | "JSON" | "PROTOBUF";
+
+export interface SchemaReference {
+  name: string;
+  subject: string;
+  version: number;
+}
+
+export interface RegisteredSchema {
+  schemaType: SchemaType;
+  schema: string;
+  references?: SchemaReference[];
+}
+
+export interface SchemaRegistryOptions {
+  /** Base URL; a comma-separated list fails over in order when a registry is unreachable. */
+  url: string;
+  username?: string;
+  password?: string;
+  bearerToken?: string;
+  fetch?: typeof fetch;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+}
+
+const SchemaResponse = z.object({
+  schema: z.string(),
+  schemaType: z.enum(["AVRO", "JSON", "PROTOBUF"]).optional(),
+  references: z
+    .array(z.object({ name: z.string(), subject: z.string(), version: z.number().int() }))
+    .optional(),
+});
+
+const VersionResponse = SchemaResponse.extend({ id: z.number().int() });
+
+const ErrorResponse = z.object({ message: z.string() }).partial();
+
+function toRegistered(body: z.infer<typeof SchemaResponse>): RegisteredSchema {
+  return {
+    schemaType: body.schemaType ?? "AVRO",
+    schema: body.schema,
+    ...(body.references && body.references.length > 0 ? { references: body.references } : {}),
+  };
+}
+
+interface Endpoint {
+  /** Base URL without credentials and without a trailing slash. */
+  base: string;
+  /** For messages: scheme, host and port only. */
+  origin: string;
+  basic?: string;
+}
+
+function parseEndpoint(text: string): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new FloeError("CONFIG_INVALID", "schema registry url is not a valid URL");
+  }
+  const basic = url.username
+    ? Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+        "base64",
+      )
+    : undefined;
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return { base: url.toString().replace(/\/+$/, ""), origin: url.origin, ...(basic ? { basic } : {}) };
+}
+
+export class SchemaRegistryClient {
+  readonly #endpoints: Endpoint[];
+  readonly #authorization: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #byId = new Map<number, Promise<RegisteredSchema>>();
+  readonly #byVersion = new Map<string, Promise<RegisteredSchema & { id: number }>>();
+
+  constructor(opts: SchemaRegistryOptions) {
+    this.#endpoints = opts.url
+      .split(",")
+      .filter((u) => u.trim() !== "")
+      .map(parseEndpoint);
+    if (this.#endpoints.length === 0) throw new FloeError("CONFIG_INVALID", "schema registry url is empty");
+    if (opts.bearerToken) this.#authorization = `Bearer ${opts.bearerToken}`;
+    else if (opts.username !== undefined)
+      this.#authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ""}`).toString("base64")}`;
+    this.#fetch = opts.fetch ?? globalThis.fetch;
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /** The schema registered under `id`. Unknown ids are DECODE_FAILED "unknown schema id N". */
+  getSchema(id: number): Promise<RegisteredSchema> {
+    let pending = this.#byId.get(id);
+    if (pending === undefined) {
+      pending = this.#get(`/schemas/ids/${id}`, `unknown schema id ${id}`).then((body) => {
+        const parsed = SchemaResponse.safeParse(body);
+        if (!parsed.success) throw this.#badResponse(`schema id ${id}`);
+        return toRegistered(parsed.data);
+      });
+      this.#remember(this.#byId, id, pending);
+    }
+    return pending;
+  }
+
+  /** A schema by subject and version, as schema references name them. */
+  getSubjectVersion(subject: string, version: number): Promise<RegisteredSchema & { id: number }> {
+    const key = `${subject}\u0000${version}`;
+    let pending = this.#byVersion.get(key);
+    if (pending === undefined) {
+      const path = `/subjects/${encodeURIComponent(subject)}/versions/${version}`;
+      pending = this.#get(path, `unknown schema reference ${subject} version ${version}`).then((body) => {
+        const parsed = VersionResponse.safeParse(body);
+        if (!parsed.success) throw this.#badResponse(`subject ${subject} version ${version}`);
+        return { ...toRegistered(parsed.data), id: parsed.data.id };
+      });
+      this.#remember(this.#byVersion, key, pending);
+    }
+    return pending;
+  }
+
+  #remember<K, V>(cache: Map<K, Promise<V>>, key: K, pending: Promise<V>): void {
+    cache.set(key, pending);
+    pending.catch(() => {
+      if (cache.get(key) === pending) cache.delete(key);
+    });
+  }
+
+  #badResponse(what: string): FloeError {
+    return new FloeError("DECODE_FAILED", `schema registry returned an unreadable response for ${what}`);
+  }
+
+  /** GETs `path` from the first endpoint that answers; unreachable endpoints fail over to the next. */
+  async #get(path: string, notFound: string): Promise<unknown> {
+    let last: FloeError | undefined;
+    for (const endpoint of this.#endpoints) {
+      try {
+        return await this.#getFrom(endpoint, path, notFound);
+      } catch (e) {
+        if (!(e instanceof FloeError) || e.code !== "SERVICE_UNAVAILABLE") throw e;
+        last = e;
+      }
+    }
+    throw last ?? new FloeError("SERVICE_UNAVAILABLE", "schema registry is unreachable");
+  }
+
+  async #getFrom(endpoint: Endpoint, path: string, notFound: string): Promise<unknown> {
+    const headers: Record<string, string> = {
+      accept: "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json",
+    };
+    const authorization = this.#authorization ?? (endpoint.basic ? `Basic ${endpoint.basic}` : undefined);
+    if (authorization) headers.authorization = authorization;
+    const where = `schema registry ${endpoint.origin}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(`${endpoint.base}${path}`, {
+        method: "GET",
+        headers,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (e) {
+      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      throw new FloeError(
+        "SERVICE_UNAVAILABLE",
+        timedOut ? `${where} did not answer within ${this.#timeoutMs} ms` : `${where} is unreachable`,
+        { cause: e, context: { registry: endpoint.origin } },
+      );
+    }
+    const text = await response.text().catch(() => "");
+    if (response.ok) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (e) {
+        throw new FloeError("DECODE_FAILED", `${where} returned invalid JSON for ${path}`, { cause: e });
+      }
+    }
+    const status = response.status;
+    let detail = "";
+    try {
+      const body = ErrorResponse.safeParse(JSON.parse(text));
+      if (body.success && body.data.message) detail = `: ${body.data.message.slice(0, 200)}`;
+    } catch {
+      // not JSON: the status says enough
+    }
+    const context = { registry: endpoint.origin, status };
+    if (status === 404) throw new FloeError("DECODE_FAILED", `${notFound} (${where})`, { context });
+    if (status === 401 || status === 403) {
+      throw new FloeError("UNAUTHORIZED", `${where} refused the request (HTTP ${status})${detail}`, {
+        context,
+      });
+    }
+    if (status === 408 || status === 429 || status >= 500) {
+      throw new FloeError("SERVICE_UNAVAILABLE", `${where} answered HTTP ${status}${detail}`, { context });
+    }
+    throw new FloeError("IO_ERROR", `${where} answered HTTP ${status} for ${path}${detail}`, { context });
+  }
+}

@@ -1,0 +1,41 @@
+/** The decoder contract between the sink loop and the per-format decoders. */
+
+import type { StructType } from "../../iceberg/spec/index.js";
+import type { SchemaRegistryClient } from "./registry.js";
+
+export interface DecodeInput {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  value: Uint8Array | null;
+  key: Uint8Array | null;
+}
+
+/**
+ * A decoded record: a row in the JS value representation for `schema` (iceberg/spec/values.ts), and the
+ * record's own schema as an Iceberg struct whose field ids are LOCAL (1..n, only meaningful inside this
+ * schema). Decoders hand out the same `schema` object for records of the same shape (per registry schema
+ * id, per declared JSON schema, per inferred JSON shape), so callers may cache evolution by identity.
+ */
+export interface DecodedRecord {
+  row: Record<string, unknown>;
+  schema: StructType;
+}
+
+export interface Decoder {
+  /**
+   * Throws FloeError DECODE_FAILED (bad bytes, bad JSON, unknown schema id, a value that does not fit),
+   * SCHEMA_INCOMPATIBLE (a registered schema Iceberg cannot express), or the registry's own errors
+   * (SERVICE_UNAVAILABLE is retryable, UNAUTHORIZED is not), which are not the record's fault.
+   */
+  decode(input: DecodeInput): Promise<DecodedRecord>;
+}
+
+export type DecoderConfig =
+  | {
+      format: "json";
+      schema?: unknown /* optional declared schema: Iceberg schema JSON (struct with fields) */;
+    }
+  | { format: "avro" | "json-schema" | "protobuf"; registry: SchemaRegistryClient }
+  | { format: "string" } // row {value: string}
+  | { format: "bytes" }; // row {value: Uint8Array}

@@ -1,0 +1,500 @@
+/**
+ * The sink loop: consume the routed topics, decode and buffer records per table, and on every commit
+ * interval (or size trigger) commit each table once, then commit the Kafka group offsets. Positions
+ * come from the tables: on every assignment each partition is sought to the offset its tables last
+ * committed; Kafka's own group offsets are only a fallback. Consumption pauses while the buffers hold
+ * more than `buffer.maxBytes`.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import { type Catalog, formatIdentifier } from "../catalog/index.js";
+import type { Config } from "../config.js";
+import { FloeError, isFloeError, toFloeError } from "../errors.js";
+import type { FileIO } from "../iceberg/io/index.js";
+import type { Logger } from "../log.js";
+import { TableBuffer, tpKey } from "./buffer.js";
+import { createDecoder, type Decoder, SchemaRegistryClient } from "./decode/index.js";
+import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
+import type { KafkaMeta } from "./metadata-columns.js";
+import { committedOffsets, getOffset } from "./offsets.js";
+import { buildRoutes, type Route, routeFor } from "./route.js";
+import type { SinkMetricsLike } from "./sink-metrics.js";
+import { commitTableBuffer, type RecordFailure } from "./table-committer.js";
+
+export interface SinkOptions {
+  config: Config;
+  kafka: Kafka;
+  catalog: Catalog;
+  io: FileIO;
+  logger: Logger;
+  metrics: SinkMetricsLike;
+}
+
+type State = "starting" | "running" | "stopping" | "stopped" | "failed";
+
+export class Sink {
+  private readonly routes: Route[];
+  private readonly decoders = new Map<number, Decoder>();
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly dlq: DeadLetterQueue;
+  private buffers = new Map<string, TableBuffer>();
+  /** Next offset to process per assigned partition. */
+  private readonly positions = new Map<string, bigint>();
+  private assigned = new Set<string>();
+  private bufferedBytes = 0;
+  private paused = false;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private state: State = "starting";
+  private fatal: FloeError | undefined;
+  private lastCommitError: string | undefined;
+  /** Partitions stopped by a record with onError: fail. */
+  private readonly halted = new Set<string>();
+  private stopWaiters: ((e?: FloeError) => void)[] = [];
+
+  constructor(private readonly opts: SinkOptions) {
+    const { config } = opts;
+    if (config.tables.length === 0) {
+      throw new FloeError(
+        "CONFIG_INVALID",
+        "tables: at least one route (topics -> table) is required to run the sink",
+        {
+          context: { key: "tables" },
+        },
+      );
+    }
+    this.routes = buildRoutes(config.tables);
+    const registry = config.schemaRegistry ? new SchemaRegistryClient(config.schemaRegistry) : undefined;
+    for (const route of this.routes) {
+      const format = route.config.format;
+      if (format === "avro" || format === "json-schema" || format === "protobuf") {
+        if (!registry) {
+          throw new FloeError(
+            "CONFIG_INVALID",
+            `tables.${route.index}.format ${format} needs schemaRegistry.url`,
+            {
+              context: { key: "schemaRegistry.url" },
+            },
+          );
+        }
+        this.decoders.set(route.index, createDecoder({ format, registry }));
+      } else if (format === "json") {
+        this.decoders.set(route.index, createDecoder({ format, schema: route.config.schema }));
+      } else {
+        this.decoders.set(route.index, createDecoder({ format }));
+      }
+    }
+    this.consumer = opts.kafka.consumer({
+      groupId: config.kafka.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.dlq = new DeadLetterQueue(this.producer);
+  }
+
+  ready(): { ready: boolean; reason?: string } {
+    if (this.state !== "running") return { ready: false, reason: this.state };
+    if (this.lastCommitError) return { ready: false, reason: `last commit failed: ${this.lastCommitError}` };
+    return { ready: true };
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.opts;
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      void this.onAssignment(e.payload.memberAssignment).catch((err) => this.fail(toFloeError(err)));
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      const err = e.payload.error;
+      if (!e.payload.restart) this.fail(toFloeError(err, "SERVICE_UNAVAILABLE"));
+    });
+    const topics: (string | RegExp)[] = [];
+    for (const r of this.routes) {
+      if (r.config.topics) topics.push(...r.config.topics);
+      if (r.config.topicPattern) topics.push(new RegExp(r.config.topicPattern));
+    }
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.timer = setInterval(() => this.requestFlush(), config.commit.intervalMs);
+    this.state = "running";
+    logger.info("sink running", { group: config.kafka.groupId, routes: this.routes.length });
+  }
+
+  /** Resolves when the sink stops (with the error that stopped it, if any). */
+  waitUntilStopped(): Promise<FloeError | undefined> {
+    if (this.state === "stopped" || this.state === "failed") return Promise.resolve(this.fatal);
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  /** Stops consuming, commits what is buffered (within the deadline) and disconnects. */
+  async stop(deadlineMs = 30_000): Promise<void> {
+    if (this.state === "stopping" || this.state === "stopped") return;
+    const failing = this.state === "failed";
+    this.state = "stopping";
+    clearInterval(this.timer);
+    await this.consumer.stop().catch(() => undefined);
+    const final = this.requestFlush();
+    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), deadlineMs).unref());
+    if ((await Promise.race([final.then(() => "done" as const), timeout])) === "timeout") {
+      this.opts.logger.warn(
+        "shutdown deadline passed before the final commit finished; uncommitted records will be re-read",
+      );
+    }
+    await this.consumer.disconnect().catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+    this.state = failing || this.fatal ? "failed" : "stopped";
+    for (const w of this.stopWaiters) w(this.fatal);
+    this.stopWaiters = [];
+  }
+
+  private fail(error: FloeError): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.opts.logger.error("sink failed", { error });
+    void this.stop();
+  }
+
+  private async onAssignment(assignment: Record<string, number[]>): Promise<void> {
+    const next = new Set<string>();
+    for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) next.add(tpKey(topic, p));
+    // Drop what we buffered for partitions that moved to another consumer: they will re-read it.
+    for (const buf of this.buffers.values()) buf.dropPartitions((t, p) => next.has(tpKey(t, p)));
+    for (const k of [...this.positions.keys()]) if (!next.has(k)) this.positions.delete(k);
+    this.assigned = next;
+    const seeks = await this.tablePositions(assignment);
+    for (const [topic, parts] of Object.entries(assignment)) {
+      for (const partition of parts) {
+        const offset = seeks.get(tpKey(topic, partition));
+        if (offset === undefined) continue;
+        this.positions.set(tpKey(topic, partition), offset);
+        this.consumer.seek({ topic, partition, offset: offset.toString() });
+      }
+    }
+    this.opts.logger.info("partitions assigned", { partitions: next.size, seeks: seeks.size });
+  }
+
+  /** For each assigned partition, the lowest offset any of its route's known tables committed. */
+  private async tablePositions(assignment: Record<string, number[]>): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    const group = this.opts.config.kafka.groupId;
+    for (const [topic, parts] of Object.entries(assignment)) {
+      const route = routeFor(this.routes, topic);
+      if (!route || route.config.tableField !== undefined) continue;
+      const id = route.tableFor(topic, {});
+      let committed: ReturnType<typeof committedOffsets>;
+      try {
+        committed = committedOffsets((await this.opts.catalog.loadTable(id)).metadata, group);
+      } catch (e) {
+        if (isFloeError(e, "NOT_FOUND")) continue;
+        throw e;
+      }
+      for (const p of parts) {
+        const o = getOffset(committed, topic, p);
+        const k = tpKey(topic, p);
+        const prev = out.get(k);
+        if (o !== undefined && (prev === undefined || o < prev)) out.set(k, o);
+      }
+    }
+    return out;
+  }
+
+  private async onBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const k = tpKey(topic, partition);
+    if (this.halted.has(k)) return;
+    const route = routeFor(this.routes, topic);
+    const decoder = route ? this.decoders.get(route.index) : undefined;
+    let expected = this.positions.get(k);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.state !== "running") return;
+      const offset = BigInt(message.offset);
+      if (expected !== undefined && offset < expected) {
+        resolveOffset(message.offset); // already covered by a commit
+        continue;
+      }
+      if (expected !== undefined && offset > expected) {
+        // A gap: the fetch started elsewhere than we sought. Seek back; never skip records.
+        this.consumer.seek({ topic, partition, offset: expected.toString() });
+        return;
+      }
+      const meta: KafkaMeta = {
+        topic,
+        partition,
+        offset,
+        timestampMs: BigInt(message.timestamp),
+        key: message.key ?? null,
+        headers: Object.entries(message.headers ?? {}).flatMap(([hk, hv]) =>
+          (Array.isArray(hv) ? hv : [hv]).map((v): [string, Uint8Array | null] => [
+            hk,
+            v === undefined ? null : typeof v === "string" ? Buffer.from(v) : v,
+          ]),
+        ),
+      };
+      const value = message.value ?? null;
+      const size = value?.length ?? 0;
+      this.opts.metrics.recordsIn.inc({ topic });
+      this.opts.metrics.bytesIn.inc({ topic }, size);
+      if (!route || !decoder) {
+        this.halt(k, new FloeError("INTERNAL", `no route for topic ${topic}`));
+        return;
+      }
+      try {
+        const decoded = await this.decodeWithRetry(decoder, {
+          topic,
+          partition,
+          offset,
+          value,
+          key: meta.key,
+        });
+        const table = route.tableFor(topic, decoded.row);
+        const buf = this.bufferFor(route, table);
+        buf.add({ row: decoded.row, schema: decoded.schema, meta, value, bytes: size * 2 + 64 });
+        this.bufferedBytes += size * 2 + 64;
+      } catch (e) {
+        const err = toFloeError(e, "DECODE_FAILED");
+        if (err.retryable) {
+          // The registry (or another service) is down: not the record's fault. Stop without committing it.
+          this.fail(err);
+          return;
+        }
+        if (!this.handleRecordError(route, { meta, value }, "decode", err)) return;
+      }
+      expected = offset + 1n;
+      this.positions.set(k, expected);
+      // Only kafkajs's in-memory fetch position: group offsets are committed after table commits.
+      resolveOffset(message.offset);
+      if (Number(offset) % 500 === 0) await heartbeat();
+    }
+    this.afterBatch();
+  }
+
+  /** Decodes, retrying transient failures (an unreachable schema registry) with backoff. */
+  private async decodeWithRetry(decoder: Decoder, input: Parameters<Decoder["decode"]>[0]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await decoder.decode(input);
+      } catch (e) {
+        if (!isFloeError(e) || !e.retryable || attempt >= 5 || this.state !== "running") throw e;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private bufferFor(route: Route, table: { namespace: readonly string[]; name: string }): TableBuffer {
+    const key = formatIdentifier(table);
+    let buf = this.buffers.get(key);
+    if (buf === undefined) {
+      buf = new TableBuffer(table, route);
+      this.buffers.set(key, buf);
+    }
+    return buf;
+  }
+
+  /** Applies the route's onError; false when the partition must stop here (fail mode). */
+  private handleRecordError(
+    route: Route,
+    rec: { meta: KafkaMeta; value: Uint8Array | null },
+    stage: ErrorStage,
+    error: FloeError,
+    cover = true,
+  ): boolean {
+    const { meta } = rec;
+    const mode = route.config.onError;
+    const reason = error.code;
+    if (mode === "fail") {
+      this.halt(
+        tpKey(meta.topic, meta.partition),
+        new FloeError(
+          error.code,
+          `record ${meta.topic}/${meta.partition}@${meta.offset} failed at ${stage}: ${error.message}`,
+          {
+            cause: error,
+            context: { topic: meta.topic, partition: meta.partition, offset: meta.offset },
+          },
+        ),
+      );
+      return false;
+    }
+    // The offset counts as handled for the route's table, so a commit moves past it.
+    const table = cover ? this.tableForError(route, meta.topic) : undefined;
+    if (table) this.bufferFor(route, table).cover(meta.topic, meta.partition, meta.offset);
+    if (mode === "dlq") {
+      this.dlq.send(route.config.dlqTopic ?? this.opts.config.dlq.topic, {
+        meta,
+        value: rec.value,
+        stage,
+        reason,
+        message: error.message,
+      });
+      this.opts.metrics.dlq.inc({ topic: meta.topic, reason });
+    } else {
+      this.opts.metrics.skipped.inc({ topic: meta.topic, reason });
+    }
+    this.opts.logger.warn(`record ${mode === "dlq" ? "dead-lettered" : "skipped"}`, {
+      topic: meta.topic,
+      partition: meta.partition,
+      offset: meta.offset,
+      stage,
+      reason,
+      error: error.message,
+    });
+    return true;
+  }
+
+  private tableForError(route: Route, topic: string) {
+    if (route.config.tableField !== undefined) return undefined;
+    return route.tableFor(topic, {});
+  }
+
+  /** onError: fail: stop consuming this partition, commit what came before, then stop the sink. */
+  private halt(k: string, error: FloeError): void {
+    this.halted.add(k);
+    this.opts.logger.error("record failed with onError: fail; stopping after committing earlier records", {
+      error,
+    });
+    this.fatal ??= error;
+    void this.requestFlush().then(() => this.stop());
+  }
+
+  private afterBatch(): void {
+    const { config, metrics } = this.opts;
+    metrics.bufferBytes.set({}, this.bufferedBytes);
+    for (const buf of this.buffers.values()) {
+      if (buf.records.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
+        void this.requestFlush();
+        break;
+      }
+    }
+    if (!this.paused && this.bufferedBytes > config.buffer.maxBytes) {
+      this.paused = true;
+      this.consumer.pause(this.subscribedTopics());
+      metrics.paused.set({}, 1);
+      this.opts.logger.info("buffer full, pausing consumption", { bufferedBytes: this.bufferedBytes });
+      void this.requestFlush();
+    }
+  }
+
+  private subscribedTopics(): { topic: string }[] {
+    const topics = new Set<string>();
+    for (const k of this.assigned) topics.add(k.split("\u0000")[0] ?? "");
+    return [...topics].map((topic) => ({ topic }));
+  }
+
+  /** Queues a flush after any running one; resolves when it is done. */
+  requestFlush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flush()).catch((e) => this.fail(toFloeError(e)));
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = [...this.buffers.values()].filter((b) => !b.empty);
+    this.buffers = new Map();
+    this.bufferedBytes = 0;
+    if (batch.length > 0) await this.commitBatch(batch);
+    if (this.paused && this.state === "running") {
+      this.paused = false;
+      this.consumer.resume(this.subscribedTopics());
+      this.opts.metrics.paused.set({}, 0);
+    }
+  }
+
+  private async commitBatch(batch: TableBuffer[]): Promise<void> {
+    const { catalog, io, logger, metrics, config } = this.opts;
+    await this.dlq.drain(); // dead letters are acknowledged before their offsets are committed
+    const kafkaOffsets = new Map<string, bigint>();
+    for (const buf of batch) {
+      const t0 = performance.now();
+      const route = buf.route;
+      const result = await commitTableBuffer(
+        {
+          catalog,
+          io,
+          group: config.kafka.groupId,
+          logger: logger.child({ table: formatIdentifier(buf.table) }),
+          onRecordError: (f: RecordFailure) => this.recordFailure(route, f),
+        },
+        buf,
+      ).catch((e: unknown) => {
+        this.lastCommitError = (e as Error).message;
+        metrics.commits.inc({ table: formatIdentifier(buf.table), outcome: "error" });
+        throw e;
+      });
+      await this.dlq.drain();
+      const table = formatIdentifier(buf.table);
+      metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
+      if (result.reseek) {
+        metrics.commits.inc({ table, outcome: "superseded" });
+        logger.warn("another writer committed this range first; re-reading", { table });
+        for (const [topic, parts] of result.reseek) {
+          for (const [partition, offset] of parts) {
+            const k = tpKey(topic, partition);
+            if (!this.assigned.has(k)) continue;
+            this.positions.set(k, offset);
+            this.consumer.seek({ topic, partition, offset: offset.toString() });
+          }
+        }
+        continue;
+      }
+      this.lastCommitError = undefined;
+      metrics.commits.inc({ table, outcome: "committed" });
+      metrics.recordsCommitted.inc({ table }, result.rows);
+      metrics.filesWritten.inc({ table }, result.files);
+      if (result.newestTimestampMs > 0n) {
+        metrics.freshness.set({ table }, Math.max(0, (Date.now() - Number(result.newestTimestampMs)) / 1000));
+      }
+      logger.info("committed", {
+        table,
+        rows: result.rows,
+        files: result.files,
+        snapshotId: result.snapshotId,
+      });
+      for (const [k, r] of buf.ranges) {
+        const prev = kafkaOffsets.get(k);
+        if (prev === undefined || r.next > prev) kafkaOffsets.set(k, r.next);
+      }
+    }
+    if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
+    // Advisory Kafka offsets (lag tools), only after the table commits they describe.
+    const commits = [...kafkaOffsets]
+      .filter(([k]) => this.assigned.has(k))
+      .map(([k, offset]) => {
+        const [topic, partition] = k.split("\u0000");
+        return { topic: topic ?? "", partition: Number(partition), offset: offset.toString() };
+      });
+    if (commits.length > 0) {
+      await this.consumer.commitOffsets(commits).catch((e: unknown) => {
+        logger.warn("could not commit Kafka group offsets (advisory only)", { error: e });
+      });
+    }
+  }
+
+  private recordFailure(route: Route, f: RecordFailure): void {
+    if (route.config.onError === "fail") {
+      this.fatal ??= f.error;
+      throw new FloeError(
+        f.error.code,
+        `record ${f.record.meta.topic}/${f.record.meta.partition}@${f.record.meta.offset}: ${f.error.message}`,
+        {
+          cause: f.error,
+        },
+      );
+    }
+    // The record's offset is already in the batch being committed: no need to cover it again.
+    this.handleRecordError(route, { meta: f.record.meta, value: f.record.value }, f.stage, f.error, false);
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Commits one table's buffered records: loads (or creates) the table, drops records a previous commit
+ * already covers, evolves the schema, converts rows, writes data files and commits one snapshot whose
+ * summary carries the group's offsets. The commit is dropped, and the partitions re-read, when another
+ * writer committed any part of this batch's offset range first: a zombie after a rebalance loses.
+ */
+import {
+  type Catalog,
+  formatIdentifier,
+  type LoadedTable,
+  Table,
+  type TableIdentifier,
+} from "../catalog/index.js";
+import { FloeError, isFloeError } from "../errors.js";
+import type { FileIO } from "../iceberg/io/index.js";
+import {
+  currentSchema,
+  highestFieldId,
+  makeSchema,
+  type StructType,
+  type TableMetadata,
+} from "../iceberg/spec/index.js";
+import type { Logger } from "../log.js";
+import { type BufferedRecord, splitTp, type TableBuffer } from "./buffer.js";
+import type { ErrorStage } from "./dlq.js";
+import { metadataStruct, metadataValues } from "./metadata-columns.js";
+import {
+  committedOffsets,
+  formatOffsets,
+  getOffset,
+  mergeOffsets,
+  type OffsetMap,
+  offsetsKey,
+  setOffset,
+} from "./offsets.js";
+import { parsePartitionBy } from "./partitioning.js";
+import { conformRow, evolveSchema } from "./schema/index.js";
+
+export interface RecordFailure {
+  record: BufferedRecord;
+  stage: ErrorStage;
+  error: FloeError;
+}
+
+export interface TableCommitResult {
+  table: TableIdentifier;
+  committed: boolean;
+  rows: number;
+  files: number;
+  snapshotId?: bigint;
+  /** Set when the batch lost to another writer: where each partition must be re-read from. */
+  reseek?: OffsetMap;
+  newestTimestampMs: bigint;
+}
+
+export interface CommitterDeps {
+  catalog: Catalog;
+  io: FileIO;
+  group: string;
+  logger: Logger;
+  /** Handles a record that cannot be written (dead letter, skip or fail per the route). */
+  onRecordError: (failure: RecordFailure) => void;
+}
+
+const EMPTY: StructType = { type: "struct", fields: [] };
+
+async function loadOrCreate(deps: CommitterDeps, buf: TableBuffer, first: StructType): Promise<Table> {
+  const { catalog, io } = deps;
+  try {
+    return new Table(catalog, await catalog.loadTable(buf.table), io);
+  } catch (e) {
+    if (!isFloeError(e, "NOT_FOUND")) throw e;
+  }
+  const ns = buf.table.namespace;
+  if (!(await catalog.namespaceExists(ns))) {
+    await catalog.createNamespace(ns).catch((e: unknown) => {
+      if (!isFloeError(e, "ALREADY_EXISTS")) throw e;
+    });
+  }
+  const route = buf.route.config;
+  let schema = evolveSchema(makeSchema([]), first, 0).schema;
+  if (route.metadataColumns) schema = evolveSchema(schema, metadataStruct(1), highestFieldId(schema)).schema;
+  const spec = parsePartitionBy(schema, route.partitionBy, `tables.${buf.route.index}.partitionBy`);
+  try {
+    const created = await catalog.createTable(ns, {
+      name: buf.table.name,
+      schema,
+      spec,
+      properties: route.properties,
+    });
+    deps.logger.info("created table", { table: formatIdentifier(buf.table), columns: schema.fields.length });
+    return new Table(catalog, created, io);
+  } catch (e) {
+    if (!isFloeError(e, "ALREADY_EXISTS")) throw e;
+    return new Table(catalog, await catalog.loadTable(buf.table), io); // another sink created it first
+  }
+}
+
+/** Adds new columns / widens types for every record schema; returns records that cannot fit. */
+async function evolve(
+  deps: CommitterDeps,
+  table: Table,
+  records: BufferedRecord[],
+  allowed: boolean,
+  extra: readonly StructType[],
+) {
+  const failures: RecordFailure[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const md = table.metadata;
+    let schema = currentSchema(md);
+    let last = md["last-column-id"];
+    let changed = false;
+    const bad = new Set<StructType>();
+    for (const s of new Set([...extra, ...records.map((r) => r.schema)])) {
+      try {
+        const next = evolveSchema(schema, s, last);
+        if (next.changed && !allowed) {
+          throw new FloeError(
+            "SCHEMA_INCOMPATIBLE",
+            `record has new fields (${next.changes.join("; ")}) and evolve is off`,
+          );
+        }
+        if (next.changed) ({ schema, lastColumnId: last } = next);
+        changed ||= next.changed;
+      } catch (e) {
+        if (!isFloeError(e)) throw e;
+        bad.add(s);
+        for (const r of records) if (r.schema === s) failures.push({ record: r, stage: "schema", error: e });
+      }
+    }
+    if (!changed) return { failures, keep: records.filter((r) => !bad.has(r.schema)) };
+    try {
+      await deps.catalog.commitTable(
+        table.identifier,
+        [
+          { type: "assert-current-schema-id", "current-schema-id": md["current-schema-id"] },
+          { type: "assert-last-assigned-field-id", "last-assigned-field-id": md["last-column-id"] },
+        ],
+        [
+          {
+            action: "add-schema",
+            schema: { ...schema, "schema-id": nextSchemaId(md) },
+            "last-column-id": last,
+          },
+          { action: "set-current-schema", "schema-id": -1 },
+        ],
+      );
+      deps.logger.info("evolved table schema", {
+        table: formatIdentifier(table.identifier),
+        lastColumnId: last,
+      });
+      await table.refresh();
+      return { failures, keep: records.filter((r) => !bad.has(r.schema)) };
+    } catch (e) {
+      if (!isFloeError(e, "COMMIT_CONFLICT") || attempt >= 5) throw e;
+      await table.refresh();
+      failures.length = 0;
+    }
+  }
+}
+
+function nextSchemaId(md: TableMetadata): number {
+  return Math.max(...md.schemas.map((s) => s["schema-id"])) + 1;
+}
+
+/** The batch's own offsets: next offset per partition it covers. */
+function batchOffsets(buf: TableBuffer): OffsetMap {
+  const out: OffsetMap = new Map();
+  for (const [k, r] of buf.ranges) {
+    const [topic, p] = splitTp(k);
+    setOffset(out, topic, p, r.next);
+  }
+  return out;
+}
+
+/** Where another writer left each of our partitions, when it committed past our batch's start. */
+function overtaken(buf: TableBuffer, committed: OffsetMap): OffsetMap | undefined {
+  let out: OffsetMap | undefined;
+  for (const [k, r] of buf.ranges) {
+    const [topic, p] = splitTp(k);
+    const c = getOffset(committed, topic, p);
+    if (c !== undefined && c > r.first) {
+      out ??= new Map();
+      for (const [k2] of buf.ranges) {
+        const [t2, p2] = splitTp(k2);
+        setOffset(out, t2, p2, getOffset(committed, t2, p2) ?? buf.ranges.get(k2)?.first ?? 0n);
+      }
+      return out;
+    }
+  }
+  return out;
+}
+
+export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): Promise<TableCommitResult> {
+  const route = buf.route.config;
+  const table = await loadOrCreate(deps, buf, buf.records[0]?.schema ?? EMPTY);
+  const result: TableCommitResult = {
+    table: buf.table,
+    committed: false,
+    rows: 0,
+    files: 0,
+    newestTimestampMs: buf.newestTimestampMs,
+  };
+  // Another writer may already have committed part of this range (we were a zombie, or re-read).
+  const ahead = overtaken(buf, committedOffsets(table.metadata, deps.group));
+  if (ahead) return { ...result, reseek: ahead };
+
+  const extra = route.metadataColumns ? [metadataStruct(1)] : [];
+  const { failures, keep } = await evolve(deps, table, buf.records, route.evolve, extra);
+  const schema = currentSchema(table.metadata);
+  const rows: Record<string, unknown>[] = [];
+  for (const rec of keep) {
+    try {
+      const row = route.metadataColumns ? { ...rec.row, ...metadataValues(rec.meta) } : rec.row;
+      rows.push(conformRow(schema, row));
+    } catch (e) {
+      if (!isFloeError(e)) throw e;
+      failures.push({ record: rec, stage: "convert", error: e });
+    }
+  }
+  for (const f of failures) deps.onRecordError(f);
+
+  const append = table.newAppend();
+  if (rows.length > 0) await append.appendRows(rows);
+  const ours = batchOffsets(buf);
+  let reseek: OffsetMap | undefined;
+  const commit = await append.commit({
+    allowEmpty: true,
+    logger: deps.logger,
+    validate: (base: LoadedTable) => {
+      reseek = overtaken(buf, committedOffsets(base.metadata, deps.group));
+      return reseek === undefined;
+    },
+    summaryFor: (base) => ({
+      [offsetsKey(deps.group)]: formatOffsets(
+        mergeOffsets(committedOffsets(base.metadata, deps.group), ours),
+      ),
+    }),
+  });
+  if (!commit.committed) {
+    // Lost to another writer: these files were never referenced by any snapshot, remove them.
+    await Promise.all(append.dataFiles.map((f) => deps.io.delete(f.file_path).catch(() => undefined)));
+    return { ...result, ...(reseek ? { reseek } : {}) };
+  }
+  return {
+    ...result,
+    committed: true,
+    rows: rows.length,
+    files: append.dataFiles.length,
+    ...(commit.snapshot ? { snapshotId: commit.snapshot["snapshot-id"] } : {}),
+  };
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import { FloeError } from "../../../src/errors.js";
+import { createDecoder } from "../../../src/ingest/decode/index.js";
+
+const enc = new TextEncoder();
+function input(text: string | Uint8Array | null) {
+  const value = typeof text === "string" ? enc.encode(text) : text;
+  return { topic: "t", partition: 0, offset: 7n, value, key: null };
+}
+
+async function failure(p: Promise<unknown>): Promise<FloeError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof FloeError) return e;
+    throw e;
+  }
+  throw new Error("expected a FloeError");
+}
+
+describe("json decoder (inferred)", () => {
+  const decoder = createDecoder({ format: "json" });
+
+  it("infers the schema and gives the row in its representation, big integers exact", async () => {
+    const { row, schema } = await decoder.decode(
+      input(
+        '{"id": 1234567890123456789, "n": 3, "x": 0.5, "s": "é", "ok": false, "none": null, "a": [1, 2.5], "o": {"k": 1}}',
+      ),
+    );
+    expect(row).toEqual({
+      id: 1234567890123456789n,
+      n: 3n,
+      x: 0.5,
+      s: "é",
+      ok: false,
+      a: [1, 2.5],
+      o: { k: 1n },
+    });
+    expect(schema.fields.map((f) => [f.name, f.type])).toEqual([
+      ["id", "long"],
+      ["n", "long"],
+      ["x", "double"],
+      ["s", "string"],
+      ["ok", "boolean"],
+      ["a", { type: "list", "element-id": 8, element: "double", "element-required": false }],
+      ["o", { type: "struct", fields: [{ id: 9, name: "k", required: false, type: "long" }] }],
+    ]);
+  });
+
+  it("keeps 2^53 + 1 exact", async () => {
+    const { row } = await decoder.decode(input('{"v": 9007199254740993, "w": -9007199254740993}'));
+    expect(row).toEqual({ v: 9007199254740993n, w: -9007199254740993n });
+    const tooBig = await failure(decoder.decode(input('{"v": 12345678901234567891}')));
+    expect(tooBig.message).toContain(
+      'field "v": cannot convert 12345678901234567891 to long: out of the 64-bit range',
+    );
+  });
+
+  it("keeps a __proto__ key as a plain field, on both parse paths", async () => {
+    for (const text of ['{"__proto__": {"x": 1}}', '{"__proto__": {"x": 1}, "big": 9007199254740993}']) {
+      const { row, schema } = await decoder.decode(input(text));
+      expect(schema.fields[0]?.name).toBe("__proto__");
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).toEqual({ x: 1n });
+    }
+  });
+
+  it("parses digits inside strings the same on both paths", async () => {
+    const { row } = await decoder.decode(input('{"s": "12345678901234567890", "n": 123456789012345}'));
+    expect(row).toEqual({ s: "12345678901234567890", n: 123456789012345n });
+  });
+
+  it("shares one schema object between records of the same shape", async () => {
+    const a = await decoder.decode(input('{"x": 1, "y": "a"}'));
+    const b = await decoder.decode(input('{"x": 2, "y": "b"}'));
+    const c = await decoder.decode(input('{"x": 2, "y": 3}'));
+    expect(a.schema).toBe(b.schema);
+    expect(c.schema).not.toBe(a.schema);
+  });
+
+  it("refuses invalid UTF-8, invalid JSON, NaN, non-objects and tombstones with DECODE_FAILED", async () => {
+    const utf8 = await failure(
+      decoder.decode(input(Uint8Array.of(0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d))),
+    );
+    expect(utf8.code).toBe("DECODE_FAILED");
+    expect(utf8.message).toContain("not valid UTF-8");
+    expect(utf8.message).toContain("t[0]@7");
+    for (const text of ['{"a": NaN}', '{"a": Infinity}', '{"a": 1', "", '{"a": 1} x']) {
+      const e = await failure(decoder.decode(input(text)));
+      expect(e.code).toBe("DECODE_FAILED");
+      expect(e.message).toContain("invalid JSON");
+    }
+    expect((await failure(decoder.decode(input("[1, 2]")))).message).toContain(
+      "must be an object, got an array",
+    );
+    expect((await failure(decoder.decode(input("null")))).message).toContain("got null");
+    expect((await failure(decoder.decode(input(null)))).message).toContain("tombstone");
+  });
+
+  it("reports arrays mixing types as SCHEMA_INCOMPATIBLE with the path", async () => {
+    const e = await failure(decoder.decode(input('{"a": [1, "x"]}')));
+    expect(e.code).toBe("SCHEMA_INCOMPATIBLE");
+    expect(e.message).toContain('field "a.element"');
+  });
+});
+
+describe("json decoder (declared schema)", () => {
+  const declared = {
+    type: "struct",
+    "schema-id": 0,
+    fields: [
+      { id: 10, name: "id", required: true, type: "long" },
+      { id: 11, name: "at", required: false, type: "timestamptz" },
+      { id: 12, name: "day", required: false, type: "date" },
+      { id: 13, name: "amount", required: false, type: "decimal(20, 2)" },
+      { id: 14, name: "u", required: false, type: "uuid" },
+      { id: 15, name: "meta", required: false, type: "string" },
+    ],
+  };
+  const decoder = createDecoder({ format: "json", schema: declared });
+
+  it("converts values to the declared types and renumbers ids locally", async () => {
+    const { row, schema } = await decoder.decode(
+      input(
+        '{"id": 1, "at": 1700000000123, "day": "2024-02-29", "amount": 123456789012345678.91, "u": "3F2504E0-4F89-11D3-9A0C-0305E82C3301", "meta": {"a": [1]}}',
+      ),
+    );
+    expect(schema.fields.map((f) => f.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    // 123456789012345678.91 is not exactly a double; the shortest double text has fewer digits
+    expect(row).toMatchObject({
+      id: 1n,
+      at: 1700000000123000n,
+      day: 19782,
+      u: "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    });
+    expect(row.meta).toBe('{"a":[1]}');
+    const exact = await decoder.decode(
+      input('{"id": 2, "at": "2024-01-01T00:00:00Z", "amount": "123456789012345678.91"}'),
+    );
+    expect(exact.row).toMatchObject({ at: 1704067200000000n, amount: 12345678901234567891n, day: null });
+    expect(exact.schema).toBe(schema);
+  });
+
+  it("adds inferred extra fields after the declared ones", async () => {
+    const { row, schema } = await decoder.decode(input('{"id": 1, "extra": {"n": 5}, "nothing": null}'));
+    expect(schema.fields.map((f) => f.name)).toEqual(["id", "at", "day", "amount", "u", "meta", "extra"]);
+    expect(schema.fields.at(-1)).toEqual({
+      id: 7,
+      name: "extra",
+      required: false,
+      type: { type: "struct", fields: [{ id: 8, name: "n", required: false, type: "long" }] },
+    });
+    expect(row.extra).toEqual({ n: 5n });
+    const again = await decoder.decode(input('{"id": 9, "extra": {"n": 6}}'));
+    expect(again.schema).toBe(schema);
+  });
+
+  it("names the field that cannot be converted", async () => {
+    const e = await failure(decoder.decode(input('{"id": 1, "at": "abc"}')));
+    expect(e.code).toBe("DECODE_FAILED");
+    expect(e.message).toContain('field "at": cannot convert "abc" to timestamptz');
+    const missing = await failure(decoder.decode(input('{"at": 1}')));
+    expect(missing.message).toContain('field "id" is required');
+  });
+
+  it("refuses a declared schema that is not an Iceberg schema", () => {
+    expect(() => createDecoder({ format: "json", schema: { fields: [{ name: "x" }] } })).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID" }),
+    );
+  });
+});
+
+describe("string and bytes decoders", () => {
+  it("wraps the value", async () => {
+    const s = await createDecoder({ format: "string" }).decode(input("héllo"));
+    expect(s).toEqual({
+      row: { value: "héllo" },
+      schema: { type: "struct", fields: [{ id: 1, name: "value", required: false, type: "string" }] },
+    });
+    expect((await createDecoder({ format: "string" }).decode(input(null))).row).toEqual({ value: null });
+    await expect(
+      createDecoder({ format: "string" }).decode(input(Uint8Array.of(0xff))),
+    ).rejects.toMatchObject({
+      code: "DECODE_FAILED",
+    });
+    const b = await createDecoder({ format: "bytes" }).decode(input(Uint8Array.of(0xff, 0)));
+    expect(b.row).toEqual({ value: Uint8Array.of(0xff, 0) });
+    expect(b.schema.fields[0]?.type).toBe("binary");
+  });
+
+  it("says protobuf is not available yet", () => {
+    expect(() => createDecoder({ format: "protobuf", registry: {} as never })).toThrow(
+      expect.objectContaining({ code: "UNSUPPORTED" }),
+    );
+  });
+});
