@@ -33,6 +33,12 @@ export class Counter extends Metric {
   get(labels: Labels = {}): number {
     return this.values.get(key(labels)) ?? 0;
   }
+  /** The sum over every label set. */
+  total(): number {
+    let n = 0;
+    for (const v of this.values.values()) n += v;
+    return n;
+  }
   lines(): string[] {
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
   }
