@@ -10,28 +10,40 @@ import { FloeError } from "./errors.js";
 
 export const KafkaSection = z
   .object({
-    brokers: z.array(z.string().min(1)).min(1).default(["127.0.0.1:9092"]),
-    clientId: z.string().min(1).default("floe"),
-    groupId: z.string().min(1).default("floe"),
-    ssl: z.boolean().default(false),
+    brokers: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["127.0.0.1:9092"])
+      .describe("Bootstrap brokers, host:port"),
+    clientId: z.string().min(1).default("floe").describe("Kafka client id"),
+    groupId: z
+      .string()
+      .min(1)
+      .default("floe")
+      .describe("Consumer group; offsets are kept in snapshot summaries under floe.offsets.<groupId>"),
+    ssl: z.boolean().default(false).describe("Connect to Kafka with TLS"),
     sasl: z
       .object({
-        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
-        username: z.string().min(1),
-        password: z.string().min(1),
+        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism"),
+        username: z.string().min(1).describe("SASL user"),
+        password: z.string().min(1).describe("SASL password (use ${ENV_VAR}; never logged)"),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe("SASL authentication"),
   })
   .strict();
 
 export const StorageSection = z
   .object({
-    endpoint: z.url().optional(),
-    region: z.string().default("us-east-1"),
-    forcePathStyle: z.boolean().default(false),
-    accessKeyId: z.string().optional(),
-    secretAccessKey: z.string().optional(),
+    endpoint: z.url().optional().describe("S3-compatible endpoint (MinIO, S3Proxy); AWS when unset"),
+    region: z.string().default("us-east-1").describe("S3 region"),
+    forcePathStyle: z
+      .boolean()
+      .default(false)
+      .describe("Path-style S3 URLs (on by default with an endpoint)"),
+    accessKeyId: z.string().optional().describe("S3 access key; the AWS default chain when unset"),
+    secretAccessKey: z.string().optional().describe("S3 secret key (use ${ENV_VAR}; never logged)"),
   })
   .strict();
 
@@ -40,30 +52,36 @@ export const WarehouseSection = z
     location: z
       .string()
       .regex(/^(file|s3):\/\//, "must start with file:// or s3://")
-      .default("file://./warehouse"),
-    storage: StorageSection.default(StorageSection.parse({})),
+      .default("file://./warehouse")
+      .describe("Where table data and metadata live: file://path or s3://bucket/prefix"),
+    storage: StorageSection.default(StorageSection.parse({})).describe("Object storage settings"),
   })
   .strict();
 
-const EmbeddedCatalog = z.object({ type: z.literal("embedded") }).strict();
+const EmbeddedCatalog = z
+  .object({ type: z.literal("embedded").describe("Table pointers kept in the warehouse itself (default)") })
+  .strict();
 const RestCatalog = z
   .object({
-    type: z.literal("rest"),
-    uri: z.url(),
-    warehouse: z.string().optional(),
-    prefix: z.string().optional(),
-    token: z.string().optional(),
-    credential: z.string().optional(),
-    scope: z.string().optional(),
-    headers: z.record(z.string(), z.string()).default({}),
+    type: z.literal("rest").describe("An Iceberg REST catalog"),
+    uri: z.url().describe("REST catalog base URI"),
+    warehouse: z.string().optional().describe("Warehouse name sent to /v1/config"),
+    prefix: z.string().optional().describe("Path prefix, if the server does not announce one"),
+    token: z.string().optional().describe("Static bearer token (never logged)"),
+    credential: z
+      .string()
+      .optional()
+      .describe("OAuth2 client credentials client_id:client_secret (never logged)"),
+    scope: z.string().optional().describe("OAuth2 scope (default catalog)"),
+    headers: z.record(z.string(), z.string()).default({}).describe("Extra HTTP headers"),
   })
   .strict();
 const GlueCatalog = z
   .object({
-    type: z.literal("glue"),
-    region: z.string().default("us-east-1"),
-    endpoint: z.url().optional(),
-    catalogId: z.string().optional(),
+    type: z.literal("glue").describe("AWS Glue Data Catalog"),
+    region: z.string().default("us-east-1").describe("Glue region"),
+    endpoint: z.url().optional().describe("Glue endpoint (e.g. moto); AWS when unset"),
+    catalogId: z.string().optional().describe("Glue catalog id (AWS account); the caller's when unset"),
   })
   .strict();
 
@@ -71,87 +89,135 @@ export const CatalogSection = z.discriminatedUnion("type", [EmbeddedCatalog, Res
 
 export const HttpSection = z
   .object({
-    host: z.string().default("0.0.0.0"),
-    port: z.number().int().min(0).max(65535).default(9464),
+    host: z.string().default("0.0.0.0").describe("Address for /healthz, /readyz, /metrics"),
+    port: z.number().int().min(0).max(65535).default(9464).describe("Port for /healthz, /readyz, /metrics"),
   })
   .strict();
 
 export const SchemaRegistrySection = z
   .object({
-    url: z.url(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    bearerToken: z.string().optional(),
+    url: z.url().describe("Confluent-compatible Schema Registry URL (comma-separate several for failover)"),
+    username: z.string().optional().describe("Basic auth user"),
+    password: z.string().optional().describe("Basic auth password (never logged)"),
+    bearerToken: z.string().optional().describe("Bearer token (never logged)"),
   })
   .strict();
 
 export const CommitSection = z
   .object({
-    /** Commit buffered records at least this often (1 s .. 1 h). */
-    intervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
-    /** ... or as soon as this many records are buffered for one table. */
-    maxRecords: z.number().int().min(1).default(500_000),
-    /** ... or this many bytes (decoded size estimate) for one table. */
-    maxBytes: z.number().int().min(1024).default(128 * 1024 * 1024),
+    intervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(3_600_000)
+      .default(10_000)
+      .describe("Commit buffered records at least this often (1 s .. 1 h)."),
+    maxRecords: z
+      .number()
+      .int()
+      .min(1)
+      .default(500_000)
+      .describe("... or as soon as this many records are buffered for one table."),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(128 * 1024 * 1024)
+      .describe("... or this many bytes (decoded size estimate) for one table."),
   })
   .strict();
 
 export const BufferSection = z
   .object({
-    /** Above this many buffered bytes in total, consumption pauses until a commit frees memory. */
-    maxBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024)
+      .describe("Above this many buffered bytes in total, consumption pauses until a commit frees memory."),
   })
   .strict();
 
 export const TableRoute = z
   .object({
-    /** Topics consumed for this route: names, or one regex with `topicPattern`. */
-    topics: z.array(z.string().min(1)).min(1).optional(),
-    topicPattern: z.string().min(1).optional(),
-    /** Target table `ns.table`; `{topic}` and `{field}` are replaced (topic name / value of `tableField`). */
-    table: z.string().min(3),
-    /** Route each record by this top-level field of its value into `table` (with `{field}`). */
-    tableField: z.string().optional(),
-    format: z.enum(["json", "avro", "json-schema", "protobuf", "string", "bytes"]).default("json"),
-    /** For json: a declared Iceberg schema (struct JSON); otherwise inferred from the data. */
-    schema: z.unknown().optional(),
-    /** Partition spec for auto-created tables, e.g. ["day(event_time)", "bucket(16, device_id)"]. */
-    partitionBy: z.array(z.string()).default([]),
-    /** Add _kafka_topic, _kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key, _kafka_headers. */
-    metadataColumns: z.boolean().default(true),
-    /** What to do with a record that cannot be decoded or written. */
-    onError: z.enum(["fail", "skip", "dlq"]).default("dlq"),
-    /** Dead-letter topic for this route (default: dlq.topic). */
-    dlqTopic: z.string().min(1).optional(),
-    /** New fields become new columns; allowed widenings are applied. */
-    evolve: z.boolean().default(true),
-    properties: z.record(z.string(), z.string()).default({}),
+    topics: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Topics consumed for this route: names, or one regex with `topicPattern`."),
+    topicPattern: z.string().min(1).optional().describe("A regex of topics to consume (instead of topics)"),
+    table: z
+      .string()
+      .min(3)
+      .describe(
+        "Target table `ns.table`; `{topic}` and `{field}` are replaced (topic name / value of `tableField`).",
+      ),
+    tableField: z
+      .string()
+      .optional()
+      .describe("Route each record by this top-level field of its value into `table` (with `{field}`)."),
+    format: z
+      .enum(["json", "avro", "json-schema", "protobuf", "string", "bytes"])
+      .default("json")
+      .describe("Record value format; avro, json-schema and protobuf use the Schema Registry wire format"),
+    schema: z
+      .unknown()
+      .optional()
+      .describe("For json: a declared Iceberg schema (struct JSON); otherwise inferred from the data."),
+    partitionBy: z
+      .array(z.string())
+      .default([])
+      .describe('Partition spec for auto-created tables, e.g. ["day(event_time)", "bucket(16, device_id)"].'),
+    metadataColumns: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Add _kafka_topic, _kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key, _kafka_headers.",
+      ),
+    onError: z
+      .enum(["fail", "skip", "dlq"])
+      .default("dlq")
+      .describe("What to do with a record that cannot be decoded or written."),
+    dlqTopic: z.string().min(1).optional().describe("Dead-letter topic for this route (default: dlq.topic)."),
+    evolve: z
+      .boolean()
+      .default(true)
+      .describe("New fields become new columns; allowed widenings are applied."),
+    properties: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Table properties for auto-created tables"),
   })
   .strict()
   .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {
     message: "set exactly one of topics or topicPattern",
   });
 
-export const DlqSection = z.object({ topic: z.string().min(1).default("floe-dlq") }).strict();
+export const DlqSection = z
+  .object({ topic: z.string().min(1).default("floe-dlq").describe("Default dead-letter topic") })
+  .strict();
 
 export const LogSection = z
   .object({
-    level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    level: z
+      .enum(["debug", "info", "warn", "error"])
+      .default("info")
+      .describe("Log level (JSON lines on stderr)"),
   })
   .strict();
 
 export const ConfigSchema = z
   .object({
-    kafka: KafkaSection.default(KafkaSection.parse({})),
-    warehouse: WarehouseSection.default(WarehouseSection.parse({})),
-    catalog: CatalogSection.default({ type: "embedded" }),
-    schemaRegistry: SchemaRegistrySection.optional(),
-    commit: CommitSection.default(CommitSection.parse({})),
-    buffer: BufferSection.default(BufferSection.parse({})),
-    tables: z.array(TableRoute).default([]),
-    dlq: DlqSection.default(DlqSection.parse({})),
-    http: HttpSection.default(HttpSection.parse({})),
-    log: LogSection.default(LogSection.parse({})),
+    kafka: KafkaSection.default(KafkaSection.parse({})).describe("Kafka connection and consumer group"),
+    warehouse: WarehouseSection.default(WarehouseSection.parse({})).describe("Table storage"),
+    catalog: CatalogSection.default({ type: "embedded" }).describe("Where tables are registered"),
+    schemaRegistry: SchemaRegistrySection.optional().describe("For avro, json-schema and protobuf routes"),
+    commit: CommitSection.default(CommitSection.parse({})).describe("When buffered records are committed"),
+    buffer: BufferSection.default(BufferSection.parse({})).describe("Memory bound"),
+    tables: z.array(TableRoute).default([]).describe("Routes: which topics go to which tables, and how"),
+    dlq: DlqSection.default(DlqSection.parse({})).describe("Dead letters"),
+    http: HttpSection.default(HttpSection.parse({})).describe("Health and metrics endpoints"),
+    log: LogSection.default(LogSection.parse({})).describe("Logging"),
   })
   .strict();
 
