@@ -3,10 +3,11 @@
  * `main` takes argv and writable sinks so tests can run it in-process; bin/floe.js calls it.
  */
 import { parseArgs } from "node:util";
+import { describeTableText, listTablesText, queryText } from "./cli-inspect.js";
 import { type Config, loadConfigFile, parseConfig } from "./config.js";
 import { isFloeError } from "./errors.js";
 import { createLogger, type Logger, redact } from "./log.js";
-import { runSink, serveCatalog } from "./service/index.js";
+import { createCatalog, createFileIO, runSink, serveCatalog } from "./service/index.js";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -25,6 +26,9 @@ Usage: floe <command> [options]
 Commands:
   run            run the sink service (Kafka -> Iceberg), with --config FILE or the embedded defaults
   catalog serve  serve the configured catalog over the Iceberg REST API (DuckDB, Spark, PyIceberg attach)
+  tables         list the catalog's tables with snapshots, records, files and size
+  describe NS.T  schema, partition spec, snapshots, file counts and sizes, committed offsets
+  query "SQL"    run DuckDB SQL over the catalog's tables (each table is a view "ns"."table")
   config         validate a config file and print the effective settings (secrets redacted)
   version        print the version
 
@@ -93,7 +97,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         prefix: { type: "string" },
         "vend-credentials": { type: "boolean" },
       },
-      allowPositionals: command === "catalog",
+      allowPositionals: ["catalog", "describe", "query"].includes(command),
       strict: true,
     }));
   } catch (e) {
@@ -141,6 +145,23 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           onListening: (url) => io.out(`floe catalog serving the ${config.catalog.type} catalog at ${url}\n`),
           ...signals(io),
         });
+      }
+      case "tables":
+      case "describe":
+      case "query": {
+        if (values.help || (command !== "tables" && positionals[0] === undefined)) {
+          io.out(
+            `Usage: floe ${command}${command === "describe" ? " NS.TABLE" : command === "query" ? ' "SQL"' : ""} [--config FILE]\n`,
+          );
+          return values.help ? 0 : 2;
+        }
+        const config = await loadConfig(values.config, io.env);
+        const logger = makeLogger("error", io);
+        const catalog = createCatalog(config, createFileIO(config, logger), logger);
+        if (command === "tables") io.out(await listTablesText(catalog));
+        else if (command === "describe") io.out(await describeTableText(catalog, positionals[0] ?? ""));
+        else io.out(await queryText(catalog, config, positionals[0] ?? "", io.env));
+        return 0;
       }
       default:
         io.err(`floe: unknown command '${command}'\n\n${HELP}`);
