@@ -59,6 +59,7 @@ export interface Catalog {
   ): Promise<LoadedTable>;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
 const PART = /^[^\u0000-\u001f/\\]{1,255}$/;
 
 /** Validates a namespace level or table name: 1-255 characters, no control characters or slashes, not . or .. */

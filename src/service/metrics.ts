@@ -76,9 +76,9 @@ export class Histogram extends Metric {
       s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(k, s);
     }
-    this.buckets.forEach((b, i) => {
-      if (value <= b && s) s.counts[i] = (s.counts[i] ?? 0) + 1;
-    });
+    for (const [i, b] of this.buckets.entries()) {
+      if (value <= b) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    }
     s.sum += value;
     s.count++;
   }
@@ -86,7 +86,8 @@ export class Histogram extends Metric {
     const out: string[] = [];
     for (const [k, s] of this.series) {
       const sep = k ? `,${k}` : "";
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket{le="${b}"${sep}} ${s.counts[i] ?? 0}`));
+      for (const [i, b] of this.buckets.entries())
+        out.push(`${this.name}_bucket{le="${b}"${sep}} ${s.counts[i] ?? 0}`);
       out.push(`${this.name}_bucket{le="+Inf"${sep}} ${s.count}`);
       out.push(`${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}`);
       out.push(`${this.name}_count${k ? `{${k}}` : ""} ${s.count}`);

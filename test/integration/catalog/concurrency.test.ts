@@ -16,7 +16,7 @@ const schema = makeSchema([
   { id: 2, name: "seq", required: true, type: "int" },
 ]);
 
-export async function hammer(catalog: Catalog, io: FileIO, namespace: string) {
+async function hammer(catalog: Catalog, io: FileIO, namespace: string) {
   if (!(await catalog.namespaceExists([namespace]))) await catalog.createNamespace([namespace]);
   const created = await catalog.createTable([namespace], { name: "hammered", schema });
   const id = created.identifier;
