@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { describeTableText, listTablesText, queryText } from "./cli-inspect.js";
+import { COMPACT_HELP, MAINTAIN_HELP, runCompaction } from "./cli-maintenance.js";
 import { type Config, loadConfigFile, parseConfig } from "./config.js";
 import { isFloeError } from "./errors.js";
 import { createLogger, type Logger, redact } from "./log.js";
@@ -26,6 +27,8 @@ Usage: floe <command> [options]
 Commands:
   run            run the sink service (Kafka -> Iceberg), with --config FILE or the embedded defaults
   catalog serve  serve the configured catalog over the Iceberg REST API (DuckDB, Spark, PyIceberg attach)
+  compact        rewrite small files into larger ones (one-shot job; --table, --dry-run)
+  maintain       expire snapshots, remove orphans, merge manifests, clean metadata (one-shot job)
   tables         list the catalog's tables with snapshots, records, files and size
   describe NS.T  schema, partition spec, snapshots, file counts and sizes, committed offsets
   query "SQL"    run DuckDB SQL over the catalog's tables (each table is a view "ns"."table")
@@ -84,6 +87,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     port?: string;
     prefix?: string;
     "vend-credentials"?: boolean;
+    table?: string;
+    "dry-run"?: boolean;
+    "target-file-size"?: string;
+    "keep-snapshots"?: string;
+    "max-snapshot-age-hours"?: string;
+    "orphan-grace-hours"?: string;
   };
   let positionals: string[];
   try {
@@ -96,6 +105,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         port: { type: "string" },
         prefix: { type: "string" },
         "vend-credentials": { type: "boolean" },
+        table: { type: "string" },
+        "dry-run": { type: "boolean" },
+        "target-file-size": { type: "string" },
+        "keep-snapshots": { type: "string" },
+        "max-snapshot-age-hours": { type: "string" },
+        "orphan-grace-hours": { type: "string" },
       },
       allowPositionals: ["catalog", "describe", "query"].includes(command),
       strict: true,
@@ -145,6 +160,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           onListening: (url) => io.out(`floe catalog serving the ${config.catalog.type} catalog at ${url}\n`),
           ...signals(io),
         });
+      }
+      case "compact":
+      case "maintain": {
+        if (values.help) {
+          io.out(command === "compact" ? COMPACT_HELP : MAINTAIN_HELP);
+          return 0;
+        }
+        const config = await loadConfig(values.config, io.env);
+        return await runCompaction(command, config, values, makeLogger(config.log.level, io), io.out);
       }
       case "tables":
       case "describe":

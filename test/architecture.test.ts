@@ -39,6 +39,7 @@ const ALLOWED: Record<string, string[]> = {
   "config-reference": ["config"],
   cli: ["*"],
   "cli-inspect": ["*"],
+  "cli-maintenance": ["*"],
   index: ["*"],
 };
 
