@@ -10,6 +10,14 @@ export {
 } from "./apply-deletes.js";
 export { conformToSchema, parquetToArrow } from "./arrow-read.js";
 export {
+  type BatchOptions,
+  type BatchResult,
+  compactAll,
+  exitCodeOf,
+  listAllTables,
+  maintainAll,
+} from "./batch.js";
+export {
   DAY_MS,
   DEFAULT_MAX_SNAPSHOT_AGE_MS,
   DEFAULT_RETAIN_LAST,
@@ -24,19 +32,13 @@ export {
   unreachableFiles,
 } from "./expire.js";
 export {
-  type BatchOptions,
-  type BatchResult,
   type CompactOptions,
   type CompactResult,
-  compactAll,
   compactTable,
-  exitCodeOf,
   type JobCommonOptions,
   type JobStatus,
-  listAllTables,
   type MaintainOptions,
   type MaintainResult,
-  maintainAll,
   maintainTable,
 } from "./jobs.js";
 export {

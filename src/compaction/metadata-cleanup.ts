@@ -21,7 +21,10 @@ export const DEFAULT_PREVIOUS_VERSIONS_MAX = 100;
 export interface MetadataCleanupOptions {
   /** Default: table property write.metadata.delete-after-commit.enabled (false unless "true"). */
   enabled?: boolean;
-  /** Log entries to keep; default write.metadata.previous-versions-max, else 100. */
+  /**
+   * Log entries whose files are kept; default write.metadata.previous-versions-max, else 100 (the log
+   * is trimmed to that many at each commit). A lower value also deletes older files the log still names.
+   */
   previousVersionsMax?: number;
   dryRun?: boolean;
   logger?: Logger;

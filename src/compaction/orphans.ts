@@ -99,22 +99,14 @@ export async function referencedPaths(
   return out;
 }
 
-/** The directories orphan removal lists: data and metadata under the table location (and overrides). */
+/**
+ * The directories orphan removal lists: `data/` and `metadata/` under the table location. Custom
+ * write paths (write.data.path, write.object-storage.path) are left alone on purpose: they may be
+ * shared with other tables, whose files this table's metadata knows nothing about.
+ */
 export function orphanPrefixes(md: TableMetadata): string[] {
   const loc = md.location.replace(/\/+$/, "");
-  const dirs = [`${loc}/data/`, `${loc}/metadata/`];
-  for (const key of [
-    "write.data.path",
-    "write.metadata.path",
-    "write.object-storage.path",
-    "write.folder-storage.path",
-  ]) {
-    const v = md.properties[key];
-    if (v) dirs.push(`${v.replace(/\/+$/, "")}/`);
-  }
-  const norm = [...new Set(dirs)];
-  // Drop a prefix inside another one, so nothing is listed twice.
-  return norm.filter((p) => !norm.some((q) => q !== p && p.startsWith(q)));
+  return [`${loc}/data/`, `${loc}/metadata/`];
 }
 
 export interface OrphanResult {

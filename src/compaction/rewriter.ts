@@ -4,8 +4,8 @@
  * field ids, fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
  * files and removes the inputs.
  *
- * Commit outcomes:
- * - committed: the Table API restaged on every conflict (concurrent appends are carried over).
+ * Commit outcomes (replace-commit.ts restages on every conflict, carrying concurrent appends over):
+ * - committed: the replace snapshot landed.
  * - abandoned: an input is no longer live (another compaction or a delete got there first), or a
  *   delete file was added to the group's partition since planning: the new files are deleted.
  * - failed: anything else. Files that a possibly-committed snapshot may reference (an error while
@@ -17,15 +17,22 @@ import { isFloeError, toFloeError } from "../errors.js";
 import type { DataFile } from "../iceberg/avro/index.js";
 import { deleteFiles } from "../iceberg/io/index.js";
 import { currentSchema, type PrimitiveValue, type Schema, specById } from "../iceberg/spec/index.js";
-import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
+import {
+  arrowSchema,
+  DataFileWriter,
+  DEFAULT_MAX_ARROW_BYTES_PER_FILE,
+  DEFAULT_MAX_INPUT_BYTES,
+  writeFieldsFromSchema,
+} from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
 import { conformToSchema, parquetToArrow } from "./arrow-read.js";
-import type { CompactionPlan, PlannedGroup } from "./planner.js";
+import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
+import { commitReplace } from "./replace-commit.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
 import type { NewDeletesCheck } from "./validate.js";
 
-export type RewritePhase = "read" | "write" | "commit" | "done";
+export type RewritePhase = "read" | "commit" | "done";
 
 export interface RewriteProgress {
   phase: RewritePhase;
@@ -39,7 +46,11 @@ export interface RewriteProgress {
 }
 
 export interface RewriteSettings {
-  /** Writer settings for the new files (compression, rowGroupRows, maxRowsPerFile, maxArrowBytesPerFile). */
+  /**
+   * Writer settings for the new files: compression, rowGroupRows, maxRowsPerFile (default: no row
+   * cap), maxArrowBytesPerFile (default 256 MiB: an output file is cut, and the memory a group holds
+   * is bounded, at this many bytes of decoded Arrow).
+   */
   writer?: WriterSettings;
   /** Commit attempts per group (default 20: a rewrite is expensive to redo). */
   commitMaxAttempts?: number;
@@ -56,6 +67,8 @@ export interface RewriteSettings {
 /** What the rewriter needs from the scan the plan was made from. */
 export interface RewriteInputs {
   planSnapshotId: bigint;
+  /** Live manifests of the planned snapshot (those without a group's inputs are not re-read at commit). */
+  manifests?: readonly string[];
   /** Live data files of the planned snapshot, by path. */
   files: ReadonlyMap<string, ScannedFile>;
   deletes: DeleteIndex;
@@ -100,15 +113,37 @@ export interface RewriteResult {
 
 class Abandon extends Error {}
 
-/** Reads, filters and concatenates a group's files as one Arrow table of the table's current schema. */
-async function readGroup(
+/** Largest Arrow input handed to one Parquet write (parquet-wasm refuses above DEFAULT_MAX_INPUT_BYTES). */
+const WRITE_HARD_CAP_BYTES = Math.floor(DEFAULT_MAX_INPUT_BYTES * 0.85);
+
+const PREFETCH_FILES = 8;
+const PREFETCH_BYTES = 64 * 1024 * 1024;
+const EMPTY: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
+
+function arrowBytes(t: arrow.Table): number {
+  let n = 0;
+  for (const b of t.batches) n += b.data.byteLength;
+  return n;
+}
+
+/**
+ * Streams a group through: each file is read, conformed and filtered by its deletes, and added to the
+ * pending rows; whenever those reach `flushBytes` of Arrow they are written as one file. So at most
+ * `flushBytes` plus one input file is held in memory, whatever the group's size or compression ratio.
+ * Files written are pushed to `written` as they are (the caller deletes them if the group fails).
+ */
+async function rewriteFiles(
   table: Table,
   group: PlannedGroup,
   inputs: RewriteInputs,
   schema: Schema,
+  write: (data: arrow.Table) => Promise<DataFile[]>,
+  flushBytes: number,
+  written: DataFile[],
   onFile: (bytes: number) => void,
-): Promise<{ data: arrow.Table; rowsIn: number; deleted: number }> {
+): Promise<{ rowsIn: number; deleted: number }> {
   const io = table.io;
+  const target = arrowSchema(writeFieldsFromSchema(schema));
   const deleteTables = new Map<string, arrow.Table>();
   const deleteTable = async (path: string) => {
     let t = deleteTables.get(path);
@@ -118,13 +153,39 @@ async function readGroup(
     }
     return t;
   };
-  const batches: arrow.RecordBatch[] = [];
+  let pending: arrow.RecordBatch[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    const data = new arrow.Table(target, pending);
+    pending = [];
+    pendingBytes = 0;
+    if (data.numRows > 0) written.push(...(await write(data)));
+  };
+  // Reads run ahead of decoding (a few files, a bounded number of bytes): small files are latency-bound.
+  const reads: Promise<Uint8Array>[] = [];
+  let started = 0;
+  let inFlight = 0;
+  const readAhead = (i: number) => {
+    while (started < group.files.length && started < i + PREFETCH_FILES) {
+      const next = group.files[started] as PlannedFile;
+      if (started > i && inFlight + next.sizeBytes > PREFETCH_BYTES) break;
+      const p = io.read(next.path);
+      p.catch(() => undefined); // awaited (and reported) when its turn comes
+      reads.push(p);
+      inFlight += next.sizeBytes;
+      started++;
+    }
+  };
   let rowsIn = 0;
   let deleted = 0;
-  for (const f of group.files) {
+  for (const [i, f] of group.files.entries()) {
     const scanned = inputs.files.get(f.path);
     if (scanned === undefined) throw new Abandon(`${f.path} is not in the planned snapshot`);
-    let t = conformToSchema(parquetToArrow(await io.read(f.path), f.path), schema, f.path);
+    readAhead(i);
+    const bytes = await (reads[i] as Promise<Uint8Array>);
+    reads[i] = EMPTY;
+    inFlight -= f.sizeBytes;
+    let t = conformToSchema(parquetToArrow(bytes, f.path), schema, f.path);
     rowsIn += t.numRows;
     const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
     if (attached.length > 0) {
@@ -139,11 +200,13 @@ async function readGroup(
       t = applied.table;
       deleted += applied.deleted;
     }
-    batches.push(...t.batches);
+    pending.push(...t.batches);
+    pendingBytes += arrowBytes(t);
     onFile(f.sizeBytes);
+    if (pendingBytes >= flushBytes) await flush();
   }
-  const target = arrowSchema(writeFieldsFromSchema(schema));
-  return { data: new arrow.Table(target, batches), rowsIn, deleted };
+  await flush();
+  return { rowsIn, deleted };
 }
 
 async function rewriteGroup(
@@ -166,7 +229,7 @@ async function rewriteGroup(
     deletedRows: 0,
     conflicts: 0,
   };
-  let written: DataFile[] = [];
+  const written: DataFile[] = [];
   let committing = false;
   try {
     const md = table.metadata;
@@ -175,17 +238,37 @@ async function rewriteGroup(
       throw new Abandon(`spec ${group.specId} is not the table's default spec`);
     }
     const schema = currentSchema(md);
+    // Output files are cut by Arrow bytes only (not by rows): a row cap would split every rewrite of
+    // a narrow table into files that the next run finds small again.
+    const flushBytes = Math.min(
+      settings.writer?.maxArrowBytesPerFile ?? DEFAULT_MAX_ARROW_BYTES_PER_FILE,
+      WRITE_HARD_CAP_BYTES,
+    );
+    const writer = new DataFileWriter({
+      ...table.writerOptions({
+        maxRowsPerFile: Number.MAX_SAFE_INTEGER,
+        ...settings.writer,
+        maxArrowBytesPerFile: WRITE_HARD_CAP_BYTES,
+      }),
+      spec,
+    });
+    const tuple = spec.fields.map((f) => (group.partition[f.name] ?? null) as PrimitiveValue | null);
     progress("read", 0, 0);
-    const { data, rowsIn, deleted } = await readGroup(table, group, inputs, schema, (bytes) =>
-      progress("read", 1, bytes),
+    const { rowsIn, deleted } = await rewriteFiles(
+      table,
+      group,
+      inputs,
+      schema,
+      (data) => writer.writeTable(data, tuple),
+      flushBytes,
+      written,
+      (bytes) => progress("read", 1, bytes),
     );
     outcome.rowsIn = rowsIn;
     outcome.deletedRows = deleted;
-    progress("write", 0, 0);
-    if (data.numRows > 0) {
-      const writer = new DataFileWriter({ ...table.writerOptions(settings.writer), spec });
-      const tuple = spec.fields.map((f) => (group.partition[f.name] ?? null) as PrimitiveValue | null);
-      written = await writer.writeTable(data, tuple);
+    if (deleted === 0 && written.length >= group.files.length) {
+      // The data does not fit fewer files (each input was already about a whole output's worth).
+      throw new Abandon(`no gain: ${group.files.length} files would be rewritten as ${written.length}`);
     }
     outcome.outputFiles = written.length;
     outcome.outputBytes = written.reduce((n, f) => n + Number(f.file_size_in_bytes), 0);
@@ -196,19 +279,17 @@ async function rewriteGroup(
     const scope = { partitionKey: group.partitionKey, inputs: new Set(paths) };
     let rejected: string | undefined;
     committing = true;
-    const result = await table
-      .newRewrite()
-      .addDataFiles(written)
-      .removeFiles(paths)
-      .commit({
-        maxAttempts: settings.commitMaxAttempts ?? 20,
-        logger: log,
-        summary: { ...(settings.summary ?? {}) },
-        validate: async (base) => {
-          rejected = await inputs.newDeletes.conflict(base.metadata, inputs.planSnapshotId, scope);
-          return rejected === undefined;
-        },
-      });
+    const holding = new Set(group.files.map((f) => inputs.files.get(f.path)?.manifestPath));
+    const result = await commitReplace(table, written, paths, {
+      skipManifests: new Set((inputs.manifests ?? []).filter((m) => !holding.has(m))),
+      maxAttempts: settings.commitMaxAttempts ?? 20,
+      logger: log,
+      ...(settings.summary === undefined ? {} : { summary: settings.summary }),
+      validate: async (base) => {
+        rejected = await inputs.newDeletes.conflict(base.metadata, inputs.planSnapshotId, scope);
+        return rejected === undefined;
+      },
+    });
     committing = false;
     outcome.conflicts = result.conflicts;
     if (!result.committed) throw new Abandon(rejected ?? "the commit was dropped");

@@ -16,30 +16,37 @@ export interface ScannedFile {
   readonly specId: number;
   /** The entry's data sequence number (inherited ones resolved). */
   readonly sequenceNumber: bigint;
+  /** The manifest that lists it (unset for files found elsewhere). */
+  readonly manifestPath?: string;
 }
 
 export interface SnapshotFiles {
   readonly data: ScannedFile[];
   readonly deletes: ScannedFile[];
+  /** Paths of the live manifests read. */
+  readonly manifests: string[];
 }
 
 /** Every live data and delete file of `snapshot` (none for no snapshot). */
 export async function scanSnapshot(io: FileIO, snapshot: Snapshot | undefined): Promise<SnapshotFiles> {
   const data: ScannedFile[] = [];
   const deletes: ScannedFile[] = [];
+  const manifests: string[] = [];
   for (const m of await readManifestList(io, snapshot)) {
     if (!hasLiveFiles(m)) continue;
+    manifests.push(m.manifest_path);
     for (const e of await readManifestEntries(io, m)) {
       if (e.status === ENTRY_STATUS.DELETED) continue;
       const scanned: ScannedFile = {
         file: e.data_file,
         specId: m.partition_spec_id,
         sequenceNumber: e.sequence_number ?? m.sequence_number,
+        manifestPath: m.manifest_path,
       };
       (e.data_file.content === 0 ? data : deletes).push(scanned);
     }
   }
-  return { data, deletes };
+  return { data, deletes, manifests };
 }
 
 /** Finds the delete files that apply to a data file. Build once per snapshot, query per data file. */

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EmbeddedCatalog, Table } from "../../src/catalog/index.js";
+import { type Catalog, EmbeddedCatalog, Table } from "../../src/catalog/index.js";
 import {
   compactTable,
   expireSnapshots,
   maintainTable,
+  parquetToArrow,
   removeOrphanFiles,
   rewriteManifests,
+  scanSnapshot,
 } from "../../src/compaction/index.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 import { readManifestList } from "../../src/iceberg/snapshot/index.js";
@@ -41,10 +43,20 @@ async function setup(appends = 30, rowsPer = 4, s: Schema = schema) {
       n: i % 3 === 0 ? null : a * 10 + i,
       ts: 1_700_000_000_000_000n + id,
     }));
-    await (await table.newAppend().appendRows(rows)).commit({ summary: { "floe.offsets.g": `{"t":{"0":"${a}"}}` } });
+    await (await table.newAppend().appendRows(rows)).commit({
+      summary: { "floe.offsets.g": `{"t":{"0":"${a}"}}` },
+    });
     t += 1000;
   }
-  return { io, catalog, table, advance: (ms: number) => void (t += ms), now: () => t };
+  return {
+    io,
+    catalog,
+    table,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    now: () => t,
+  };
 }
 
 describe("compaction on an in-memory table", () => {
@@ -55,7 +67,10 @@ describe("compaction on an in-memory table", () => {
     const files = await filesPerPartition(table);
     expect([...files.values()]).toEqual([30, 30, 30]);
     const progress: string[] = [];
-    const result = await compactTable(table, { targetFileSizeBytes: 1 << 20, onProgress: (p) => progress.push(p.phase) });
+    const result = await compactTable(table, {
+      targetFileSizeBytes: 1 << 20,
+      onProgress: (p) => progress.push(p.phase),
+    });
     expect(result.status).toBe("ok");
     expect(result.rewrite?.groupsCommitted).toBe(3);
     expect(result.filesBefore).toBe(90);
@@ -64,7 +79,11 @@ describe("compaction on an in-memory table", () => {
     expect([...(await filesPerPartition(table)).values()]).toEqual([1, 1, 1]);
     expect(await liveRows(table)).toEqual(before);
     const head = currentSnapshot(table.metadata);
-    expect(head?.summary).toMatchObject({ operation: "replace", "total-records": "120", "total-data-files": "3" });
+    expect(head?.summary).toMatchObject({
+      operation: "replace",
+      "total-records": "120",
+      "total-data-files": "3",
+    });
     // The lease is gone after the run.
     expect(await table.io.exists(`${table.metadata.location}/.floe-compaction.lease`)).toBe(false);
     // Nothing left to do: a second run plans no group.
@@ -87,11 +106,14 @@ describe("compaction on an in-memory table", () => {
     const files = (await readManifestList(table.io, currentSnapshot(table.metadata))).length;
     expect(files).toBe(9);
     // Delete positions 0 of one file of partition a, and every row with id 5 (wherever it is).
-    const first = (await import("../../src/compaction/index.js")).scanSnapshot;
-    const scanned = await first(table.io, currentSnapshot(table.metadata));
+    const scanned = await scanSnapshot(table.io, currentSnapshot(table.metadata));
     const victim = scanned.data.find((d) => d.file.partition.cat === "a");
     if (!victim) throw new Error("no file in partition a");
-    const pos = await writePositionDeletes(table.writerOptions(), [{ path: victim.file.file_path, pos: 0n }], ["a"]);
+    const pos = await writePositionDeletes(
+      table.writerOptions(),
+      [{ path: victim.file.file_path, pos: 0n }],
+      ["a"],
+    );
     await table.newRowDelta().addDeleteFiles(pos).commit();
     const cat = String((await liveRows(table)).map((r) => JSON.parse(r)).find((r) => r.id === "5n")?.cat);
     const eq = await writeEqualityDeletes(table.writerOptions(), [1], [{ id: 5n }], [cat]);
@@ -103,8 +125,66 @@ describe("compaction on an in-memory table", () => {
     expect(result.rewrite?.deletedRowsApplied).toBe(2);
     expect(await liveRows(table)).toEqual(before);
     // The new files hold only the surviving rows.
-    const after = await first(table.io, currentSnapshot(table.metadata));
+    const after = await scanSnapshot(table.io, currentSnapshot(table.metadata));
     expect(after.data.reduce((n, d) => n + Number(d.file.record_count), 0)).toBe(34);
+  });
+
+  it("restages over appends that land mid-commit, keeping them, and leaves no stray files", async () => {
+    const { table, io, catalog } = await setup(6);
+    const before = await liveRows(table);
+    // A catalog that lets a sink append land right before each replace commit.
+    let inject = 3;
+    let nextId = 10_000n;
+    const racing: Catalog = Object.create(catalog);
+    racing.commitTable = async (id, requirements, updates) => {
+      const replace = updates.some(
+        (u) => u.action === "add-snapshot" && u.snapshot.summary.operation === "replace",
+      );
+      if (replace && inject > 0) {
+        inject--;
+        const sink = new Table(catalog, await catalog.loadTable(id), io);
+        await (await sink.newAppend().appendRows([{ id: nextId++, cat: "b", n: 1, ts: null }])).commit();
+      }
+      return catalog.commitTable(id, requirements, updates);
+    };
+    const compacting = new Table(racing, await catalog.loadTable(table.identifier), io);
+    const result = await compactTable(compacting, { targetFileSizeBytes: 1 << 20 });
+    expect(result.rewrite?.groupsCommitted).toBe(3);
+    expect(result.rewrite?.conflicts).toBe(3);
+    await table.refresh();
+    const after = await liveRows(table);
+    expect(after).toHaveLength(before.length + 3);
+    expect(after).toEqual(expect.arrayContaining(before));
+    // Manifest lists of the lost attempts were deleted: nothing unreferenced is left.
+    const orphans = await removeOrphanFiles(table, { dryRun: true, olderThanMs: 0, now: () => 8e12 });
+    expect(orphans.orphans).toEqual([]);
+  });
+
+  it("streams a group into files of about maxArrowBytesPerFile, and skips a rewrite with nothing to gain", async () => {
+    const { table, io } = await setup(12);
+    const before = await liveRows(table);
+    const scanned = await scanSnapshot(io, currentSnapshot(table.metadata));
+    const one = parquetToArrow(await io.read(scanned.data[0]?.file.file_path ?? ""));
+    const perFile = one.batches.reduce((n, b) => n + b.data.byteLength, 0);
+    // One byte per output: every input would come back as a file of its own, so nothing is committed.
+    const none = await compactTable(table, {
+      targetFileSizeBytes: 1 << 20,
+      writer: { maxArrowBytesPerFile: 1 },
+    });
+    expect(none.rewrite?.groupsAbandoned).toBe(3);
+    expect(none.rewrite?.groups[0]?.reason).toMatch(/no gain/);
+    expect(io.paths().filter((p) => p.endsWith(".parquet"))).toHaveLength(36);
+    // About four inputs per output.
+    const some = await compactTable(table, {
+      targetFileSizeBytes: 1 << 20,
+      writer: { maxArrowBytesPerFile: 4 * perFile },
+    });
+    expect(some.rewrite?.groupsCommitted).toBe(3);
+    for (const g of some.rewrite?.groups ?? []) {
+      expect(g.outputFiles).toBeGreaterThanOrEqual(2);
+      expect(g.outputFiles).toBeLessThanOrEqual(6);
+    }
+    expect(await liveRows(table)).toEqual(before);
   });
 
   it("abandons a group whose inputs another commit removed, deleting the files it wrote", async () => {
@@ -116,7 +196,10 @@ describe("compaction on an in-memory table", () => {
       beforeCommit: async (group, files) => {
         written = files.map((f) => f.file_path);
         const other = new Table(table.catalog, await table.catalog.loadTable(table.identifier), io);
-        await other.newRowDelta().removeFiles([group.files[0]?.path ?? ""]).commit();
+        await other
+          .newRowDelta()
+          .removeFiles([group.files[0]?.path ?? ""])
+          .commit();
       },
     });
     expect(result.rewrite?.groupsAbandoned).toBe(1);
@@ -148,13 +231,22 @@ describe("compaction on an in-memory table", () => {
 
   it("rewrites files of an older schema into the current one", async () => {
     const { table, catalog } = await setup(6);
-    const evolved = makeSchema([...schema.fields, { id: 5, name: "note", required: false, type: "string" }], 1);
-    await catalog.commitTable(table.identifier, [], [
-      { action: "add-schema", schema: evolved },
-      { action: "set-current-schema", "schema-id": -1 },
-    ]);
+    const evolved = makeSchema(
+      [...schema.fields, { id: 5, name: "note", required: false, type: "string" }],
+      1,
+    );
+    await catalog.commitTable(
+      table.identifier,
+      [],
+      [
+        { action: "add-schema", schema: evolved },
+        { action: "set-current-schema", "schema-id": -1 },
+      ],
+    );
     await table.refresh();
-    await (await table.newAppend().appendRows([{ id: 1000n, cat: "a", n: 1, ts: null, note: "new" }])).commit();
+    await (
+      await table.newAppend().appendRows([{ id: 1000n, cat: "a", n: 1, ts: null, note: "new" }])
+    ).commit();
     const before = await liveRows(table);
     const result = await compactTable(table, { targetFileSizeBytes: 1 << 20 });
     expect(result.status).toBe("ok");
@@ -167,7 +259,12 @@ describe("compaction on an in-memory table", () => {
     const { table, io, catalog, advance, now } = await setup(12);
     const rows = await liveRows(table);
     const merge = await rewriteManifests(catalog, table.identifier, io);
-    expect(merge).toMatchObject({ committed: true, manifestsBefore: 12, manifestsAfter: 1, manifestsReplaced: 12 });
+    expect(merge).toMatchObject({
+      committed: true,
+      manifestsBefore: 12,
+      manifestsAfter: 1,
+      manifestsReplaced: 12,
+    });
     await table.refresh();
     expect(await liveRows(table)).toEqual(rows);
     const compacted = await compactTable(table, { targetFileSizeBytes: 1 << 20 });
@@ -215,7 +312,7 @@ describe("compaction on an in-memory table", () => {
     await io.write(`${loc}/data/cat=a/old-debris.parquet`, new Uint8Array([1]));
     advance(4 * 86_400_000);
     await io.write(`${loc}/data/cat=a/young-debris.parquet`, new Uint8Array([1]));
-    const dry = await maintainTable(table, { dryRun: true, expire: { now } , orphans: { now } });
+    const dry = await maintainTable(table, { dryRun: true, expire: { now }, orphans: { now } });
     expect(dry.orphans?.orphans).toEqual([`${loc}/data/cat=a/old-debris.parquet`]);
     expect(await io.exists(`${loc}/data/cat=a/old-debris.parquet`)).toBe(true);
     const result = await maintainTable(table, { expire: { now, retainLast: 1 }, orphans: { now } });

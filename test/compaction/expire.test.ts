@@ -77,10 +77,15 @@ describe("snapshot expiry selection", () => {
     expect(sel.retainLast).toBe(100);
     expect(sel.maxSnapshotAgeMs).toBe(5 * DAY_MS);
     expect(sel.retain).toHaveLength(100);
-    const props = table(linear(150), 150, {}, {
-      "history.expire.min-snapshots-to-keep": "2",
-      "history.expire.max-snapshot-age-ms": String(DAY_MS),
-    });
+    const props = table(
+      linear(150),
+      150,
+      {},
+      {
+        "history.expire.min-snapshots-to-keep": "2",
+        "history.expire.max-snapshot-age-ms": String(DAY_MS),
+      },
+    );
     expect(ids(selectExpiredSnapshots(props, NOW).retain)).toEqual([149, 150]);
     const refLevel = {
       ...props,
@@ -103,7 +108,11 @@ describe("snapshot expiry selection", () => {
     expect(ids(sel.keptForOffsets)).toEqual([5, 6, 7, 8, 9, 10, 11]);
     expect(ids(sel.expire)).toEqual([1, 2, 3, 4]);
     // A custom prefix: the floe keys are then ordinary summary entries.
-    const other = selectExpiredSnapshots(md, NOW, { retainLast: 1, maxSnapshotAgeMs: 0, offsetsPrefix: "x." });
+    const other = selectExpiredSnapshots(md, NOW, {
+      retainLast: 1,
+      maxSnapshotAgeMs: 0,
+      offsetsPrefix: "x.",
+    });
     expect(ids(other.retain)).toEqual([12]);
   });
 
@@ -124,11 +133,7 @@ describe("snapshot expiry selection", () => {
   });
 
   it("keeps tagged snapshots and the history of other branches", () => {
-    const snaps: Spec[] = [
-      ...linear(6),
-      { id: 7, ageDays: 9, parent: 2 },
-      { id: 8, ageDays: 8, parent: 7 },
-    ];
+    const snaps: Spec[] = [...linear(6), { id: 7, ageDays: 9, parent: 2 }, { id: 8, ageDays: 8, parent: 7 }];
     const md = table(snaps, 6, {
       audit: { "snapshot-id": 3n, type: "tag" },
       dev: { "snapshot-id": 8n, type: "branch" },
@@ -139,7 +144,10 @@ describe("snapshot expiry selection", () => {
   });
 
   it("expires nothing on a young table", () => {
-    const md = table(linear(5).map((s) => ({ ...s, ageDays: 0 })), 5);
+    const md = table(
+      linear(5).map((s) => ({ ...s, ageDays: 0 })),
+      5,
+    );
     expect(selectExpiredSnapshots(md, NOW, { retainLast: 1 }).expire).toEqual([]);
   });
 });

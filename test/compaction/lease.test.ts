@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { acquireLease, type Lease, LEASE_FILE, leasePath } from "../../src/compaction/index.js";
+import { acquireLease, LEASE_FILE, type Lease, leasePath } from "../../src/compaction/index.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 
 const LOC = "memory://wh/db/t";
 
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe("compaction lease", () => {
@@ -50,7 +55,9 @@ describe("compaction lease", () => {
       expect((await acquireLease(io, LOC, { ttlMs: 1000, skewMs: 100, now: c.now })).acquired).toBe(false);
       c.advance(1000);
       const takers = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => acquireLease(io, LOC, { owner: `t${i}`, ttlMs: 1000, skewMs: 100, now: c.now })),
+        Array.from({ length: 8 }, (_, i) =>
+          acquireLease(io, LOC, { owner: `t${i}`, ttlMs: 1000, skewMs: 100, now: c.now }),
+        ),
       );
       const winners = takers.filter((t) => t.acquired);
       expect(winners).toHaveLength(1);

@@ -20,9 +20,12 @@ const info = (path: string, ageDays: number, size = 10): FileInfo => ({
 describe("orphan selection", () => {
   const cutoff = NOW - 3 * DAY_MS;
   const referenced = new Set(
-    [`${LOC}/data/live.parquet`, `${LOC}/metadata/snap-1.avro`, `${LOC}/metadata/m1.avro`, `${LOC}/metadata/v7.metadata.json`].map(
-      normalizePath,
-    ),
+    [
+      `${LOC}/data/live.parquet`,
+      `${LOC}/metadata/snap-1.avro`,
+      `${LOC}/metadata/m1.avro`,
+      `${LOC}/metadata/v7.metadata.json`,
+    ].map(normalizePath),
   );
 
   it("never selects a referenced file or one younger than the grace period", () => {
@@ -36,14 +39,20 @@ describe("orphan selection", () => {
       info(`${LOC}/metadata/abandoned-m0.avro`, 10),
     ];
     const sel = selectOrphans(listing, referenced, cutoff, 7);
-    expect(sel.orphans.map((f) => f.path)).toEqual([`${LOC}/data/old-orphan.parquet`, `${LOC}/metadata/abandoned-m0.avro`]);
+    expect(sel.orphans.map((f) => f.path)).toEqual([
+      `${LOC}/data/old-orphan.parquet`,
+      `${LOC}/metadata/abandoned-m0.avro`,
+    ]);
     expect(sel.referenced).toBe(3);
     expect(sel.tooYoung).toBe(2);
     expect(sel.listed).toBe(7);
   });
 
   it("matches paths spelled with another scheme or authority form", () => {
-    const local = new Set([normalizePath("file:/tmp/wh/db/t/data/a.parquet"), normalizePath("s3a://b/k/x.parquet")]);
+    const local = new Set([
+      normalizePath("file:/tmp/wh/db/t/data/a.parquet"),
+      normalizePath("s3a://b/k/x.parquet"),
+    ]);
     const listing = [info("file:///tmp/wh/db/t/data/a.parquet", 9), info("s3://b/k/x.parquet", 9)];
     expect(selectOrphans(listing, local, cutoff, 1).orphans).toEqual([]);
     expect(normalizePath("/tmp/x")).toBe("file:///tmp/x");
@@ -71,12 +80,14 @@ describe("orphan selection", () => {
       "/metadata/v3.metadata.json",
     ]);
     // An unknown current version: no metadata file is touched.
-    expect(selectOrphans(listing, referenced, cutoff, -1).orphans.map((f) => f.path)).toEqual([`${LOC}/data/x.parquet`]);
+    expect(selectOrphans(listing, referenced, cutoff, -1).orphans.map((f) => f.path)).toEqual([
+      `${LOC}/data/x.parquet`,
+    ]);
   });
 
-  it("lists data and metadata under the location plus configured write paths", () => {
-    const md = metadata({ "write.data.path": "s3://other/data", "write.metadata.path": `${LOC}/metadata/sub` });
-    expect(orphanPrefixes(md)).toEqual([`${LOC}/data/`, `${LOC}/metadata/`, "s3://other/data/"]);
+  it("lists data and metadata under the location only, never custom (possibly shared) write paths", () => {
+    const md = metadata({ "write.data.path": "s3://other/data" });
+    expect(orphanPrefixes(md)).toEqual([`${LOC}/data/`, `${LOC}/metadata/`]);
   });
 });
 
@@ -88,12 +99,18 @@ function metadata(properties: Record<string, string> = {}, log: string[] = []): 
     properties,
     nowMs: NOW,
   });
-  return { ...md, "metadata-log": log.map((f, i) => ({ "metadata-file": f, "timestamp-ms": NOW - 1000 + i })) };
+  return {
+    ...md,
+    "metadata-log": log.map((f, i) => ({ "metadata-file": f, "timestamp-ms": NOW - 1000 + i })),
+  };
 }
 
 describe("old metadata file selection", () => {
   const v = (n: number) => `${LOC}/metadata/v${n}.metadata.json`;
-  const listing = Array.from({ length: 12 }, (_, i) => v(i + 1)).concat([`${LOC}/metadata/version-hint.text`, `${LOC}/metadata/m.avro`]);
+  const listing = Array.from({ length: 12 }, (_, i) => v(i + 1)).concat([
+    `${LOC}/metadata/version-hint.text`,
+    `${LOC}/metadata/m.avro`,
+  ]);
 
   it("keeps the current file and the newest previous-versions-max log entries, deletes older ones oldest first", () => {
     const md = metadata({}, [v(6), v(7), v(8), v(9), v(10), v(11)]);
@@ -103,9 +120,14 @@ describe("old metadata file selection", () => {
   });
 
   it("handles the 00003-uuid naming and never touches files newer than the current one", () => {
-    const name = (n: number, id: string) => `${LOC}/metadata/${String(n).padStart(5, "0")}-${id}.metadata.json`;
+    const name = (n: number, id: string) =>
+      `${LOC}/metadata/${String(n).padStart(5, "0")}-${id}.metadata.json`;
     const files = [name(1, "a"), name(2, "b"), name(2, "c"), name(3, "d"), name(4, "e"), name(5, "f")];
     const md = metadata({}, [name(3, "d")]);
-    expect(selectOldMetadataFiles(files, md, name(4, "e"), 100)).toEqual([name(1, "a"), name(2, "b"), name(2, "c")]);
+    expect(selectOldMetadataFiles(files, md, name(4, "e"), 100)).toEqual([
+      name(1, "a"),
+      name(2, "b"),
+      name(2, "c"),
+    ]);
   });
 });

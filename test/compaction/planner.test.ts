@@ -34,7 +34,10 @@ describe("first-fit decreasing bin packing", () => {
       const random = rng(seed);
       const capacity = 1000;
       const n = 1 + Math.floor(random() * 300);
-      const items = Array.from({ length: n }, (_, i) => ({ i, w: 1 + Math.floor(random() * (random() < 0.2 ? 900 : 200)) }));
+      const items = Array.from({ length: n }, (_, i) => ({
+        i,
+        w: 1 + Math.floor(random() * (random() < 0.2 ? 900 : 200)),
+      }));
       const bins = binPackFirstFitDecreasing(items, (x) => x.w, capacity);
       const placed = bins.flatMap((b) => b.items.map((x) => x.i)).sort((a, b) => a - b);
       expect(placed).toEqual(items.map((x) => x.i));
@@ -57,7 +60,11 @@ describe("first-fit decreasing bin packing", () => {
 
   it("packs largest first into the first bin with room", () => {
     const bins = binPackFirstFitDecreasing([2, 5, 4, 7, 1, 3, 8], (x) => x, 10);
-    expect(bins.map((b) => b.items)).toEqual([[8, 2], [7, 3], [5, 4, 1]]);
+    expect(bins.map((b) => b.items)).toEqual([
+      [8, 2],
+      [7, 3],
+      [5, 4, 1],
+    ]);
   });
 });
 

@@ -70,10 +70,9 @@ describe("compaction of 300 small appends", () => {
     const old = await pyDigest(beforeLocation);
     expect(old.files).toBe(3 * APPENDS);
     expect({ count: old.count, hash: old.hash }).toEqual(before);
-    const [checked] = await runPython<{ files: number; mismatches: unknown[]; rows: Record<string, unknown>[] }[]>(
-      "check_files.py",
-      [table.metadataLocation],
-    );
+    const [checked] = await runPython<
+      { files: number; mismatches: unknown[]; rows: Record<string, unknown>[] }[]
+    >("check_files.py", [table.metadataLocation]);
     expect(checked?.mismatches).toEqual([]);
     expect(checked?.files).toBe(result.filesAfter);
     expect(digest(checked?.rows ?? [])).toEqual(before);

@@ -1,7 +1,12 @@
 import { utimes } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
-import { compactTable, maintainTable, removeOrphanFiles, scanSnapshot } from "../../../src/compaction/index.js";
+import type { EmbeddedCatalog } from "../../../src/catalog/index.js";
+import {
+  compactTable,
+  maintainTable,
+  removeOrphanFiles,
+  scanSnapshot,
+} from "../../../src/compaction/index.js";
 import { type FileIO, listAll, localPathOf } from "../../../src/iceberg/io/index.js";
 import { snapshotById } from "../../../src/iceberg/spec/index.js";
 import { openDuckDB } from "../../support/duckdb.js";
@@ -29,7 +34,12 @@ describe("maintenance on a local warehouse", () => {
     let next = await appendMany(table, 30, 6);
     const compacted = await compactTable(table, { targetFileSizeBytes: 1 << 20 });
     expect(compacted.rewrite?.groupsCommitted).toBe(3);
-    const smallFiles = (await scanSnapshot(wh.io, snapshotById(table.metadata, table.metadata.snapshots[29]?.["snapshot-id"] ?? 0n))).data;
+    const smallFiles = (
+      await scanSnapshot(
+        wh.io,
+        snapshotById(table.metadata, table.metadata.snapshots[29]?.["snapshot-id"] ?? 0n),
+      )
+    ).data;
     expect(smallFiles).toHaveLength(90);
     next = await appendMany(table, 3, 6, next);
     const retainedId = table.metadata.snapshots.at(-2)?.["snapshot-id"] ?? 0n;
@@ -53,7 +63,8 @@ describe("maintenance on a local warehouse", () => {
     for (const f of smallFiles) expect(await wh.io.exists(f.file.file_path)).toBe(false);
     // Everything the retained snapshots read is still there.
     for (const s of table.metadata.snapshots) {
-      for (const d of (await scanSnapshot(wh.io, s)).data) expect(await wh.io.exists(d.file.file_path)).toBe(true);
+      for (const d of (await scanSnapshot(wh.io, s)).data)
+        expect(await wh.io.exists(d.file.file_path)).toBe(true);
     }
     // Metadata files: only the current one and the newest 5 of the log remain.
     expect(result.metadata?.deleted).toBeGreaterThan(0);

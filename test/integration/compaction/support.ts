@@ -3,7 +3,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { type Catalog, Table } from "../../../src/catalog/index.js";
 import { scanSnapshot } from "../../../src/compaction/index.js";
 import type { FileIO } from "../../../src/iceberg/io/index.js";
-import { buildPartitionSpec, MAIN_BRANCH, makeSchema, snapshotForRef } from "../../../src/iceberg/spec/index.js";
+import {
+  buildPartitionSpec,
+  MAIN_BRANCH,
+  makeSchema,
+  snapshotForRef,
+} from "../../../src/iceberg/spec/index.js";
 import { canonRows } from "../../support/canon.js";
 import { query } from "../../support/duckdb.js";
 import { runPython } from "../../support/python.js";
@@ -79,7 +84,9 @@ export async function pyDigest(metadataLocation: string, snapshotId?: bigint) {
 }
 
 /** Live data file count per partition value of main's head. */
-export async function filesPerPartition(table: Table): Promise<Map<string, { files: number; bytes: number }>> {
+export async function filesPerPartition(
+  table: Table,
+): Promise<Map<string, { files: number; bytes: number }>> {
   const files = await scanSnapshot(table.io, snapshotForRef(table.metadata, MAIN_BRANCH));
   const out = new Map<string, { files: number; bytes: number }>();
   for (const d of files.data) {
