@@ -46,6 +46,10 @@ describe("embedded catalog", () => {
     expect((await catalog.loadTable(id)).metadataLocation).toBe("memory://wh/db/t/metadata/v3.metadata.json");
     await io.delete("memory://wh/db/t/metadata/version-hint.text");
     expect((await catalog.loadTable(id)).metadata.snapshots).toHaveLength(2);
+    // Early versions cleaned up and no hint: the newest version is found by listing.
+    await io.delete("memory://wh/db/t/metadata/v1.metadata.json");
+    expect((await catalog.loadTable(id)).metadataLocation).toBe("memory://wh/db/t/metadata/v3.metadata.json");
+    expect(await catalog.listTables(["db"])).toEqual([id]);
   });
 
   it("lets exactly one of two writers on the same base win a version", async () => {

@@ -134,7 +134,7 @@ export class EmbeddedCatalog implements Catalog {
     const prefix = `${this.nsPath(namespace)}/`;
     const names = new Set<string>();
     for await (const f of this.opts.io.list(prefix)) {
-      const m = /^([^/]+)\/metadata\/(?:version-hint\.text|v1\.metadata\.json)$/.exec(
+      const m = /^([^/]+)\/metadata\/(?:version-hint\.text|v\d+\.metadata\.json)$/.exec(
         f.path.slice(prefix.length),
       );
       if (m?.[1] !== undefined) names.add(m[1]);
@@ -154,8 +154,20 @@ export class EmbeddedCatalog implements Catalog {
       if (!isFloeError(e, "NOT_FOUND")) throw e;
     }
     if (version > 0 && !(await this.opts.io.exists(this.versionPath(id, version)))) version = 0;
+    // Without a usable hint and with early versions cleaned up, find the newest version by listing.
+    if (version === 0 && !(await this.opts.io.exists(this.versionPath(id, 1))))
+      version = await this.listedVersion(id);
     while (await this.opts.io.exists(this.versionPath(id, version + 1))) version++;
     return version === 0 ? undefined : version;
+  }
+
+  private async listedVersion(id: TableIdentifier): Promise<number> {
+    let max = 0;
+    for await (const f of this.opts.io.list(`${this.metadataDir(id)}/`)) {
+      const m = /\/v(\d+)\.metadata\.json$/.exec(f.path);
+      if (m?.[1] !== undefined) max = Math.max(max, Number(m[1]));
+    }
+    return max;
   }
 
   async loadTable(id: TableIdentifier): Promise<LoadedTable> {
@@ -234,8 +246,8 @@ export class EmbeddedCatalog implements Catalog {
       : `${this.metadataDir(id)}/`;
     const paths: string[] = [];
     for await (const f of this.opts.io.list(prefix)) paths.push(f.path);
-    // v1 first, then the hint, then versions upwards: a drop cut short leaves no chain from v1 that a
-    // re-created table could walk into.
+    // v1 first, then the hint, then versions upwards: a drop cut short leaves the table at its newest
+    // version (found by listing), so the drop can simply be run again.
     paths.sort((a, b) => dropOrder(a) - dropOrder(b));
     for (const p of paths) await this.opts.io.delete(p);
   }
