@@ -11,10 +11,11 @@ import type { Config } from "../config.js";
 import { FloeError, isFloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Logger } from "../log.js";
-import { TableBuffer, tpKey } from "./buffer.js";
+import { splitTp, TableBuffer, tpKey } from "./buffer.js";
 import { createDecoder, type Decoder, SchemaRegistryClient } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import type { KafkaMeta } from "./metadata-columns.js";
+import { checkNesting } from "./nesting.js";
 import { committedOffsets, getOffset } from "./offsets.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
@@ -40,6 +41,13 @@ export class Sink {
   private buffers = new Map<string, TableBuffer>();
   /** Next offset to process per assigned partition. */
   private readonly positions = new Map<string, bigint>();
+  /**
+   * Bumped whenever a partition's position is moved from outside the batch loop (a seek, a revoke):
+   * a batch that was already being processed stops instead of buffering records twice.
+   */
+  private readonly epochs = new Map<string, number>();
+  /** The latest assignment's table lookups and seeks; batches wait for it. */
+  private assigning: Promise<void> = Promise.resolve();
   private assigned = new Set<string>();
   private bufferedBytes = 0;
   private paused = false;
@@ -48,6 +56,8 @@ export class Sink {
   private state: State = "starting";
   private fatal: FloeError | undefined;
   private lastCommitError: string | undefined;
+  /** Set once a flush failed: no later flush may commit (see flush). */
+  private flushFailed = false;
   /** Partitions stopped by a record with onError: fail. */
   private readonly halted = new Set<string>();
   private stopWaiters: ((e?: FloeError) => void)[] = [];
@@ -106,7 +116,11 @@ export class Sink {
     await this.producer.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      void this.onAssignment(e.payload.memberAssignment).catch((err) => this.fail(toFloeError(err)));
+      // Emitted before kafkajs fetches for the new generation; onBatch waits for these seeks.
+      const assignment = e.payload.memberAssignment;
+      this.assigning = this.assigning
+        .then(() => this.onAssignment(assignment))
+        .catch((err) => this.fail(toFloeError(err)));
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       const err = e.payload.error;
@@ -167,19 +181,48 @@ export class Sink {
     const next = new Set<string>();
     for (const [topic, parts] of Object.entries(assignment)) for (const p of parts) next.add(tpKey(topic, p));
     // Drop what we buffered for partitions that moved to another consumer: they will re-read it.
-    for (const buf of this.buffers.values()) buf.dropPartitions((t, p) => next.has(tpKey(t, p)));
-    for (const k of [...this.positions.keys()]) if (!next.has(k)) this.positions.delete(k);
+    for (const k of new Set([...this.assigned, ...this.positions.keys()])) {
+      if (next.has(k)) continue;
+      this.positions.delete(k);
+      this.bump(k);
+    }
+    this.dropBuffered((k) => !next.has(k));
     this.assigned = next;
     const seeks = await this.tablePositions(assignment);
-    for (const [topic, parts] of Object.entries(assignment)) {
-      for (const partition of parts) {
-        const offset = seeks.get(tpKey(topic, partition));
-        if (offset === undefined) continue;
-        this.positions.set(tpKey(topic, partition), offset);
-        this.consumer.seek({ topic, partition, offset: offset.toString() });
-      }
+    // Every partition with a table position restarts there, kept partitions included: what we buffered
+    // for them is dropped (re-read below), as a kept partition may have been another consumer's in a
+    // generation we missed (we were evicted) and our buffer may be stale.
+    for (const [k, offset] of seeks) {
+      const [topic, partition] = splitTp(k);
+      if (this.assigned.has(k)) this.seekPartition(topic, partition, offset);
     }
     this.opts.logger.info("partitions assigned", { partitions: next.size, seeks: seeks.size });
+  }
+
+  private bump(k: string): void {
+    this.epochs.set(k, (this.epochs.get(k) ?? 0) + 1);
+  }
+
+  /** Removes buffered (not yet flushing) records of the partitions `drop` selects. */
+  private dropBuffered(drop: (k: string) => boolean): void {
+    let bytes = 0;
+    for (const buf of this.buffers.values()) {
+      buf.dropPartitions((t, p) => !drop(tpKey(t, p)));
+      bytes += buf.bytes;
+    }
+    this.bufferedBytes = bytes;
+  }
+
+  /**
+   * Moves a partition to `offset`: records buffered for it are dropped (they will be read again from
+   * `offset`), and a batch of it still being processed stops, so nothing is buffered twice.
+   */
+  private seekPartition(topic: string, partition: number, offset: bigint): void {
+    const k = tpKey(topic, partition);
+    this.dropBuffered((key) => key === k);
+    this.positions.set(k, offset);
+    this.bump(k);
+    this.consumer.seek({ topic, partition, offset: offset.toString() });
   }
 
   /** For each assigned partition, the lowest offset any of its route's known tables committed. */
@@ -216,12 +259,16 @@ export class Sink {
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const k = tpKey(topic, partition);
-    if (this.halted.has(k)) return;
+    await this.assigning; // positions come from the tables: never read a partition before its seek
+    if (this.halted.has(k) || !this.assigned.has(k)) return;
     const route = routeFor(this.routes, topic);
     const decoder = route ? this.decoders.get(route.index) : undefined;
+    // A seek or revoke since this batch began: stop; the records are read again from the new position.
+    const epoch = this.epochs.get(k);
+    const moved = () => this.epochs.get(k) !== epoch;
     let expected = this.positions.get(k);
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.state !== "running") return;
+      if (!isRunning() || isStale() || moved() || this.state !== "running") return;
       const offset = BigInt(message.offset);
       if (expected !== undefined && offset < expected) {
         resolveOffset(message.offset); // already covered by a commit
@@ -261,11 +308,14 @@ export class Sink {
           value,
           key: meta.key,
         });
+        if (moved()) return;
+        checkNesting(decoded.schema);
         const table = route.tableFor(topic, decoded.row);
         const buf = this.bufferFor(route, table);
         buf.add({ row: decoded.row, schema: decoded.schema, meta, value, bytes: size * 2 + 64 });
         this.bufferedBytes += size * 2 + 64;
       } catch (e) {
+        if (moved()) return;
         const err = toFloeError(e, "DECODE_FAILED");
         if (err.retryable) {
           // The registry (or another service) is down: not the record's fault. Stop without committing it.
@@ -397,11 +447,19 @@ export class Sink {
 
   /** Queues a flush after any running one; resolves when it is done. */
   requestFlush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flush()).catch((e) => this.fail(toFloeError(e)));
+    this.flushing = this.flushing
+      .then(() => this.flush())
+      .catch((e) => {
+        this.flushFailed = true;
+        this.fail(toFloeError(e));
+      });
     return this.flushing;
   }
 
   private async flush(): Promise<void> {
+    // A batch failed to commit and is gone from memory: committing later records would move the
+    // tables' offsets past it. Nothing more is committed; a restart re-reads from the tables.
+    if (this.flushFailed) return;
     const batch = [...this.buffers.values()].filter((b) => !b.empty);
     this.buffers = new Map();
     this.bufferedBytes = 0;
@@ -442,10 +500,7 @@ export class Sink {
         logger.warn("another writer committed this range first; re-reading", { table });
         for (const [topic, parts] of result.reseek) {
           for (const [partition, offset] of parts) {
-            const k = tpKey(topic, partition);
-            if (!this.assigned.has(k)) continue;
-            this.positions.set(k, offset);
-            this.consumer.seek({ topic, partition, offset: offset.toString() });
+            if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
           }
         }
         continue;
@@ -485,13 +540,12 @@ export class Sink {
 
   private recordFailure(route: Route, f: RecordFailure): void {
     if (route.config.onError === "fail") {
-      this.fatal ??= f.error;
+      // Thrown out of the commit: requestFlush's handler records it as the fatal error and stops.
+      const { topic, partition, offset } = f.record.meta;
       throw new FloeError(
         f.error.code,
-        `record ${f.record.meta.topic}/${f.record.meta.partition}@${f.record.meta.offset}: ${f.error.message}`,
-        {
-          cause: f.error,
-        },
+        `record ${topic}/${partition}@${offset} failed at ${f.stage}: ${f.error.message}`,
+        { cause: f.error, context: { topic, partition, offset } },
       );
     }
     // The record's offset is already in the batch being committed: no need to cover it again.
