@@ -130,14 +130,23 @@ export async function startRegistry(): Promise<{ url: string; close: () => Promi
   };
 }
 
-/** Keeps warnings and errors (printed), counts commits and assignments; drops the rest. */
+/** What the sink logged that the benchmarks report. */
 export interface SinkEvents {
   commits: number;
+  /** Partition assignments (the first join, then one per rebalance). */
   assignments: number;
+  /** kafkajs "re-joining the group": the group coordinator dropped the member (missed heartbeats). */
+  rejoins: number;
+  /** Commits dropped because the table already covered the range (after a rebalance), then re-read. */
+  reseeks: number;
   warnings: string[];
+  errors: string[];
 }
 
-export function benchLogger(events: SinkEvents = { commits: 0, assignments: 0, warnings: [] }) {
+/** Counts commits, assignments, rejoins and re-reads; prints the first warnings and every error. */
+export function benchLogger(
+  events: SinkEvents = { commits: 0, assignments: 0, rejoins: 0, reseeks: 0, warnings: [], errors: [] },
+) {
   const make = (bindings: LogFields): Logger => ({
     debug: () => {},
     info: (msg) => {
@@ -146,10 +155,15 @@ export function benchLogger(events: SinkEvents = { commits: 0, assignments: 0, w
     },
     warn: (msg, f) => {
       events.warnings.push(msg);
+      if (msg.startsWith("another writer committed this range first")) events.reseeks++;
       if (events.warnings.length <= 5)
         process.stderr.write(`warn: ${msg} ${JSON.stringify({ ...bindings, ...f }, big)}\n`);
     },
-    error: (msg, f) => process.stderr.write(`error: ${msg} ${JSON.stringify({ ...bindings, ...f }, big)}\n`),
+    error: (msg, f) => {
+      events.errors.push(msg);
+      if (msg.includes("re-joining the group")) events.rejoins++;
+      process.stderr.write(`error: ${msg} ${JSON.stringify({ ...bindings, ...f }, big)}\n`);
+    },
     child: (more) => make({ ...bindings, ...more }),
   });
   return { logger: make({}), events };

@@ -1,10 +1,10 @@
 /** createDecoder: the decoder for a topic's configured format, with record positions on its errors. */
 
-import { FloeError } from "../../errors.js";
 import type { StructType } from "../../iceberg/spec/index.js";
 import { AvroDecoder } from "./avro.js";
 import { atRecord, decodeUtf8 } from "./errors.js";
 import { JsonDecoder, JsonSchemaDecoder } from "./json.js";
+import { ProtobufDecoder } from "./protobuf.js";
 import type { DecodedRecord, DecodeInput, Decoder, DecoderConfig } from "./types.js";
 
 const STRING_SCHEMA: StructType = {
@@ -42,10 +42,7 @@ class Positioned implements Decoder {
   }
 }
 
-/**
- * The decoder for a format. Throws CONFIG_INVALID for a bad declared JSON schema and UNSUPPORTED for
- * protobuf, which needs the protobufjs package.
- */
+/** The decoder for a format. Throws CONFIG_INVALID for a bad declared JSON schema. */
 export function createDecoder(config: DecoderConfig): Decoder {
   switch (config.format) {
     case "json":
@@ -55,11 +52,7 @@ export function createDecoder(config: DecoderConfig): Decoder {
     case "json-schema":
       return new Positioned(new JsonSchemaDecoder(config.registry));
     case "protobuf":
-      throw new FloeError(
-        "UNSUPPORTED",
-        "the protobuf format needs the protobufjs package, which is not installed yet",
-        { context: { format: "protobuf" } },
-      );
+      return new Positioned(new ProtobufDecoder(config.registry));
     case "string":
       return new Positioned(new StringDecoder());
     case "bytes":

@@ -1,10 +1,11 @@
 // Record decoding: Kafka value bytes -> a row and the record's own Iceberg schema. JSON (inferred or
-// declared), Avro and JSON Schema in the Schema Registry wire format, plain strings and bytes.
+// declared), Avro, JSON Schema and Protobuf in the Schema Registry wire format, plain strings and bytes.
 // May import: errors, iceberg/spec (through its index.ts), ../schema.
 
 export { compileAvroSchema } from "./avro-schema.js";
 export { createDecoder } from "./decoder.js";
 export { compileJsonSchema } from "./json-schema.js";
+export { compileProtobufMessage } from "./protobuf-schema.js";
 export {
   type RegisteredSchema,
   type SchemaReference,

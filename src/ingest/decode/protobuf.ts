@@ -1,0 +1,194 @@
+/**
+ * Protobuf records in the Schema Registry wire format. Per schema id, once: fetch the .proto text and the
+ * files it imports (schema references, by import path; google/protobuf/*.proto come with protobufjs when
+ * the registry does not name them) and parse them with protobufjs into one root (field names as written).
+ * Per message-index path, once: find the message ([0] is the file's first message, further indexes walk
+ * nested message types) and compile it (protobuf-schema.ts). Per record: read the header and the message
+ * indexes, decode with protobufjs, convert the values.
+ */
+
+import protobuf from "protobufjs";
+import { FloeError } from "../../errors.js";
+import { decodeFailed } from "./errors.js";
+import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
+import type { RegisteredSchema, SchemaRegistryClient } from "./registry.js";
+import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
+import { readMessageIndexes, readWireHeader } from "./wire.js";
+
+interface ProtoFile {
+  /** The import path references name it by; "" for the registered schema itself. */
+  name: string;
+  text: string;
+  what: string;
+}
+
+interface Message extends CompiledProtobufMessage {
+  type: protobuf.Type;
+}
+
+const PARSE_OPTIONS: protobuf.IParseOptions = { keepCase: true };
+
+/** The registered schema, then every file it references (depth first, each once). */
+async function withReferences(
+  registry: SchemaRegistryClient,
+  root: RegisteredSchema,
+  what: string,
+): Promise<ProtoFile[]> {
+  const out: ProtoFile[] = [{ name: "", text: root.schema, what }];
+  const seen = new Set<string>();
+  const visit = async (schema: RegisteredSchema, depth: number): Promise<void> => {
+    if (depth > 32) throw decodeFailed(`schema references nest too deeply in ${what}`);
+    for (const ref of schema.references ?? []) {
+      if (seen.has(ref.name)) continue;
+      seen.add(ref.name);
+      const referenced = await registry.getSubjectVersion(ref.subject, ref.version);
+      if (referenced.schemaType !== "PROTOBUF") {
+        throw decodeFailed(
+          `${what} references ${ref.subject} version ${ref.version}, whose schemaType is ${referenced.schemaType}`,
+        );
+      }
+      out.push({ name: ref.name, text: referenced.schema, what: `${ref.subject} version ${ref.version}` });
+      await visit(referenced, depth + 1);
+    }
+  };
+  await visit(root, 0);
+  return out;
+}
+
+/** A registered .proto file parsed with its imports; messages compiled per index path on first use. */
+class CompiledFile {
+  readonly #byPath = new Map<string, Message | FloeError>();
+
+  constructor(
+    private readonly what: string,
+    /** The file's top-level messages in declaration order. */
+    private readonly messages: protobuf.Type[],
+  ) {}
+
+  message(indexes: number[]): Message {
+    const key = indexes.join(",");
+    let found = this.#byPath.get(key);
+    if (found === undefined) {
+      try {
+        const type = this.#resolve(indexes);
+        found = { ...compileProtobufMessage(type), type };
+      } catch (e) {
+        if (!(e instanceof FloeError)) throw e;
+        found = e;
+      }
+      this.#byPath.set(key, found);
+    }
+    if (found instanceof FloeError) throw found;
+    return found;
+  }
+
+  #resolve(indexes: number[]): protobuf.Type {
+    let candidates = this.messages;
+    let type: protobuf.Type | undefined;
+    for (const [depth, index] of indexes.entries()) {
+      type = candidates[index];
+      if (type === undefined) {
+        const path = indexes.slice(0, depth + 1).join(", ");
+        throw decodeFailed(`message index [${path}] is out of range for ${this.what}`);
+      }
+      candidates = nestedMessages(type);
+    }
+    if (type === undefined) throw decodeFailed(`empty message index for ${this.what}`);
+    return type;
+  }
+}
+
+function nestedMessages(ns: protobuf.NamespaceBase): protobuf.Type[] {
+  return ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
+}
+
+function parseInto(root: protobuf.Root, file: ProtoFile): protobuf.IParserResult {
+  try {
+    return protobuf.parse(file.text, root, PARSE_OPTIONS);
+  } catch (e) {
+    throw decodeFailed(`${file.what} is not a valid Protobuf schema: ${(e as Error).message}`, e);
+  }
+}
+
+export async function compileRegisteredProtobuf(
+  registry: SchemaRegistryClient,
+  id: number,
+  registered: RegisteredSchema,
+): Promise<CompiledFile> {
+  const what = `schema id ${id}`;
+  if (registered.schemaType !== "PROTOBUF") {
+    throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected PROTOBUF`);
+  }
+  const files = await withReferences(registry, registered, what);
+  const root = new protobuf.Root();
+  const provided = new Set(files.map((f) => f.name));
+  const imports: string[] = [];
+  let messages: protobuf.Type[] = [];
+  for (const [i, file] of files.entries()) {
+    const parsed = parseInto(root, file);
+    if (i === 0) {
+      // The schema's own file is parsed first, so its package holds only its own messages yet.
+      const ns = parsed.package ? root.lookup(parsed.package) : root;
+      messages = ns instanceof protobuf.Namespace ? nestedMessages(ns) : [];
+    }
+    imports.push(...(parsed.imports ?? []), ...(parsed.weakImports ?? []));
+  }
+  // Well-known files (google/protobuf/timestamp.proto ...) the registry did not hand out as references.
+  for (const name of new Set(imports)) {
+    if (provided.has(name)) continue;
+    const json = protobuf.common.get(name);
+    if (json?.nested) root.addJSON(json.nested);
+  }
+  try {
+    root.resolveAll();
+  } catch (e) {
+    throw decodeFailed(`${what} is not a valid Protobuf schema: ${(e as Error).message}`, e);
+  }
+  if (messages.length === 0) throw decodeFailed(`${what} declares no message`);
+  return new CompiledFile(what, messages);
+}
+
+export class ProtobufDecoder implements Decoder {
+  readonly #registry: SchemaRegistryClient;
+  readonly #compiled = new Map<number, Promise<CompiledFile>>();
+
+  constructor(registry: SchemaRegistryClient) {
+    this.#registry = registry;
+  }
+
+  #schema(id: number): Promise<CompiledFile> {
+    let pending = this.#compiled.get(id);
+    if (pending === undefined) {
+      pending = this.#registry
+        .getSchema(id)
+        .then((registered) => compileRegisteredProtobuf(this.#registry, id, registered));
+      this.#compiled.set(id, pending);
+      pending.catch(() => {
+        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
+      });
+    }
+    return pending;
+  }
+
+  async decode(input: DecodeInput): Promise<DecodedRecord> {
+    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
+    const bytes = input.value;
+    const { schemaId, payloadOffset } = readWireHeader(bytes);
+    const { indexes, offset } = readMessageIndexes(bytes, payloadOffset);
+    const message = (await this.#schema(schemaId)).message(indexes);
+    let decoded: protobuf.Message;
+    try {
+      // A plain Uint8Array view, not a Buffer: protobufjs's Buffer reader cuts a string that runs past
+      // the end short instead of failing, which would let a truncated record through.
+      decoded = message.type.decode(
+        new Uint8Array(bytes.buffer, bytes.byteOffset + offset, bytes.byteLength - offset),
+      );
+    } catch (e) {
+      throw decodeFailed(
+        `Protobuf payload does not match message ${message.type.fullName.slice(1)} of schema id ${schemaId}: ${(e as Error).message}`,
+        e,
+      );
+    }
+    return { row: message.toRow(decoded), schema: message.struct };
+  }
+}
