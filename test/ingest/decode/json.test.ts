@@ -190,6 +190,8 @@ describe("string and bytes decoders", () => {
 
   it("builds a protobuf decoder (its behaviour is tested in protobuf.test.ts)", async () => {
     const decoder = createDecoder({ format: "protobuf", registry: {} as never });
-    await expect(decoder.decode(input(Uint8Array.of(1, 2, 3)))).rejects.toMatchObject({ code: "DECODE_FAILED" });
+    await expect(decoder.decode(input(Uint8Array.of(1, 2, 3)))).rejects.toMatchObject({
+      code: "DECODE_FAILED",
+    });
   });
 });
