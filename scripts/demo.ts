@@ -209,17 +209,19 @@ async function main(): Promise<void> {
 
   step("6/6 query the same tables yourself (while `floe catalog serve` or this demo runs):");
   say(
-    `   DuckDB:    ATTACH 'warehouse' AS lake (TYPE iceberg, ENDPOINT 'http://127.0.0.1:8181', AUTHORIZATION_TYPE 'none');`,
+    `   DuckDB:    ATTACH 'warehouse' AS lake (TYPE iceberg, ENDPOINT 'http://127.0.0.1:${REST_PORT}', AUTHORIZATION_TYPE 'none');`,
   );
   say(
-    "   PyIceberg: load_catalog('floe', type='rest', uri='http://127.0.0.1:8181').load_table('telco.cdr').scan().to_arrow()",
+    `   PyIceberg: load_catalog('floe', type='rest', uri='http://127.0.0.1:${REST_PORT}').load_table('telco.cdr').scan().to_arrow()`,
   );
   say("   Spark:     --conf spark.sql.catalog.floe=org.apache.iceberg.spark.SparkCatalog \\");
   say(
-    "              --conf spark.sql.catalog.floe.type=rest --conf spark.sql.catalog.floe.uri=http://127.0.0.1:8181",
+    `              --conf spark.sql.catalog.floe.type=rest --conf spark.sql.catalog.floe.uri=http://127.0.0.1:${REST_PORT}`,
   );
   say(`   The tables live in ${WAREHOUSE_DIR}; serve them with:`);
-  say(`   node bin/floe.js catalog serve --config <(echo 'warehouse: {location: "${warehouse}"}')`);
+  say(
+    `   npm run build && node bin/floe.js catalog serve --port ${REST_PORT} --config <(echo 'warehouse: {location: "${warehouse}"}')`,
+  );
   say(`   or read one directly: SELECT * FROM iceberg_scan('${WAREHOUSE_DIR}/telco/cdr');`);
 
   await server.close();
