@@ -65,14 +65,21 @@ describe("floe tables / describe / query", () => {
     expect(missing.err).toContain("shop.nope does not exist");
 
     // Four more small appends, then floe compact merges the five files into one; maintain runs clean.
-    for (let i = 3; i < 7; i++) await (await table.newAppend().appendRows([{ id: BigInt(i), item: `x${i}` }])).commit();
+    for (let i = 3; i < 7; i++)
+      await (await table.newAppend().appendRows([{ id: BigInt(i), item: `x${i}` }])).commit();
     const plan = await cli(env, "compact", "--config", config, "--dry-run");
     expect(plan.code).toBe(0);
     expect(plan.out).toMatch(/shop\.orders: ok \(dry run\), files 5 -> 5/); // nothing written
     const compacted = await cli(env, "compact", "--config", config, "--table", "shop.orders");
     expect(compacted.code).toBe(0);
     expect(compacted.out).toMatch(/shop\.orders: ok, files 5 -> 1/);
-    const after = await cli(env, "query", "SELECT count(*) AS n, count(DISTINCT id) AS d FROM shop.orders", "--config", config);
+    const after = await cli(
+      env,
+      "query",
+      "SELECT count(*) AS n, count(DISTINCT id) AS d FROM shop.orders",
+      "--config",
+      config,
+    );
     expect(after.out).toMatch(/6\s+6/);
     const maintained = await cli(env, "maintain", "--config", config);
     expect(maintained.code).toBe(0);
