@@ -10,8 +10,8 @@
 // the rows at the end.
 //
 // Run: npx vite-node bench/sink-freshness.ts [--rate 20000] [--duration 60] [--intervals 1000,10000]
-//        [--format json] [--partitions 4] [--warmup 10]
-// Writes bench/results/sink-freshness.json and bench/results/sink-freshness.md.
+//        [--format json] [--partitions 4] [--warmup 10] [--out name]
+// Writes bench/results/<name>.json and .md (name: sink-freshness unless --out).
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,7 @@ const INTERVALS = option("--intervals", "1000,10000").split(",").map(Number);
 const FORMAT = option("--format", "json") as "json" | "avro";
 const PARTITIONS = Number(option("--partitions", "4"));
 const WARMUP_S = Number(option("--warmup", "10"));
+const OUT = option("--out", "sink-freshness");
 const POLL_MS = 100;
 
 /** One observed snapshot: when the poller first saw it current, and what it covers. */
@@ -285,8 +286,8 @@ const meta = {
   warmupS: WARMUP_S,
 };
 const out = join(ROOT, "bench/results");
-await writeFile(join(out, "sink-freshness.json"), `${JSON.stringify({ ...meta, runs }, null, 2)}\n`);
+await writeFile(join(out, `${OUT}.json`), `${JSON.stringify({ ...meta, runs }, null, 2)}\n`);
 const md = markdown(runs, meta);
-await writeFile(join(out, "sink-freshness.md"), md);
+await writeFile(join(out, `${OUT}.md`), md);
 process.stdout.write(md);
 process.exit(0);

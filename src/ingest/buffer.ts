@@ -54,10 +54,16 @@ export class TableBuffer {
 
   /** Drops everything from partitions this consumer no longer owns. */
   dropPartitions(keep: (topic: string, partition: number) => boolean): void {
-    const kept = this.records.filter((r) => keep(r.meta.topic, r.meta.partition));
-    this.records.length = 0;
-    this.records.push(...kept);
-    this.bytes = kept.reduce((n, r) => n + r.bytes, 0);
+    // In place: spreading a large array into push() overflows the call stack (~120k records).
+    let w = 0;
+    let bytes = 0;
+    for (const r of this.records) {
+      if (!keep(r.meta.topic, r.meta.partition)) continue;
+      this.records[w++] = r;
+      bytes += r.bytes;
+    }
+    this.records.length = w;
+    this.bytes = bytes;
     for (const k of [...this.ranges.keys()]) {
       const [topic, p] = k.split("\u0000");
       if (!keep(topic ?? "", Number(p))) this.ranges.delete(k);
