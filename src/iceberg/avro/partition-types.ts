@@ -5,8 +5,16 @@
  */
 
 import { FloeError } from "../../errors.js";
+import {
+  decimalParams,
+  fixedLength,
+  type PrimitiveType,
+  parsePrimitiveType as parseSpecPrimitiveType,
+  primitiveKind,
+} from "../spec/index.js";
 import type { PartitionValue } from "./types.js";
 
+/** The primitive kinds a partition value can have (the spec's v3-only kinds are not partition types). */
 export type PrimitiveKind =
   | "boolean"
   | "int"
@@ -25,16 +33,7 @@ export type PrimitiveKind =
   | "fixed"
   | "decimal";
 
-export interface PrimitiveTypeInfo {
-  kind: PrimitiveKind;
-  /** fixed[L]: L. */
-  length?: number;
-  /** decimal(P,S): P and S. */
-  precision?: number;
-  scale?: number;
-}
-
-const SIMPLE_KINDS: ReadonlySet<string> = new Set([
+const KINDS: ReadonlySet<string> = new Set<PrimitiveKind>([
   "boolean",
   "int",
   "long",
@@ -49,25 +48,39 @@ const SIMPLE_KINDS: ReadonlySet<string> = new Set([
   "string",
   "uuid",
   "binary",
+  "fixed",
+  "decimal",
 ]);
 
-/** Parses an Iceberg primitive type string; throws INVALID_ARGUMENT for anything else. */
+export interface PrimitiveTypeInfo {
+  kind: PrimitiveKind;
+  /** fixed[L]: L. */
+  length?: number;
+  /** decimal(P,S): P and S. */
+  precision?: number;
+  scale?: number;
+}
+
+/** Parses an Iceberg primitive type string (through the spec layer); INVALID_ARGUMENT for anything else. */
 export function parsePrimitiveType(type: string): PrimitiveTypeInfo {
-  const t = type.trim().toLowerCase();
-  if (SIMPLE_KINDS.has(t)) return { kind: t as PrimitiveKind };
-  const fixed = /^fixed\[\s*(\d+)\s*\]$/.exec(t);
-  if (fixed) return { kind: "fixed", length: Number(fixed[1]) };
-  const decimal = /^decimal\(\s*(\d+)\s*,\s*(-?\d+)\s*\)$/.exec(t);
-  if (decimal) {
-    const precision = Number(decimal[1]);
-    if (precision < 1 || precision > 38) {
-      throw new FloeError("INVALID_ARGUMENT", `decimal precision out of range: ${type}`, {
-        context: { type },
-      });
-    }
-    return { kind: "decimal", precision, scale: Number(decimal[2]) };
+  let parsed: PrimitiveType;
+  try {
+    parsed = parseSpecPrimitiveType(type.trim().toLowerCase());
+  } catch (e) {
+    throw new FloeError("INVALID_ARGUMENT", `not an Iceberg primitive type: ${type}`, {
+      cause: e,
+      context: { type },
+    });
   }
-  throw new FloeError("INVALID_ARGUMENT", `not an Iceberg primitive type: ${type}`, { context: { type } });
+  const kind = primitiveKind(parsed);
+  if (!KINDS.has(kind)) {
+    throw new FloeError("INVALID_ARGUMENT", `${type} cannot be a partition value type`, {
+      context: { type },
+    });
+  }
+  if (kind === "fixed") return { kind, length: fixedLength(parsed) ?? 0 };
+  if (kind === "decimal") return { kind, ...(decimalParams(parsed) ?? { precision: 0, scale: 0 }) };
+  return { kind: kind as PrimitiveKind };
 }
 
 /** Smallest number of bytes whose two's complement range holds every unscaled value of `precision` digits. */
