@@ -12,13 +12,13 @@ import { FloeError, isFloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Logger } from "../log.js";
 import { splitTp, TableBuffer, tpKey } from "./buffer.js";
-import { createDecoder, type Decoder, SchemaRegistryClient } from "./decode/index.js";
+import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import type { KafkaMeta } from "./metadata-columns.js";
 import { checkNesting } from "./nesting.js";
-import { committedOffsets, getOffset } from "./offsets.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
+import { buildDecoders, tablePositions } from "./sink-setup.js";
 import { commitTableBuffer, type RecordFailure } from "./table-committer.js";
 
 export interface SinkOptions {
@@ -34,7 +34,7 @@ type State = "starting" | "running" | "stopping" | "stopped" | "failed";
 
 export class Sink {
   private readonly routes: Route[];
-  private readonly decoders = new Map<number, Decoder>();
+  private readonly decoders: Map<number, Decoder>;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly dlq: DeadLetterQueue;
@@ -74,26 +74,7 @@ export class Sink {
       );
     }
     this.routes = buildRoutes(config.tables);
-    const registry = config.schemaRegistry ? new SchemaRegistryClient(config.schemaRegistry) : undefined;
-    for (const route of this.routes) {
-      const format = route.config.format;
-      if (format === "avro" || format === "json-schema" || format === "protobuf") {
-        if (!registry) {
-          throw new FloeError(
-            "CONFIG_INVALID",
-            `tables.${route.index}.format ${format} needs schemaRegistry.url`,
-            {
-              context: { key: "schemaRegistry.url" },
-            },
-          );
-        }
-        this.decoders.set(route.index, createDecoder({ format, registry }));
-      } else if (format === "json") {
-        this.decoders.set(route.index, createDecoder({ format, schema: route.config.schema }));
-      } else {
-        this.decoders.set(route.index, createDecoder({ format }));
-      }
-    }
+    this.decoders = buildDecoders(config, this.routes);
     this.consumer = opts.kafka.consumer({
       groupId: config.kafka.groupId,
       allowAutoTopicCreation: false,
@@ -188,7 +169,12 @@ export class Sink {
     }
     this.dropBuffered((k) => !next.has(k));
     this.assigned = next;
-    const seeks = await this.tablePositions(assignment);
+    const seeks = await tablePositions(
+      this.opts.catalog,
+      this.routes,
+      this.opts.config.kafka.groupId,
+      assignment,
+    );
     // Every partition with a table position restarts there, kept partitions included: what we buffered
     // for them is dropped (re-read below), as a kept partition may have been another consumer's in a
     // generation we missed (we were evicted) and our buffer may be stale.
@@ -223,31 +209,6 @@ export class Sink {
     this.positions.set(k, offset);
     this.bump(k);
     this.consumer.seek({ topic, partition, offset: offset.toString() });
-  }
-
-  /** For each assigned partition, the lowest offset any of its route's known tables committed. */
-  private async tablePositions(assignment: Record<string, number[]>): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>();
-    const group = this.opts.config.kafka.groupId;
-    for (const [topic, parts] of Object.entries(assignment)) {
-      const route = routeFor(this.routes, topic);
-      if (!route || route.config.tableField !== undefined) continue;
-      const id = route.tableFor(topic, {});
-      let committed: ReturnType<typeof committedOffsets>;
-      try {
-        committed = committedOffsets((await this.opts.catalog.loadTable(id)).metadata, group);
-      } catch (e) {
-        if (isFloeError(e, "NOT_FOUND")) continue;
-        throw e;
-      }
-      for (const p of parts) {
-        const o = getOffset(committed, topic, p);
-        const k = tpKey(topic, p);
-        const prev = out.get(k);
-        if (o !== undefined && (prev === undefined || o < prev)) out.set(k, o);
-      }
-    }
-    return out;
   }
 
   private async onBatch({

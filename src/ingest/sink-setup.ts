@@ -1,0 +1,65 @@
+/**
+ * What the sink needs before it consumes: one decoder per route, and, on each partition assignment,
+ * the offset each partition's table last committed (the position to seek to).
+ */
+import type { Catalog } from "../catalog/index.js";
+import type { Config } from "../config.js";
+import { FloeError, isFloeError } from "../errors.js";
+import { tpKey } from "./buffer.js";
+import { createDecoder, type Decoder, SchemaRegistryClient } from "./decode/index.js";
+import { committedOffsets, getOffset } from "./offsets.js";
+import { type Route, routeFor } from "./route.js";
+
+/** One decoder per route index; registry formats need `schemaRegistry.url`. */
+export function buildDecoders(config: Config, routes: readonly Route[]): Map<number, Decoder> {
+  const registry = config.schemaRegistry ? new SchemaRegistryClient(config.schemaRegistry) : undefined;
+  const decoders = new Map<number, Decoder>();
+  for (const route of routes) {
+    const format = route.config.format;
+    if (format === "avro" || format === "json-schema" || format === "protobuf") {
+      if (!registry) {
+        throw new FloeError(
+          "CONFIG_INVALID",
+          `tables.${route.index}.format ${format} needs schemaRegistry.url`,
+          {
+            context: { key: "schemaRegistry.url" },
+          },
+        );
+      }
+      decoders.set(route.index, createDecoder({ format, registry }));
+    } else if (format === "json") {
+      decoders.set(route.index, createDecoder({ format, schema: route.config.schema }));
+    } else {
+      decoders.set(route.index, createDecoder({ format }));
+    }
+  }
+  return decoders;
+}
+
+/** For each assigned partition, the lowest offset any of its route's known tables committed. */
+export async function tablePositions(
+  catalog: Catalog,
+  routes: readonly Route[],
+  group: string,
+  assignment: Record<string, number[]>,
+): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  for (const [topic, parts] of Object.entries(assignment)) {
+    const route = routeFor(routes, topic);
+    if (!route || route.config.tableField !== undefined) continue;
+    let committed: ReturnType<typeof committedOffsets>;
+    try {
+      committed = committedOffsets((await catalog.loadTable(route.tableFor(topic, {}))).metadata, group);
+    } catch (e) {
+      if (isFloeError(e, "NOT_FOUND")) continue;
+      throw e;
+    }
+    for (const p of parts) {
+      const o = getOffset(committed, topic, p);
+      const k = tpKey(topic, p);
+      const prev = out.get(k);
+      if (o !== undefined && (prev === undefined || o < prev)) out.set(k, o);
+    }
+  }
+  return out;
+}
