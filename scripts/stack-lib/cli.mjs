@@ -217,6 +217,12 @@ async function main(argv) {
   }
 }
 
+// `scripts/stack status | head` closes the pipe early: that is not an error.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).catch((e) => {
   process.stderr.write(`stack: ${e instanceof StackError ? e.message : (e?.stack ?? e)}\n`);
   process.exitCode = 1;
