@@ -123,10 +123,14 @@ export const services = [
       // RESTCatalogServer reads CATALOG_* variables as catalog properties ('__' -> '-', '_' -> '.').
       // Its port is the `rest.port` property (CATALOG_REST_PORT); it binds all interfaces with SO_REUSEPORT,
       // so `up` refuses to start when something already answers on the port.
+      // One JDBC connection (CATALOG_CLIENTS): with the default two, SQLite's file lock made concurrent commits
+      // fail with SQLITE_BUSY under load, and a connection left inside the failed transaction then kept the
+      // database locked, so every later write answered 500. One connection serialises the catalog's writes.
       return startDetached("java", ["-Xmx512m", "-jar", p.restServerJar], {
         env: {
           CATALOG_REST_PORT: String(ports.rest),
           CATALOG_URI: `jdbc:sqlite:file:${join(dir, "catalog.db")}`,
+          CATALOG_CLIENTS: "1",
           CATALOG_JDBC_USER: "floe",
           CATALOG_JDBC_PASSWORD: "floe",
           CATALOG_WAREHOUSE: `s3://${s3.bucket}/rest`,
