@@ -140,6 +140,15 @@ export class AppendOperation {
     return this;
   }
 
+  /**
+   * Writes columns (one value array per top-level field name, `length` rows; partitioned per the
+   * table's spec) as data files now; they join the next commit.
+   */
+  async appendColumns(columns: ReadonlyMap<string, unknown[]>, length: number): Promise<this> {
+    this.files.push(...(await this.writer.writeColumns(columns, length)));
+    return this;
+  }
+
   /** Writes an Arrow table whose rows all fall in `partition` (omit for unpartitioned tables). */
   async appendArrow(data: arrow.Table, partition?: (PrimitiveValue | null)[]): Promise<this> {
     this.files.push(...(await this.writer.writeTable(data, partition)));

@@ -13,7 +13,7 @@ export { createDecoder, SchemaRegistryClient } from "./decode/index.js";
 export type { DeadLetter, ErrorStage } from "./dlq.js";
 export { DLQ_HEADERS } from "./dlq.js";
 export type { KafkaMeta } from "./metadata-columns.js";
-export { metadataStruct, metadataValues } from "./metadata-columns.js";
+export { metadataColumns, metadataStruct } from "./metadata-columns.js";
 export type { OffsetMap } from "./offsets.js";
 export { committedOffsets, formatOffsets, OFFSETS_PREFIX, offsetsKey, parseOffsets } from "./offsets.js";
 export { parsePartitionBy } from "./partitioning.js";

@@ -4,6 +4,7 @@
  * `_kafka_key` (string, UTF-8 with replacement) and `_kafka_headers` (map<string, string>).
  */
 import type { StructType } from "../iceberg/spec/index.js";
+import type { TableBuffer } from "./buffer.js";
 
 export interface KafkaMeta {
   topic: string;
@@ -45,13 +46,29 @@ export function metadataStruct(startId: number): StructType {
   };
 }
 
-export function metadataValues(meta: KafkaMeta): Record<string, unknown> {
-  return {
-    _kafka_topic: meta.topic,
-    _kafka_partition: meta.partition,
-    _kafka_offset: meta.offset,
-    _kafka_timestamp: meta.timestampMs * 1000n,
-    _kafka_key: meta.key === null ? null : lossyUtf8.decode(meta.key),
-    _kafka_headers: new Map(meta.headers.map(([k, v]) => [k, v === null ? null : lossyUtf8.decode(v)])),
-  };
+const NO_HEADERS = new Map<string, string | null>();
+
+/** The metadata columns' values of every buffered row, by column name. */
+export function metadataColumns(buf: TableBuffer): Map<string, unknown[]> {
+  const n = buf.length;
+  const keys: (string | null)[] = new Array(n);
+  const headers: Map<string, string | null>[] = new Array(n);
+  const timestamps: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = buf.keyAt(i);
+    keys[i] = key === null ? null : lossyUtf8.decode(key);
+    const h = buf.headers[i] ?? [];
+    headers[i] =
+      h.length === 0 ? NO_HEADERS : new Map(h.map(([k, v]) => [k, v === null ? null : lossyUtf8.decode(v)]));
+    // Micros since the epoch stay exact as numbers until the year 2255.
+    timestamps[i] = (buf.timestampsMs[i] ?? 0) * 1000;
+  }
+  return new Map<string, unknown[]>([
+    ["_kafka_topic", buf.topics.slice(0, n)],
+    ["_kafka_partition", buf.partitions.slice(0, n)],
+    ["_kafka_offset", buf.offsets.slice(0, n)],
+    ["_kafka_timestamp", timestamps],
+    ["_kafka_key", keys],
+    ["_kafka_headers", headers],
+  ]);
 }

@@ -6,7 +6,13 @@ import type { Catalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, isFloeError } from "../errors.js";
 import { tpKey } from "./buffer.js";
-import { createDecoder, type Decoder, SchemaRegistryClient } from "./decode/index.js";
+import {
+  createDecoder,
+  type DecodedRecord,
+  type DecodeInput,
+  type Decoder,
+  SchemaRegistryClient,
+} from "./decode/index.js";
 import { committedOffsets, getOffset } from "./offsets.js";
 import { type Route, routeFor } from "./route.js";
 
@@ -62,4 +68,30 @@ export async function tablePositions(
     }
   }
   return out;
+}
+
+/** The topics and topic patterns the routes subscribe to. */
+export function subscriptions(routes: readonly Route[]): (string | RegExp)[] {
+  const topics: (string | RegExp)[] = [];
+  for (const r of routes) {
+    if (r.config.topics) topics.push(...r.config.topics);
+    if (r.config.topicPattern) topics.push(new RegExp(r.config.topicPattern));
+  }
+  return topics;
+}
+
+/** Decodes, retrying transient failures (an unreachable schema registry) with backoff while `running`. */
+export async function decodeWithRetry(
+  decoder: Decoder,
+  input: DecodeInput,
+  running: () => boolean,
+): Promise<DecodedRecord> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decoder.decode(input);
+    } catch (e) {
+      if (!isFloeError(e) || !e.retryable || attempt >= 5 || !running()) throw e;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
 }

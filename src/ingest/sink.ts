@@ -8,18 +8,18 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { type Catalog, formatIdentifier } from "../catalog/index.js";
 import type { Config } from "../config.js";
-import { FloeError, isFloeError, toFloeError } from "../errors.js";
+import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Logger } from "../log.js";
-import { splitTp, TableBuffer, tpKey } from "./buffer.js";
+import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer.js";
 import type { Decoder } from "./decode/index.js";
-import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
-import type { KafkaMeta } from "./metadata-columns.js";
+import { DeadLetterQueue } from "./dlq.js";
 import { checkNesting } from "./nesting.js";
+import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
+import { commitTables } from "./sink-commit.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
-import { buildDecoders, tablePositions } from "./sink-setup.js";
-import { commitTableBuffer, type RecordFailure } from "./table-committer.js";
+import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
 
 export interface SinkOptions {
   config: Config;
@@ -38,7 +38,10 @@ export class Sink {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly dlq: DeadLetterQueue;
+  private readonly recordErrors: RecordErrors;
   private buffers = new Map<string, TableBuffer>();
+  /** Topic -> its table's buffer, for routes whose table does not depend on the record. */
+  private topicBuffers = new Map<string, TableBuffer>();
   /** Next offset to process per assigned partition. */
   private readonly positions = new Map<string, bigint>();
   /**
@@ -50,6 +53,9 @@ export class Sink {
   private assigning: Promise<void> = Promise.resolve();
   private assigned = new Set<string>();
   private bufferedBytes = 0;
+  /** Estimated bytes of the batch being committed, released when its commit ends. */
+  private committingBytes = 0;
+  private queuedFlush: Promise<void> | undefined;
   private paused = false;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -81,9 +87,20 @@ export class Sink {
       sessionTimeout: 30_000,
       rebalanceTimeout: 60_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // kafkajs sleeps this long when every partition is paused (backpressure) before fetching again.
+      maxWaitTimeInMs: 500,
     });
     this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.dlq = new DeadLetterQueue(this.producer);
+    this.recordErrors = new RecordErrors({
+      config,
+      dlq: this.dlq,
+      metrics: opts.metrics,
+      logger: opts.logger,
+      halt: (k, error) => this.halt(k, error),
+      cover: (route, table, meta) =>
+        this.tableBuffer(route, table).cover(meta.topic, meta.partition, meta.offset),
+    });
   }
 
   ready(): { ready: boolean; reason?: string } {
@@ -107,11 +124,7 @@ export class Sink {
       const err = e.payload.error;
       if (!e.payload.restart) this.fail(toFloeError(err, "SERVICE_UNAVAILABLE"));
     });
-    const topics: (string | RegExp)[] = [];
-    for (const r of this.routes) {
-      if (r.config.topics) topics.push(...r.config.topics);
-      if (r.config.topicPattern) topics.push(new RegExp(r.config.topicPattern));
-    }
+    const topics = subscriptions(this.routes);
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -228,85 +241,85 @@ export class Sink {
     const epoch = this.epochs.get(k);
     const moved = () => this.epochs.get(k) !== epoch;
     let expected = this.positions.get(k);
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || moved() || this.state !== "running") return;
-      const offset = BigInt(message.offset);
-      if (expected !== undefined && offset < expected) {
-        resolveOffset(message.offset); // already covered by a commit
-        continue;
-      }
-      if (expected !== undefined && offset > expected) {
-        // A gap: the fetch started elsewhere than we sought. Seek back; never skip records.
-        this.consumer.seek({ topic, partition, offset: expected.toString() });
-        return;
-      }
-      const meta: KafkaMeta = {
-        topic,
-        partition,
-        offset,
-        timestampMs: BigInt(message.timestamp),
-        key: message.key ?? null,
-        headers: Object.entries(message.headers ?? {}).flatMap(([hk, hv]) =>
-          (Array.isArray(hv) ? hv : [hv]).map((v): [string, Uint8Array | null] => [
-            hk,
-            v === undefined ? null : typeof v === "string" ? Buffer.from(v) : v,
-          ]),
-        ),
-      };
-      const value = message.value ?? null;
-      const size = value?.length ?? 0;
-      this.opts.metrics.recordsIn.inc({ topic });
-      this.opts.metrics.bytesIn.inc({ topic }, size);
-      if (!route || !decoder) {
-        this.halt(k, new FloeError("INTERNAL", `no route for topic ${topic}`));
-        return;
-      }
-      try {
-        const decoded = await this.decodeWithRetry(decoder, {
+    let records = 0;
+    let bytes = 0;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || moved() || this.state !== "running") return;
+        const offset = BigInt(message.offset);
+        if (expected !== undefined && offset < expected) {
+          resolveOffset(message.offset); // already covered by a commit
+          continue;
+        }
+        if (expected !== undefined && offset > expected) {
+          // A gap: the fetch started elsewhere than we sought. Seek back; never skip records.
+          this.consumer.seek({ topic, partition, offset: expected.toString() });
+          return;
+        }
+        const value = message.value ?? null;
+        records++;
+        bytes += value?.length ?? 0;
+        const rec: RecordInput = {
           topic,
           partition,
           offset,
+          timestampMs: Number(message.timestamp),
+          key: message.key ?? null,
+          headers: headersOf(message.headers),
           value,
-          key: meta.key,
-        });
-        if (moved()) return;
-        checkNesting(decoded.schema);
-        const table = route.tableFor(topic, decoded.row);
-        const buf = this.bufferFor(route, table);
-        buf.add({ row: decoded.row, schema: decoded.schema, meta, value, bytes: size * 2 + 64 });
-        this.bufferedBytes += size * 2 + 64;
-      } catch (e) {
-        if (moved()) return;
-        const err = toFloeError(e, "DECODE_FAILED");
-        if (err.retryable) {
-          // The registry (or another service) is down: not the record's fault. Stop without committing it.
-          this.fail(err);
+        };
+        if (!route || !decoder) {
+          this.halt(k, new FloeError("INTERNAL", `no route for topic ${topic}`));
           return;
         }
-        if (!this.handleRecordError(route, { meta, value }, "decode", err)) return;
+        try {
+          const input = { topic, partition, offset, value, key: rec.key };
+          const decoded =
+            decoder.decodeSync?.(input) ??
+            (await decodeWithRetry(decoder, input, () => this.state === "running"));
+          if (moved()) return;
+          checkNesting(decoded.schema);
+          this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
+            decoded.row,
+            decoded.schema,
+            rec,
+          );
+        } catch (e) {
+          if (moved()) return;
+          const err = toFloeError(e, "DECODE_FAILED");
+          if (err.retryable) {
+            // The registry (or another service) is down: not the record's fault. Stop without committing it.
+            this.fail(err);
+            return;
+          }
+          if (!this.recordErrors.handle(route, { meta: metaOf(rec), value }, "decode", err)) return;
+        }
+        expected = offset + 1n;
+        this.positions.set(k, expected);
+        // Only kafkajs's in-memory fetch position: group offsets are committed after table commits.
+        resolveOffset(message.offset);
+        if (records % 500 === 0) await heartbeat();
       }
-      expected = offset + 1n;
-      this.positions.set(k, expected);
-      // Only kafkajs's in-memory fetch position: group offsets are committed after table commits.
-      resolveOffset(message.offset);
-      if (Number(offset) % 500 === 0) await heartbeat();
+    } finally {
+      this.opts.metrics.recordsIn.inc({ topic }, records);
+      this.opts.metrics.bytesIn.inc({ topic }, bytes);
     }
     this.afterBatch();
   }
 
-  /** Decodes, retrying transient failures (an unreachable schema registry) with backoff. */
-  private async decodeWithRetry(decoder: Decoder, input: Parameters<Decoder["decode"]>[0]) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await decoder.decode(input);
-      } catch (e) {
-        if (!isFloeError(e) || !e.retryable || attempt >= 5 || this.state !== "running") throw e;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-      }
+  /** The buffer of the table a record goes to (cached per topic unless the table comes from a field). */
+  private bufferFor(route: Route, topic: string, row: Record<string, unknown>): TableBuffer {
+    const fromField = route.config.tableField !== undefined;
+    if (!fromField) {
+      const cached = this.topicBuffers.get(topic);
+      if (cached !== undefined) return cached;
     }
+    const buf = this.tableBuffer(route, route.tableFor(topic, row));
+    if (!fromField) this.topicBuffers.set(topic, buf);
+    return buf;
   }
 
-  private bufferFor(route: Route, table: { namespace: readonly string[]; name: string }): TableBuffer {
+  private tableBuffer(route: Route, table: { namespace: readonly string[]; name: string }): TableBuffer {
     const key = formatIdentifier(table);
     let buf = this.buffers.get(key);
     if (buf === undefined) {
@@ -314,62 +327,6 @@ export class Sink {
       this.buffers.set(key, buf);
     }
     return buf;
-  }
-
-  /** Applies the route's onError; false when the partition must stop here (fail mode). */
-  private handleRecordError(
-    route: Route,
-    rec: { meta: KafkaMeta; value: Uint8Array | null },
-    stage: ErrorStage,
-    error: FloeError,
-    cover = true,
-  ): boolean {
-    const { meta } = rec;
-    const mode = route.config.onError;
-    const reason = error.code;
-    if (mode === "fail") {
-      this.halt(
-        tpKey(meta.topic, meta.partition),
-        new FloeError(
-          error.code,
-          `record ${meta.topic}/${meta.partition}@${meta.offset} failed at ${stage}: ${error.message}`,
-          {
-            cause: error,
-            context: { topic: meta.topic, partition: meta.partition, offset: meta.offset },
-          },
-        ),
-      );
-      return false;
-    }
-    // The offset counts as handled for the route's table, so a commit moves past it.
-    const table = cover ? this.tableForError(route, meta.topic) : undefined;
-    if (table) this.bufferFor(route, table).cover(meta.topic, meta.partition, meta.offset);
-    if (mode === "dlq") {
-      this.dlq.send(route.config.dlqTopic ?? this.opts.config.dlq.topic, {
-        meta,
-        value: rec.value,
-        stage,
-        reason,
-        message: error.message,
-      });
-      this.opts.metrics.dlq.inc({ topic: meta.topic, reason });
-    } else {
-      this.opts.metrics.skipped.inc({ topic: meta.topic, reason });
-    }
-    this.opts.logger.warn(`record ${mode === "dlq" ? "dead-lettered" : "skipped"}`, {
-      topic: meta.topic,
-      partition: meta.partition,
-      offset: meta.offset,
-      stage,
-      reason,
-      error: error.message,
-    });
-    return true;
-  }
-
-  private tableForError(route: Route, topic: string) {
-    if (route.config.tableField !== undefined) return undefined;
-    return route.tableFor(topic, {});
   }
 
   /** onError: fail: stop consuming this partition, commit what came before, then stop the sink. */
@@ -384,18 +341,22 @@ export class Sink {
 
   private afterBatch(): void {
     const { config, metrics } = this.opts;
-    metrics.bufferBytes.set({}, this.bufferedBytes);
+    metrics.bufferBytes.set({}, this.bufferedBytes + this.committingBytes);
     for (const buf of this.buffers.values()) {
-      if (buf.records.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
+      if (buf.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
         void this.requestFlush();
         break;
       }
     }
-    if (!this.paused && this.bufferedBytes > config.buffer.maxBytes) {
+    // The batch being committed still holds its memory until its commit ends: it counts too.
+    if (!this.paused && this.bufferedBytes + this.committingBytes > config.buffer.maxBytes) {
       this.paused = true;
       this.consumer.pause(this.subscribedTopics());
       metrics.paused.set({}, 1);
-      this.opts.logger.info("buffer full, pausing consumption", { bufferedBytes: this.bufferedBytes });
+      this.opts.logger.info("buffer full, pausing consumption", {
+        bufferedBytes: this.bufferedBytes,
+        committingBytes: this.committingBytes,
+      });
       void this.requestFlush();
     }
   }
@@ -406,15 +367,21 @@ export class Sink {
     return [...topics].map((topic) => ({ topic }));
   }
 
-  /** Queues a flush after any running one; resolves when it is done. */
+  /** Queues a flush after any running one (at most one waits); resolves when it is done. */
   requestFlush(): Promise<void> {
-    this.flushing = this.flushing
-      .then(() => this.flush())
+    if (this.queuedFlush !== undefined) return this.queuedFlush;
+    const queued = this.flushing
+      .then(() => {
+        this.queuedFlush = undefined;
+        return this.flush();
+      })
       .catch((e) => {
         this.flushFailed = true;
         this.fail(toFloeError(e));
       });
-    return this.flushing;
+    this.queuedFlush = queued;
+    this.flushing = queued;
+    return queued;
   }
 
   private async flush(): Promise<void> {
@@ -423,9 +390,20 @@ export class Sink {
     if (this.flushFailed) return;
     const batch = [...this.buffers.values()].filter((b) => !b.empty);
     this.buffers = new Map();
+    this.topicBuffers = new Map();
+    this.committingBytes = this.bufferedBytes;
     this.bufferedBytes = 0;
-    if (batch.length > 0) await this.commitBatch(batch);
+    try {
+      if (batch.length > 0) await this.commitBatch(batch);
+    } finally {
+      this.committingBytes = 0;
+      this.opts.metrics.bufferBytes.set({}, this.bufferedBytes);
+    }
     if (this.paused && this.state === "running") {
+      if (this.bufferedBytes > this.opts.config.buffer.maxBytes) {
+        void this.requestFlush(); // what arrived during the commit is over the limit on its own
+        return;
+      }
       this.paused = false;
       this.consumer.resume(this.subscribedTopics());
       this.opts.metrics.paused.set({}, 0);
@@ -434,82 +412,38 @@ export class Sink {
 
   private async commitBatch(batch: TableBuffer[]): Promise<void> {
     const { catalog, io, logger, metrics, config } = this.opts;
-    await this.dlq.drain(); // dead letters are acknowledged before their offsets are committed
-    const kafkaOffsets = new Map<string, bigint>();
-    for (const buf of batch) {
-      const t0 = performance.now();
-      const route = buf.route;
-      const result = await commitTableBuffer(
-        {
-          catalog,
-          io,
-          group: config.kafka.groupId,
-          logger: logger.child({ table: formatIdentifier(buf.table) }),
-          onRecordError: (f: RecordFailure) => this.recordFailure(route, f),
+    const kafkaOffsets = await commitTables(
+      {
+        catalog,
+        io,
+        logger,
+        metrics,
+        group: config.kafka.groupId,
+        dlq: this.dlq,
+        recordErrors: this.recordErrors,
+      },
+      batch,
+      {
+        reseek: (topic, partition, offset) => {
+          if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
         },
-        buf,
-      ).catch((e: unknown) => {
-        this.lastCommitError = (e as Error).message;
-        metrics.commits.inc({ table: formatIdentifier(buf.table), outcome: "error" });
-        throw e;
-      });
-      await this.dlq.drain();
-      const table = formatIdentifier(buf.table);
-      metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
-      if (result.reseek) {
-        metrics.commits.inc({ table, outcome: "superseded" });
-        logger.warn("another writer committed this range first; re-reading", { table });
-        for (const [topic, parts] of result.reseek) {
-          for (const [partition, offset] of parts) {
-            if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
-          }
-        }
-        continue;
-      }
-      this.lastCommitError = undefined;
-      metrics.commits.inc({ table, outcome: "committed" });
-      metrics.recordsCommitted.inc({ table }, result.rows);
-      metrics.filesWritten.inc({ table }, result.files);
-      if (result.newestTimestampMs > 0n) {
-        metrics.freshness.set({ table }, Math.max(0, (Date.now() - Number(result.newestTimestampMs)) / 1000));
-      }
-      logger.info("committed", {
-        table,
-        rows: result.rows,
-        files: result.files,
-        snapshotId: result.snapshotId,
-      });
-      for (const [k, r] of buf.ranges) {
-        const prev = kafkaOffsets.get(k);
-        if (prev === undefined || r.next > prev) kafkaOffsets.set(k, r.next);
-      }
-    }
+        commitError: (message) => {
+          this.lastCommitError = message;
+        },
+      },
+    );
     if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
     // Advisory Kafka offsets (lag tools), only after the table commits they describe.
     const commits = [...kafkaOffsets]
       .filter(([k]) => this.assigned.has(k))
       .map(([k, offset]) => {
-        const [topic, partition] = k.split("\u0000");
-        return { topic: topic ?? "", partition: Number(partition), offset: offset.toString() };
+        const [topic, partition] = splitTp(k);
+        return { topic, partition, offset: offset.toString() };
       });
     if (commits.length > 0) {
       await this.consumer.commitOffsets(commits).catch((e: unknown) => {
         logger.warn("could not commit Kafka group offsets (advisory only)", { error: e });
       });
     }
-  }
-
-  private recordFailure(route: Route, f: RecordFailure): void {
-    if (route.config.onError === "fail") {
-      // Thrown out of the commit: requestFlush's handler records it as the fatal error and stops.
-      const { topic, partition, offset } = f.record.meta;
-      throw new FloeError(
-        f.error.code,
-        `record ${topic}/${partition}@${offset} failed at ${f.stage}: ${f.error.message}`,
-        { cause: f.error, context: { topic, partition, offset } },
-      );
-    }
-    // The record's offset is already in the batch being committed: no need to cover it again.
-    this.handleRecordError(route, { meta: f.record.meta, value: f.record.value }, f.stage, f.error, false);
   }
 }

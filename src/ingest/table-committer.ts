@@ -21,9 +21,12 @@ import {
   type TableMetadata,
 } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
-import { type BufferedRecord, splitTp, type TableBuffer } from "./buffer.js";
-import type { ErrorStage } from "./dlq.js";
-import { metadataStruct, metadataValues } from "./metadata-columns.js";
+import { splitTp, type TableBuffer } from "./buffer.js";
+import { conformColumns, type RecordFailure } from "./conform-columns.js";
+
+export type { RecordFailure } from "./conform-columns.js";
+
+import { metadataColumns, metadataStruct } from "./metadata-columns.js";
 import {
   committedOffsets,
   formatOffsets,
@@ -34,13 +37,7 @@ import {
   setOffset,
 } from "./offsets.js";
 import { parsePartitionBy } from "./partitioning.js";
-import { conformRow, evolveSchema } from "./schema/index.js";
-
-export interface RecordFailure {
-  record: BufferedRecord;
-  stage: ErrorStage;
-  error: FloeError;
-}
+import { evolveSchema } from "./schema/index.js";
 
 export interface TableCommitResult {
   table: TableIdentifier;
@@ -96,22 +93,21 @@ async function loadOrCreate(deps: CommitterDeps, buf: TableBuffer, first: Struct
   }
 }
 
-/** Adds new columns / widens types for every record schema; returns records that cannot fit. */
+/** Adds new columns / widens types for every record schema; returns the schemas that cannot fit. */
 async function evolve(
   deps: CommitterDeps,
   table: Table,
-  records: BufferedRecord[],
+  schemas: readonly StructType[],
   allowed: boolean,
   extra: readonly StructType[],
-) {
-  const failures: RecordFailure[] = [];
+): Promise<Map<StructType, FloeError>> {
   for (let attempt = 1; ; attempt++) {
     const md = table.metadata;
     let schema = currentSchema(md);
     let last = md["last-column-id"];
     let changed = false;
-    const bad = new Set<StructType>();
-    for (const s of new Set([...extra, ...records.map((r) => r.schema)])) {
+    const bad = new Map<StructType, FloeError>();
+    for (const s of new Set([...extra, ...schemas])) {
       try {
         const next = evolveSchema(schema, s, last);
         if (next.changed && !allowed) {
@@ -124,11 +120,10 @@ async function evolve(
         changed ||= next.changed;
       } catch (e) {
         if (!isFloeError(e)) throw e;
-        bad.add(s);
-        for (const r of records) if (r.schema === s) failures.push({ record: r, stage: "schema", error: e });
+        bad.set(s, e);
       }
     }
-    if (!changed) return { failures, keep: records.filter((r) => !bad.has(r.schema)) };
+    if (!changed) return bad;
     try {
       await deps.catalog.commitTable(
         table.identifier,
@@ -150,11 +145,10 @@ async function evolve(
         lastColumnId: last,
       });
       await table.refresh();
-      return { failures, keep: records.filter((r) => !bad.has(r.schema)) };
+      return bad;
     } catch (e) {
       if (!isFloeError(e, "COMMIT_CONFLICT") || attempt >= 5) throw e;
       await table.refresh();
-      failures.length = 0;
     }
   }
 }
@@ -193,7 +187,7 @@ function overtaken(buf: TableBuffer, committed: OffsetMap): OffsetMap | undefine
 
 export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): Promise<TableCommitResult> {
   const route = buf.route.config;
-  const table = await loadOrCreate(deps, buf, buf.records[0]?.schema ?? EMPTY);
+  const table = await loadOrCreate(deps, buf, buf.schemas[0] ?? EMPTY);
   const result: TableCommitResult = {
     table: buf.table,
     committed: false,
@@ -206,22 +200,16 @@ export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): 
   if (ahead) return { ...result, reseek: ahead };
 
   const extra = route.metadataColumns ? [metadataStruct(1)] : [];
-  const { failures, keep } = await evolve(deps, table, buf.records, route.evolve, extra);
+  const bad = await evolve(deps, table, buf.schemas, route.evolve, extra);
   const schema = currentSchema(table.metadata);
-  const rows: Record<string, unknown>[] = [];
-  for (const rec of keep) {
-    try {
-      const row = route.metadataColumns ? { ...rec.row, ...metadataValues(rec.meta) } : rec.row;
-      rows.push(conformRow(schema, row));
-    } catch (e) {
-      if (!isFloeError(e)) throw e;
-      failures.push({ record: rec, stage: "convert", error: e });
-    }
-  }
+  const failures = conformColumns(buf, schema, bad);
   for (const f of failures) deps.onRecordError(f);
+  const columns = new Map(buf.columns);
+  if (route.metadataColumns) for (const [name, col] of metadataColumns(buf)) columns.set(name, col);
+  const rows = buf.length;
 
   const append = table.newAppend();
-  if (rows.length > 0) await append.appendRows(rows);
+  if (rows > 0) await append.appendColumns(columns, rows);
   const ours = batchOffsets(buf);
   let reseek: OffsetMap | undefined;
   const commit = await append.commit({
@@ -245,7 +233,7 @@ export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): 
   return {
     ...result,
     committed: true,
-    rows: rows.length,
+    rows,
     files: append.dataFiles.length,
     ...(commit.snapshot ? { snapshotId: commit.snapshot["snapshot-id"] } : {}),
   };

@@ -1,36 +1,103 @@
 import { describe, expect, it } from "vitest";
+import type { StructType } from "../../src/iceberg/spec/index.js";
 import { TableBuffer } from "../../src/ingest/buffer.js";
 import { buildRoutes } from "../../src/ingest/route.js";
 
+const [route] = buildRoutes([
+  {
+    topics: ["t"],
+    table: "db.t",
+    format: "json",
+    partitionBy: [],
+    metadataColumns: true,
+    onError: "dlq",
+    evolve: true,
+    properties: {},
+  },
+]);
+if (!route) throw new Error("no route");
+
+const A: StructType = {
+  type: "struct",
+  fields: [
+    { id: 1, name: "id", required: false, type: "long" },
+    { id: 2, name: "name", required: false, type: "string" },
+  ],
+};
+const B: StructType = {
+  type: "struct",
+  fields: [
+    { id: 1, name: "id", required: false, type: "long" },
+    { id: 2, name: "extra", required: false, type: "int" },
+  ],
+};
+
+const input = (i: number, partition = 0) => ({
+  topic: "t",
+  partition,
+  offset: BigInt(i),
+  timestampMs: 1_700_000_000_000 + i,
+  key: i % 2 === 0 ? Buffer.from(`k${i}`) : null,
+  headers: i % 3 === 0 ? ([["h", Buffer.from(`v${i}`)]] as [string, Uint8Array][]) : null,
+  value: Buffer.from(`{"id":${i}}`),
+});
+
 describe("table buffer", () => {
-  it("drops a revoked partition's records and ranges in place, even for 300k records", () => {
-    const [route] = buildRoutes([
-      {
-        topics: ["t"],
-        table: "db.t",
-        format: "json",
-        partitionBy: [],
-        metadataColumns: true,
-        onError: "dlq",
-        evolve: true,
-        properties: {},
-      },
-    ]);
-    if (!route) throw new Error("no route");
+  it("keeps rows as columns aligned by row, with holes where a record lacks a field", () => {
     const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
-    for (let i = 0; i < 300_000; i++) {
-      buf.add({
-        row: {},
-        schema: { type: "struct", fields: [] },
-        meta: { topic: "t", partition: i % 2, offset: BigInt(i), timestampMs: 0n, key: null, headers: [] },
-        value: null,
-        bytes: 10,
-      });
-    }
+    buf.add({ id: 0n, name: "zero" }, A, input(0));
+    buf.add({ id: 1n, extra: 7 }, B, input(1));
+    buf.add({ id: 2n, name: "two" }, A, input(2));
+    expect(buf.length).toBe(3);
+    expect(buf.schemas).toEqual([A, B]);
+    expect(buf.schemaIndex).toEqual([0, 1, 0]);
+    const name = buf.columns.get("name") ?? [];
+    expect([name[0], name[1], name[2]]).toEqual(["zero", undefined, "two"]);
+    expect(buf.columns.get("extra")?.[1]).toBe(7);
+    expect(buf.columns.get("extra")?.[2]).toBeUndefined();
+    const rec = buf.recordAt(1);
+    expect(rec.row).toEqual({ id: 1n, extra: 7 });
+    expect(rec.schema).toBe(B);
+    expect(new TextDecoder().decode(rec.value ?? new Uint8Array())).toBe('{"id":1}');
+    expect(rec.meta).toMatchObject({
+      topic: "t",
+      partition: 0,
+      offset: 1n,
+      timestampMs: 1_700_000_000_001n,
+      key: null,
+    });
+    const first = buf.recordAt(0).meta;
+    expect(new TextDecoder().decode(first.key ?? new Uint8Array())).toBe("k0");
+    expect(first.headers.map(([k, v]) => [k, new TextDecoder().decode(v ?? new Uint8Array())])).toEqual([
+      ["h", "v0"],
+    ]);
+    expect(buf.ranges.get("t\u00000")).toEqual({ first: 0n, next: 3n });
+    expect(buf.newestTimestampMs).toBe(1_700_000_000_002n);
+    expect(buf.bytes).toBeGreaterThan(3 * 8 * 3); // at least 3x the value bytes
+  });
+
+  it("retains chosen rows in every column, the metadata and the value bytes", () => {
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    for (let i = 0; i < 10; i++) buf.add({ id: BigInt(i), name: `n${i}` }, A, input(i));
+    buf.retain([1, 4, 9]);
+    expect(buf.length).toBe(3);
+    expect(buf.columns.get("name")).toEqual(["n1", "n4", "n9"]);
+    expect(buf.offsets).toEqual([1, 4, 9]);
+    expect(new TextDecoder().decode(buf.recordAt(2).value ?? new Uint8Array())).toBe('{"id":9}');
+    expect(new TextDecoder().decode(buf.keyAt(1) ?? new Uint8Array())).toBe("k4");
+    expect(buf.keyAt(0)).toBeNull();
+  });
+
+  it("drops a revoked partition's records and ranges in place, even for 300k records", () => {
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    const empty: StructType = { type: "struct", fields: [] };
+    for (let i = 0; i < 300_000; i++) buf.add({}, empty, { ...input(i, i % 2), key: null, headers: null });
+    const before = buf.bytes;
     buf.dropPartitions((_t, p) => p === 0);
-    expect(buf.records).toHaveLength(150_000);
-    expect(buf.records.every((r) => r.meta.partition === 0)).toBe(true);
-    expect(buf.bytes).toBe(1_500_000);
+    expect(buf.length).toBe(150_000);
+    expect(buf.partitions.every((p) => p === 0)).toBe(true);
+    expect(buf.offsets[1]).toBe(2);
+    expect(buf.bytes).toBe(before / 2);
     expect([...buf.ranges.keys()]).toEqual(["t\u00000"]);
   });
 });

@@ -18,8 +18,8 @@ import {
   encodeLowerBound,
   encodeUpperBound,
   findFieldById,
-  indexNameById,
   isPrimitiveType,
+  type NestedField,
   type PartitionSpec,
   type PrimitiveValue,
   partitionPath,
@@ -82,7 +82,6 @@ export class DataFileWriter {
   private readonly modes: { defaultMode: MetricsMode; modes: Map<number, MetricsMode> };
   private readonly compression: ParquetCompression;
   private readonly prefix: string;
-  private readonly names: Map<number, string>;
   private fileCount = 0;
 
   constructor(private readonly opts: DataFileWriterOptions) {
@@ -92,14 +91,40 @@ export class DataFileWriter {
     this.modes = metricsModesFromProperties(fileSchema, opts.fileSchema ? {} : properties);
     this.compression = opts.compression ?? compressionFrom(properties) ?? "zstd";
     this.prefix = opts.filePrefix ?? randomUUID();
-    this.names = indexNameById(opts.schema);
   }
 
   /** Fans rows out by partition and writes each group's files. */
   async writeRows(rows: readonly Row[]): Promise<DataFile[]> {
+    const columns = new Map<string, unknown[]>();
+    for (const field of this.fields)
+      columns.set(
+        field.name,
+        rows.map((r) => r[field.name]),
+      );
+    return this.writeColumns(columns, rows.length);
+  }
+
+  /**
+   * Fans columns out by partition and writes each group's files: one value array per top-level field
+   * name, `length` rows (a missing column, hole or undefined is null). Arrays shorter than `length` are
+   * extended in place.
+   */
+  async writeColumns(columns: ReadonlyMap<string, unknown[]>, length: number): Promise<DataFile[]> {
+    if (length === 0) return [];
+    for (const col of columns.values()) if (col.length < length) col.length = length;
     const out: DataFile[] = [];
-    for (const group of this.partitionRows(rows).values()) {
-      out.push(...(await this.writeRowsIn(group.rows, group.values)));
+    for (const group of this.partitionColumns(columns, length)) {
+      const picked: Record<string, ColumnInput> = {};
+      const n = group.rows?.length ?? length;
+      for (const field of this.fields) {
+        const col = columns.get(field.name);
+        const rows = group.rows;
+        picked[field.name] =
+          col === undefined ? new Array(n).fill(null) : rows === undefined ? col : rows.map((i) => col[i]);
+      }
+      out.push(
+        ...(await this.writeTable(buildTable({ fields: this.fields, columns: picked }), group.values)),
+      );
     }
     return out;
   }
@@ -136,37 +161,47 @@ export class DataFileWriter {
     return files;
   }
 
-  private partitionRows(rows: readonly Row[]) {
+  /** Row indices per partition tuple; `rows` is undefined when every row is in the group. */
+  private partitionColumns(columns: ReadonlyMap<string, unknown[]>, length: number) {
     const { spec, schema } = this.opts;
-    const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: Row[] }>();
-    if (spec.fields.length === 0) {
-      groups.set("", { values: [], rows: [...rows] });
-      return groups;
+    if (spec.fields.length === 0) return [{ values: [] as (PrimitiveValue | null)[], rows: undefined }];
+    const sources = new Map<number, (row: number) => PrimitiveValue | null | undefined>();
+    for (const f of spec.fields) {
+      if (!sources.has(f["source-id"]))
+        sources.set(f["source-id"], this.sourceReader(columns, f["source-id"]));
     }
-    for (const row of rows) {
-      const values = computePartition(spec, schema, (sourceId) => this.sourceValue(row, sourceId));
+    const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: number[] | undefined }>();
+    for (let i = 0; i < length; i++) {
+      const values = computePartition(spec, schema, (sourceId) => sources.get(sourceId)?.(i));
       const key = partitionKey(values);
       let group = groups.get(key);
       if (group === undefined) {
         group = { values, rows: [] };
         groups.set(key, group);
       }
-      group.rows.push(row);
+      group.rows?.push(i);
     }
-    return groups;
+    if (groups.size === 1) for (const g of groups.values()) g.rows = undefined;
+    return [...groups.values()];
   }
 
-  /** The value of a (possibly nested-in-struct) source column of a row. */
-  private sourceValue(row: Row, sourceId: number): PrimitiveValue | null | undefined {
-    const name = this.names.get(sourceId);
-    if (name === undefined)
+  /** Reads a (possibly nested-in-struct) source column's value per row. */
+  private sourceReader(columns: ReadonlyMap<string, unknown[]>, sourceId: number) {
+    const path = fieldPath(this.opts.schema.fields, sourceId);
+    if (path === undefined)
       throw new FloeError("INVALID_ARGUMENT", `partition source field ${sourceId} is not in the schema`);
-    let v: unknown = row;
-    for (const part of name.split(".")) {
-      if (v === null || v === undefined || typeof v !== "object") return null;
-      v = (v as Record<string, unknown>)[part];
-    }
-    return v as PrimitiveValue | null | undefined;
+    const [top, ...rest] = path.names;
+    const col = columns.get(top ?? "");
+    // 64-bit columns may hold safe-integer numbers (e.g. int values of a column widened to long).
+    const wide = INT64_TYPES.has(path.type);
+    return (row: number): PrimitiveValue | null | undefined => {
+      let v: unknown = col?.[row];
+      for (const part of rest) {
+        if (v === null || v === undefined || typeof v !== "object") return null;
+        v = (v as Record<string, unknown>)[part];
+      }
+      return wide && typeof v === "number" ? BigInt(v) : (v as PrimitiveValue | null | undefined);
+    };
   }
 
   private async writeOne(table: arrow.Table, partition: (PrimitiveValue | null)[]): Promise<DataFile> {
@@ -241,6 +276,30 @@ export class DataFileWriter {
       ? encodeLowerBound(field.type, v, truncate)
       : encodeUpperBound(field.type, v, truncate);
   }
+}
+
+const INT64_TYPES = new Set<unknown>([
+  "long",
+  "time",
+  "timestamp",
+  "timestamptz",
+  "timestamp_ns",
+  "timestamptz_ns",
+]);
+
+/** Field names from the top level down to the field with `id` (through structs only), and its type. */
+function fieldPath(
+  fields: readonly NestedField[],
+  id: number,
+): { names: string[]; type: NestedField["type"] } | undefined {
+  for (const f of fields) {
+    if (f.id === id) return { names: [f.name], type: f.type };
+    if (typeof f.type === "object" && f.type.type === "struct") {
+      const inner = fieldPath(f.type.fields, id);
+      if (inner !== undefined) return { names: [f.name, ...inner.names], type: inner.type };
+    }
+  }
+  return undefined;
 }
 
 /** A stable string key for a partition tuple (bigint, bytes and null distinguishable). */

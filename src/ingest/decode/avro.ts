@@ -104,6 +104,8 @@ export async function compileRegisteredAvro(
 export class AvroDecoder implements Decoder {
   readonly #registry: SchemaRegistryClient;
   readonly #compiled = new Map<number, Promise<Compiled>>();
+  /** Schemas whose compilation finished: records of these decode without a promise. */
+  readonly #ready = new Map<number, Compiled>();
 
   constructor(registry: SchemaRegistryClient) {
     this.#registry = registry;
@@ -114,7 +116,11 @@ export class AvroDecoder implements Decoder {
     if (pending === undefined) {
       pending = this.#registry
         .getSchema(id)
-        .then((registered) => compileRegisteredAvro(this.#registry, id, registered));
+        .then((registered) => compileRegisteredAvro(this.#registry, id, registered))
+        .then((compiled) => {
+          this.#ready.set(id, compiled);
+          return compiled;
+        });
       this.#compiled.set(id, pending);
       pending.catch(() => {
         if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
@@ -125,8 +131,16 @@ export class AvroDecoder implements Decoder {
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
     if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
+    const { schemaId } = readWireHeader(input.value);
+    await this.#schema(schemaId);
+    return this.decodeSync(input) as DecodedRecord;
+  }
+
+  decodeSync(input: DecodeInput): DecodedRecord | undefined {
+    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
     const { schemaId, payloadOffset } = readWireHeader(input.value);
-    const compiled = await this.#schema(schemaId);
+    const compiled = this.#ready.get(schemaId);
+    if (compiled === undefined) return undefined;
     const buf = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
     let decoded: { value: unknown; offset: number };
     try {

@@ -19,6 +19,9 @@ const BYTES_SCHEMA: StructType = {
 /** Each value as one UTF-8 string column `value` (a tombstone is a null value). */
 class StringDecoder implements Decoder {
   async decode(input: DecodeInput): Promise<DecodedRecord> {
+    return this.decodeSync(input);
+  }
+  decodeSync(input: DecodeInput): DecodedRecord {
     return { row: { value: input.value === null ? null : decodeUtf8(input.value) }, schema: STRING_SCHEMA };
   }
 }
@@ -26,6 +29,9 @@ class StringDecoder implements Decoder {
 /** Each value as one binary column `value` (a tombstone is a null value). */
 class BytesDecoder implements Decoder {
   async decode(input: DecodeInput): Promise<DecodedRecord> {
+    return this.decodeSync(input);
+  }
+  decodeSync(input: DecodeInput): DecodedRecord {
     return { row: { value: input.value }, schema: BYTES_SCHEMA };
   }
 }
@@ -36,6 +42,14 @@ class Positioned implements Decoder {
   async decode(input: DecodeInput): Promise<DecodedRecord> {
     try {
       return await this.inner.decode(input);
+    } catch (e) {
+      throw atRecord(input, e);
+    }
+  }
+  decodeSync(input: DecodeInput): DecodedRecord | undefined {
+    if (this.inner.decodeSync === undefined) return undefined;
+    try {
+      return this.inner.decodeSync(input);
     } catch (e) {
       throw atRecord(input, e);
     }

@@ -90,6 +90,10 @@ export class JsonDecoder implements Decoder {
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
+    return this.decodeSync(input);
+  }
+
+  decodeSync(input: DecodeInput): DecodedRecord {
     const value = requireObject(parseJsonText(requireValue(input)));
     let schema: StructType;
     if (this.#declared === undefined) {

@@ -29,6 +29,11 @@ export interface Decoder {
    * (SERVICE_UNAVAILABLE is retryable, UNAUTHORIZED is not), which are not the record's fault.
    */
   decode(input: DecodeInput): Promise<DecodedRecord>;
+  /**
+   * The same without a promise when no I/O is needed (the schema is known or cached); undefined when
+   * `decode` must be awaited instead. Throws what `decode` would reject with.
+   */
+  decodeSync?(input: DecodeInput): DecodedRecord | undefined;
 }
 
 export type DecoderConfig =

@@ -1,0 +1,111 @@
+/**
+ * Brings a buffer's columns into the table schema's representation before they are written. Records
+ * whose schema fits the table as it is (same types, or widenings whose values need no change: int to
+ * long, float to double, a wider decimal precision) are used as buffered; the rest are converted one by
+ * one, and records that cannot be written (a schema the table cannot take, a value that does not
+ * convert) are taken out of the buffer and returned as failures for their error path.
+ */
+import { type FloeError, isFloeError } from "../errors.js";
+import type { IcebergType, NestedField, Schema, StructType } from "../iceberg/spec/index.js";
+import type { BufferedRecord, TableBuffer } from "./buffer.js";
+import type { ErrorStage } from "./dlq.js";
+import { conformRow } from "./schema/index.js";
+
+export interface RecordFailure {
+  record: BufferedRecord;
+  stage: ErrorStage;
+  error: FloeError;
+}
+
+const DECIMAL = /^decimal\((\d+), ?(\d+)\)$/;
+
+/** Whether values of primitive `from` are already valid values of primitive `to`. */
+function fitsPrimitive(from: string, to: string): boolean {
+  if (from === to) return true;
+  if (from === "int" && to === "long") return true;
+  if (from === "float" && to === "double") return true;
+  const a = DECIMAL.exec(from);
+  const b = DECIMAL.exec(to);
+  return a !== null && b !== null && a[2] === b[2] && Number(a[1]) <= Number(b[1]);
+}
+
+function fitsType(from: IcebergType, to: IcebergType): boolean {
+  if (typeof from === "string" || typeof to === "string") {
+    return typeof from === "string" && typeof to === "string" && fitsPrimitive(from, to);
+  }
+  if (from.type === "struct" && to.type === "struct") return fitsFields(from.fields, to.fields);
+  if (from.type === "list" && to.type === "list") {
+    return fitsType(from.element, to.element) && (!to["element-required"] || from["element-required"]);
+  }
+  if (from.type === "map" && to.type === "map") {
+    return (
+      fitsType(from.key, to.key) &&
+      fitsType(from.value, to.value) &&
+      (!to["value-required"] || from["value-required"])
+    );
+  }
+  return false;
+}
+
+function fitsFields(from: readonly NestedField[], to: readonly NestedField[]): boolean {
+  const own = new Map(from.map((f) => [f.name, f]));
+  for (const t of to) {
+    const f = own.get(t.name);
+    if (t.required && (f === undefined || !f.required)) return false;
+  }
+  const target = new Map(to.map((f) => [f.name, f]));
+  for (const f of from) {
+    const t = target.get(f.name);
+    if (t === undefined || !fitsType(f.type, t.type)) return false;
+  }
+  return true;
+}
+
+/** Whether records of `record` can be written to `table` without converting their values. */
+export function fitsDirectly(record: StructType, table: Schema | StructType): boolean {
+  return fitsFields(record.fields, table.fields);
+}
+
+/**
+ * Converts what needs converting in place and drops (from the buffer) the records that fail; `bad`
+ * holds the record schemas the table could not take, with the reason.
+ */
+export function conformColumns(
+  buf: TableBuffer,
+  table: Schema,
+  bad: ReadonlyMap<StructType, FloeError>,
+): RecordFailure[] {
+  const direct = buf.schemas.map((s) => !bad.has(s) && fitsDirectly(s, table));
+  const failures: RecordFailure[] = [];
+  if (direct.every(Boolean)) return failures;
+  const keep: number[] = [];
+  for (let i = 0; i < buf.length; i++) {
+    if (direct[buf.schemaIndex[i] ?? -1]) {
+      keep.push(i);
+      continue;
+    }
+    const rec = buf.recordAt(i);
+    const error = bad.get(rec.schema);
+    if (error !== undefined) {
+      failures.push({ record: rec, stage: "schema", error });
+      continue;
+    }
+    try {
+      const row = conformRow(table, rec.row);
+      for (const f of table.fields) {
+        let col = buf.columns.get(f.name);
+        if (col === undefined) {
+          col = [];
+          buf.columns.set(f.name, col);
+        }
+        col[i] = row[f.name];
+      }
+      keep.push(i);
+    } catch (e) {
+      if (!isFloeError(e)) throw e;
+      failures.push({ record: rec, stage: "convert", error: e });
+    }
+  }
+  buf.retain(keep);
+  return failures;
+}

@@ -1,0 +1,90 @@
+/**
+ * One flush's table commits, table by table: dead letters acknowledged before any offset moves, each
+ * table committed with its offsets, metrics and logs per outcome. A table whose range another writer
+ * committed first is re-read from where that writer left it.
+ */
+import type { Catalog } from "../catalog/index.js";
+import { formatIdentifier } from "../catalog/index.js";
+import type { FileIO } from "../iceberg/io/index.js";
+import type { Logger } from "../log.js";
+import type { TableBuffer } from "./buffer.js";
+import type { RecordFailure } from "./conform-columns.js";
+import type { DeadLetterQueue } from "./dlq.js";
+import type { RecordErrors } from "./record-errors.js";
+import type { SinkMetricsLike } from "./sink-metrics.js";
+import { commitTableBuffer } from "./table-committer.js";
+
+export interface TableCommitsDeps {
+  catalog: Catalog;
+  io: FileIO;
+  logger: Logger;
+  metrics: SinkMetricsLike;
+  group: string;
+  dlq: DeadLetterQueue;
+  recordErrors: RecordErrors;
+}
+
+export interface TableCommitsHooks {
+  /** Another writer committed this partition past our batch: read it again from `offset`. */
+  reseek(topic: string, partition: number, offset: bigint): void;
+  /** The last commit's error message, or undefined once a commit succeeds (readiness). */
+  commitError(message: string | undefined): void;
+}
+
+/** Commits every buffer; returns the next offset per `topic\u0000partition` the committed tables cover. */
+export async function commitTables(
+  deps: TableCommitsDeps,
+  batch: readonly TableBuffer[],
+  hooks: TableCommitsHooks,
+): Promise<Map<string, bigint>> {
+  const { catalog, io, logger, metrics, group, dlq, recordErrors } = deps;
+  await dlq.drain(); // dead letters are acknowledged before their offsets are committed
+  const kafkaOffsets = new Map<string, bigint>();
+  for (const buf of batch) {
+    const t0 = performance.now();
+    const route = buf.route;
+    const table = formatIdentifier(buf.table);
+    const result = await commitTableBuffer(
+      {
+        catalog,
+        io,
+        group,
+        logger: logger.child({ table }),
+        onRecordError: (f: RecordFailure) => recordErrors.commitFailure(route, f),
+      },
+      buf,
+    ).catch((e: unknown) => {
+      hooks.commitError((e as Error).message);
+      metrics.commits.inc({ table, outcome: "error" });
+      throw e;
+    });
+    await dlq.drain();
+    metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
+    if (result.reseek) {
+      metrics.commits.inc({ table, outcome: "superseded" });
+      logger.warn("another writer committed this range first; re-reading", { table });
+      for (const [topic, parts] of result.reseek) {
+        for (const [partition, offset] of parts) hooks.reseek(topic, partition, offset);
+      }
+      continue;
+    }
+    hooks.commitError(undefined);
+    metrics.commits.inc({ table, outcome: "committed" });
+    metrics.recordsCommitted.inc({ table }, result.rows);
+    metrics.filesWritten.inc({ table }, result.files);
+    if (result.newestTimestampMs > 0n) {
+      metrics.freshness.set({ table }, Math.max(0, (Date.now() - Number(result.newestTimestampMs)) / 1000));
+    }
+    logger.info("committed", {
+      table,
+      rows: result.rows,
+      files: result.files,
+      snapshotId: result.snapshotId,
+    });
+    for (const [k, r] of buf.ranges) {
+      const prev = kafkaOffsets.get(k);
+      if (prev === undefined || r.next > prev) kafkaOffsets.set(k, r.next);
+    }
+  }
+  return kafkaOffsets;
+}
