@@ -1,37 +1,37 @@
-// Sink memory: peak resident set size while an in-process Sink with default settings (commit every 10 s
-// or 500k records or 128 MB per table, consumption paused above 256 MB buffered) drains a backlog of
-// 12-column JSON events into a local warehouse. The backlog is produced first by a separate process, so
-// this process holds only the sink. RSS, V8 heap and external memory are sampled every 100 ms; the
-// kernel's high-water mark (maxRSS) is reported too, as is the RSS before the sink started (Node,
-// vite-node's TypeScript loader and the imported modules), which `floe run` would not pay in full.
+// Sink memory: peak resident set size of `floe run` (the compiled CLI in its own process, default
+// settings unless overridden) while it drains a backlog of 12-column events into a local warehouse.
+// The backlog is produced first by a separate process. The sink's RSS is sampled from /proc every
+// 100 ms, and the kernel's high-water mark (VmHWM) is reported too, as is its RSS once ready (Node and
+// the loaded modules). Done when the table's committed offsets (snapshot summary) cover the topic.
 //
-// Run: NODE_OPTIONS=--expose-gc npx vite-node bench/sink-memory.ts [records=5000000] [--format json]
-//        [--partitions 4]
-// Writes bench/results/sink-memory.json and bench/results/sink-memory.md.
-import { rm, writeFile } from "node:fs/promises";
+// Run: npx vite-node bench/sink-memory.ts [records=5000000] [--format json|avro] [--partitions 4]
+//        [--commit-max-mb N] [--buffer-max-mb N] [--out name]
+// Writes bench/results/<name>.json and .md (name: sink-memory unless --out).
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseConfig } from "../src/config.js";
+import { createLogger } from "../src/log.js";
+import { createCatalog, createFileIO } from "../src/service/wiring.js";
+import { buildDist, startFloe } from "./support/floe-process.js";
 import {
   benchEnv,
-  buildSink,
   committedCount,
-  cpuSeconds,
   createTopic,
   deleteTopic,
   endOffsets,
   load,
   loadTable,
-  MB,
   machine,
-  maxRssMB,
   pollUntil,
   ROOT,
   round,
   runProducer,
-  sampleMemory,
   startRegistry,
   uniqueName,
 } from "./support/sink-harness.js";
+import { EVENT_STRUCT } from "./support/sink-events.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -43,7 +43,13 @@ const RECORDS = Number(positional[0] ?? 5_000_000);
 const FORMAT = option("--format", "json") as "json" | "avro";
 const PARTITIONS = Number(option("--partitions", "4"));
 const TARGET_MB = 500;
+/** Overrides of the defaults, to explore (the target is about the defaults). */
+const MiB = 2 ** 20;
+const COMMIT_MAX_MB = argv.includes("--commit-max-mb") ? Number(option("--commit-max-mb", "0")) : undefined;
+const BUFFER_MAX_MB = argv.includes("--buffer-max-mb") ? Number(option("--buffer-max-mb", "0")) : undefined;
+const OUT = option("--out", "sink-memory");
 
+buildDist();
 const env = benchEnv();
 const topic = uniqueName(`bench_mem_${FORMAT}`);
 await createTopic(env.brokers, topic, PARTITIONS);
@@ -63,44 +69,55 @@ const total = [...(await endOffsets(env.brokers, topic)).values()].reduce((a, c)
 
 const registry = FORMAT === "avro" ? await startRegistry() : undefined;
 const group = uniqueName("bench");
-const b = await buildSink(env, {
-  topic,
-  format: FORMAT,
-  group,
-  ...(registry ? { registryUrl: registry.url } : {}),
-});
-(globalThis as { gc?: () => void }).gc?.();
-await new Promise((r) => setTimeout(r, 200));
-const before = process.memoryUsage();
-const maxRssBefore = maxRssMB();
+const warehouse = pathToFileURL(await mkdtemp(join(tmpdir(), "floe-bench-wh-"))).href;
+const raw = {
+  kafka: { brokers: [env.brokers], groupId: group, clientId: "floe-bench-mem" },
+  warehouse: { location: warehouse },
+  log: { level: "warn" },
+  ...(registry ? { schemaRegistry: { url: registry.url } } : {}),
+  ...(COMMIT_MAX_MB === undefined ? {} : { commit: { maxBytes: COMMIT_MAX_MB * MiB } }),
+  ...(BUFFER_MAX_MB === undefined ? {} : { buffer: { maxBytes: BUFFER_MAX_MB * MiB } }),
+  tables: [
+    {
+      topics: [topic],
+      table: `bench.${FORMAT}_events`,
+      format: FORMAT,
+      ...(FORMAT === "json" ? { schema: EVENT_STRUCT } : {}),
+    },
+  ],
+};
+const config = parseConfig(raw);
+const logger = createLogger({ level: "error" });
+const catalog = createCatalog(config, createFileIO(config, logger), logger);
+const table = { namespace: ["bench"], name: `${FORMAT}_events` };
+
 const loadBefore = load();
-const sampler = sampleMemory(100);
-const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-await b.sink.start();
-let paused = 0;
+const floe = await startFloe(raw);
+let pauses = 0;
 let lastPaused = 0;
 const t1 = await pollUntil(
   async () => {
-    const p = b.metrics.paused.get({}) ?? 0;
-    if (p === 1 && lastPaused === 0) paused++;
+    const p = await floe.metric("floe_consumer_paused");
+    if (p === 1 && lastPaused === 0) pauses++;
     lastPaused = p;
-    return committedCount((await loadTable(b.catalog, b.table))?.metadata, group, topic) >= total;
+    return committedCount((await loadTable(catalog, table))?.metadata, group, topic) >= total;
   },
   250,
   60 * 60_000,
   "all records committed",
-  b.failure,
+  floe.exited,
 );
-const cpu = cpuSeconds(cpu0);
-const peak = sampler.stop();
+const commits = await floe.metric("floe_commits_total");
+const mem = floe.memory();
+const exitCode = await floe.stop();
 const loadAfter = load();
-await b.sink.stop();
 await registry?.close();
-await rm(fileURLToPath(b.warehouse), { recursive: true, force: true });
+await rm(fileURLToPath(warehouse), { recursive: true, force: true });
 await deleteTopic(env.brokers, topic);
 
 const seconds = (t1 - t0) / 1000;
+const peak = Math.max(mem.peakRssMB, mem.hwmMB);
 const result = {
   machine: machine(),
   date: new Date().toISOString(),
@@ -108,50 +125,37 @@ const result = {
   records: RECORDS,
   partitions: PARTITIONS,
   avgValueBytes: round(produce.bytes / RECORDS),
-  settings: b.config.commit,
-  bufferMaxBytes: b.config.buffer.maxBytes,
+  settings: config.commit,
+  bufferMaxBytes: config.buffer.maxBytes,
   produce,
   drainSeconds: round(seconds, 1),
   recordsPerSec: Math.round(RECORDS / seconds),
-  cpuCores: round(cpu / seconds, 2),
-  commits: b.events.commits,
-  pauses: paused,
-  baselineRssMB: Math.round(before.rss / MB),
-  baselineHeapUsedMB: Math.round(before.heapUsed / MB),
-  peakRssMB: Math.round(peak.rssMB),
-  maxRssMB: Math.round(maxRssMB()),
-  maxRssBeforeSinkMB: Math.round(maxRssBefore),
-  peakHeapUsedMB: Math.round(peak.heapUsedMB),
-  peakExternalMB: Math.round(peak.externalMB),
-  peakArrayBuffersMB: Math.round(peak.arrayBuffersMB),
-  peakAboveBaselineMB: Math.round(peak.rssMB - before.rss / MB),
+  commits,
+  pauses,
+  readyRssMB: Math.round(mem.startRssMB),
+  peakSampledRssMB: Math.round(mem.peakRssMB),
+  kernelPeakRssMB: Math.round(mem.hwmMB),
+  exitCode,
   targetMB: TARGET_MB,
-  met: peak.rssMB < TARGET_MB,
+  met: peak < TARGET_MB,
   loadBefore,
   loadAfter,
-  /** Every second: t (ms from start), rss, heapUsed, external (MB). */
-  series: peak.series
-    .filter((_, i) => i % 10 === 0)
-    .map((s) => ({
-      t: s.t,
-      rss: Math.round(s.rss),
-      heapUsed: Math.round(s.heapUsed),
-      external: Math.round(s.external),
-    })),
+  /** Every second: t (ms from start), rss (MB). */
+  series: mem.series.filter((_, i) => i % 10 === 0),
 };
 const md = [
-  "# Sink memory (backlog drain, default settings)",
+  "# Sink memory (`floe run` process, backlog drain)",
   "",
-  `${RECORDS.toLocaleString("en-US")} ${FORMAT} records (${result.avgValueBytes} B avg) already in Kafka, ${PARTITIONS} partitions, commit ${b.config.commit.intervalMs / 1000} s / ${b.config.commit.maxRecords.toLocaleString("en-US")} records / ${b.config.commit.maxBytes / 2 ** 20} MiB, buffer.maxBytes ${b.config.buffer.maxBytes / 2 ** 20} MiB, local warehouse. Target: peak RSS < ${TARGET_MB} MB.`,
+  `${RECORDS.toLocaleString("en-US")} ${FORMAT} records (${result.avgValueBytes} B avg) already in Kafka, ${PARTITIONS} partitions, commit ${config.commit.intervalMs / 1000} s / ${config.commit.maxRecords.toLocaleString("en-US")} records / ${config.commit.maxBytes / MiB} MiB, buffer.maxBytes ${config.buffer.maxBytes / MiB} MiB, local warehouse. Target: peak RSS < ${TARGET_MB} MB.`,
   `Machine: ${JSON.stringify(result.machine)}; load ${JSON.stringify(loadBefore)} -> ${JSON.stringify(loadAfter)}.`,
   "",
-  "| records | drain s | rec/s | commits | pauses | RSS before sink MB | peak RSS MB | kernel maxRSS MB | peak heap used MB | peak external MB | peak - baseline MB | vs target |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|",
-  `| ${RECORDS.toLocaleString("en-US")} | ${result.drainSeconds} | ${result.recordsPerSec.toLocaleString("en-US")} | ${result.commits} | ${result.pauses} | ${result.baselineRssMB} | ${result.peakRssMB} | ${result.maxRssMB} | ${result.peakHeapUsedMB} | ${result.peakExternalMB} | ${result.peakAboveBaselineMB} | ${result.met ? "met" : "missed"} |`,
+  "| records | drain s | rec/s | commits | pauses | RSS when ready MB | peak sampled RSS MB | kernel peak RSS (VmHWM) MB | exit code | vs target |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+  `| ${RECORDS.toLocaleString("en-US")} | ${result.drainSeconds} | ${result.recordsPerSec.toLocaleString("en-US")} | ${commits} | ${pauses} | ${result.readyRssMB} | ${result.peakSampledRssMB} | ${result.kernelPeakRssMB} | ${exitCode} | ${result.met ? "met" : "missed"} |`,
   "",
 ].join("\n");
 const out = join(ROOT, "bench/results");
-await writeFile(join(out, "sink-memory.json"), `${JSON.stringify(result, null, 2)}\n`);
-await writeFile(join(out, "sink-memory.md"), md);
+await writeFile(join(out, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(out, `${OUT}.md`), md);
 process.stdout.write(md);
 process.exit(0);

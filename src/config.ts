@@ -122,7 +122,7 @@ export const CommitSection = z
       .number()
       .int()
       .min(1024)
-      .default(128 * 1024 * 1024)
+      .default(64 * 1024 * 1024)
       .describe("... or this many bytes (decoded size estimate) for one table."),
   })
   .strict();
@@ -133,8 +133,10 @@ export const BufferSection = z
       .number()
       .int()
       .min(1024 * 1024)
-      .default(256 * 1024 * 1024)
-      .describe("Above this many buffered bytes in total, consumption pauses until a commit frees memory."),
+      .default(128 * 1024 * 1024)
+      .describe(
+        "Above this many bytes in total (buffered plus being committed, decoded size estimate), consumption pauses until a commit frees memory.",
+      ),
   })
   .strict();
 

@@ -192,6 +192,7 @@ export interface SinkSetup {
   registryUrl?: string;
   /** Overrides of the commit section; defaults otherwise. */
   commit?: Partial<Config["commit"]>;
+  buffer?: { maxBytes?: number };
   warehouse?: string;
 }
 
@@ -221,6 +222,7 @@ export async function buildSink(env: BenchEnv, s: SinkSetup): Promise<BenchSink>
     warehouse: { location: warehouse },
     ...(s.registryUrl ? { schemaRegistry: { url: s.registryUrl } } : {}),
     ...(s.commit ? { commit: s.commit } : {}),
+    ...(s.buffer ? { buffer: s.buffer } : {}),
     tables: [
       {
         topics: [s.topic],

@@ -16,7 +16,12 @@ import {
   type Snapshot,
   type TableMetadata,
 } from "../iceberg/spec/index.js";
-import { DataFileWriter, type DataFileWriterOptions, type Row } from "../iceberg/write/index.js";
+import {
+  type ColumnSource,
+  DataFileWriter,
+  type DataFileWriterOptions,
+  type Row,
+} from "../iceberg/write/index.js";
 import type { Logger } from "../log.js";
 import type { Catalog, LoadedTable, TableIdentifier } from "./catalog.js";
 import { type CommitResult, commitWithRetry } from "./commit.js";
@@ -144,7 +149,7 @@ export class AppendOperation {
    * Writes columns (one value array per top-level field name, `length` rows; partitioned per the
    * table's spec) as data files now; they join the next commit.
    */
-  async appendColumns(columns: ReadonlyMap<string, unknown[]>, length: number): Promise<this> {
+  async appendColumns(columns: ReadonlyMap<string, unknown[] | ColumnSource>, length: number): Promise<this> {
     this.files.push(...(await this.writer.writeColumns(columns, length)));
     return this;
   }

@@ -7,7 +7,9 @@
  * dead letters) and a size estimate for backpressure.
  */
 
-import type { StructType } from "../iceberg/spec/index.js";
+import type { IcebergType, Schema, StructType } from "../iceberg/spec/index.js";
+import { ColumnBuilder } from "./columns.js";
+import { fitsDirectly } from "./conform-columns.js";
 import type { KafkaMeta } from "./metadata-columns.js";
 import type { Route } from "./route.js";
 
@@ -41,66 +43,75 @@ export interface PartitionRange {
 const NO_HEADERS: Headers = [];
 
 /**
- * Memory a buffered record takes beyond its value bytes: the retained field values (strings, numbers,
- * bigints) and array slots. Measured with the 12-column benchmark event: about 2x the value size plus a
- * fixed part; the estimate errs high so that `buffer.maxBytes` bounds the real heap.
+ * Estimated memory of a buffered record: its decoded field values and array slots (measured with the
+ * 12-column benchmark event: about 480 B of heap for a 275 B JSON value; this gives about 570 B), plus
+ * the original value bytes when they are kept for a possible dead letter.
  */
-export function estimateRecordBytes(valueBytes: number, fields: number): number {
-  return valueBytes * 3 + fields * 24 + 96;
+export function estimateRecordBytes(valueBytes: number, fields: number, keptBytes: number): number {
+  return Math.ceil(valueBytes * 1.5) + fields * 8 + 64 + keptBytes;
 }
 
-/** Growable byte storage for many small byte strings (values, keys), addressed by row. */
+const CHUNK = 1024 * 1024;
+/** A row whose bytes were not kept (see TableBuffer.add); null bytes are -1. */
+const RELEASED = -2;
+
+/** Byte strings (values, keys) by row, in 1 MiB chunks: nothing is copied as it grows. */
 class ByteArena {
-  private data = new Uint8Array(64 * 1024);
-  private used = 0;
-  /** Per row: start, or -1 for null. */
+  private chunks: Uint8Array[] = [];
+  private used = CHUNK;
+  /** Per row: chunk index, or -1 (null) / RELEASED. */
+  private chunkOf: number[] = [];
   private starts: number[] = [];
   private ends: number[] = [];
 
-  push(bytes: Uint8Array | null): void {
-    if (bytes === null) {
-      this.starts.push(-1);
-      this.ends.push(-1);
+  push(bytes: Uint8Array | null, keep = true): void {
+    if (bytes === null || !keep) {
+      this.chunkOf.push(bytes === null ? -1 : RELEASED);
+      this.starts.push(0);
+      this.ends.push(0);
       return;
     }
-    if (this.used + bytes.length > this.data.length) {
-      const next = new Uint8Array(Math.max(this.data.length * 2, this.used + bytes.length));
-      next.set(this.data.subarray(0, this.used));
-      this.data = next;
+    const last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || this.used + bytes.length > last.length) {
+      this.chunks.push(new Uint8Array(Math.max(CHUNK, bytes.length)));
+      this.used = 0;
     }
-    this.data.set(bytes, this.used);
+    this.chunks[this.chunks.length - 1]?.set(bytes, this.used);
+    this.chunkOf.push(this.chunks.length - 1);
     this.starts.push(this.used);
     this.used += bytes.length;
     this.ends.push(this.used);
   }
 
-  /** A copy of row i's bytes (callers may keep it after the arena is dropped). */
-  get(i: number): Uint8Array | null {
-    const s = this.starts[i] ?? -1;
-    return s < 0 ? null : this.data.slice(s, this.ends[i]);
+  /** Whether row i's bytes were kept (or are null). */
+  kept(i: number): boolean {
+    return this.chunkOf[i] !== RELEASED;
   }
 
-  /** A view of row i's bytes, valid until the next push or retain. */
+  /** A copy of row i's bytes (callers may keep it after the arena is dropped); null if released. */
+  get(i: number): Uint8Array | null {
+    return this.view(i)?.slice() ?? null;
+  }
+
+  /** A view of row i's bytes, valid until the next retain. */
   view(i: number): Uint8Array | null {
-    const s = this.starts[i] ?? -1;
-    return s < 0 ? null : this.data.subarray(s, this.ends[i]);
+    const c = this.chunkOf[i] ?? -1;
+    if (c < 0) return null;
+    return this.chunks[c]?.subarray(this.starts[i], this.ends[i]) ?? null;
   }
 
   retain(keep: readonly number[]): void {
     const next = new ByteArena();
-    for (const i of keep) next.push(this.view(i));
-    this.data = next.data;
-    this.used = next.used;
-    this.starts = next.starts;
-    this.ends = next.ends;
+    for (const i of keep) next.push(this.view(i), this.kept(i));
+    Object.assign(this, next);
   }
 }
 
 export class TableBuffer {
   /** Rows buffered. */
   length = 0;
-  /** Top-level field name -> value per row; a hole or undefined where the row's record lacks the field. */
-  readonly columns = new Map<string, unknown[]>();
+  /** Top-level field name -> its values by row (null where a row's record lacks the field). */
+  readonly columns = new Map<string, ColumnBuilder>();
   /** Per row: its record schema, as an index into `schemas` (decoders share schema objects). */
   schemaIndex: number[] = [];
   readonly schemas: StructType[] = [];
@@ -121,13 +132,35 @@ export class TableBuffer {
   private lastPartition = -1;
   private lastRange: PartitionRange | undefined;
 
+  /** Per record schema: whether its records can be buffered without their original value. */
+  private readonly releasable = new Map<StructType, boolean>();
+
+  /**
+   * `tableSchema` is the table's schema as this sink last committed it, if known: records whose schema
+   * fits it cannot fail at commit, so their original value is not kept. Only dead letters need it.
+   */
   constructor(
     readonly table: { readonly namespace: readonly string[]; readonly name: string },
     readonly route: Route,
+    private readonly tableSchema?: Schema,
   ) {}
 
-  /** Buffers a decoded record; returns the bytes it is estimated to take. */
+  private release(schema: StructType): boolean {
+    if (this.route.config.onError !== "dlq") return true;
+    let r = this.releasable.get(schema);
+    if (r === undefined) {
+      r = this.tableSchema !== undefined && fitsDirectly(schema, this.tableSchema);
+      this.releasable.set(schema, r);
+    }
+    return r;
+  }
+
+  /**
+   * Buffers a decoded record; returns the bytes it is estimated to take. The original value is kept for
+   * a dead letter unless the record cannot fail at commit or would not be dead-lettered anyway.
+   */
   add(row: Record<string, unknown>, schema: StructType, rec: RecordInput): number {
+    const releaseValue = this.release(schema);
     const i = this.length++;
     let sid = this.schemaIds.get(schema);
     if (sid === undefined) {
@@ -139,11 +172,10 @@ export class TableBuffer {
     for (const f of schema.fields) {
       let col = this.columns.get(f.name);
       if (col === undefined) {
-        col = [];
+        col = new ColumnBuilder(f.type);
         this.columns.set(f.name, col);
       }
-      const v = row[f.name];
-      if (v !== undefined) col[i] = v;
+      col.set(i, row[f.name]);
     }
     this.topics.push(rec.topic);
     this.partitions.push(rec.partition);
@@ -151,10 +183,15 @@ export class TableBuffer {
     this.timestampsMs.push(rec.timestampMs);
     this.headers.push(rec.headers ?? NO_HEADERS);
     this.keys.push(rec.key);
-    this.values.push(rec.value);
+    this.values.push(rec.value, !releaseValue);
     this.cover(rec.topic, rec.partition, rec.offset);
     if (rec.timestampMs > this.newestMs) this.newestMs = rec.timestampMs;
-    const size = estimateRecordBytes((rec.value?.length ?? 0) + (rec.key?.length ?? 0), schema.fields.length);
+    const valueBytes = rec.value?.length ?? 0;
+    const size = estimateRecordBytes(
+      valueBytes,
+      schema.fields.length,
+      (releaseValue ? 0 : valueBytes) + (rec.key?.length ?? 0),
+    );
     this.bytes += size;
     return size;
   }
@@ -199,15 +236,26 @@ export class TableBuffer {
     return this.keys.view(i);
   }
 
+  /** Whether row i still has its original value bytes (see add). */
+  valueKept(i: number): boolean {
+    return this.values.kept(i);
+  }
+
   /** Row i rebuilt as a record (row, schema, metadata, original value), for its error path. */
   recordAt(i: number): BufferedRecord {
     const schema = this.schemaOf(i);
     const row: Record<string, unknown> = {};
     for (const f of schema.fields) {
-      const v = this.columns.get(f.name)?.[i];
+      const v = this.columns.get(f.name)?.get(i);
       if (v !== undefined) Object.defineProperty(row, f.name, { value: v, enumerable: true, writable: true });
     }
     return { row, schema, meta: this.metaAt(i), value: this.values.get(i) };
+  }
+
+  /** The type a column was first buffered with (builders pick their storage by it). */
+  private typeOf(name: string): IcebergType {
+    for (const s of this.schemas) for (const f of s.fields) if (f.name === name) return f.type;
+    return "string";
   }
 
   schemaOf(i: number): StructType {
@@ -220,7 +268,7 @@ export class TableBuffer {
   retain(keep: readonly number[]): void {
     if (keep.length === this.length) return;
     const pick = <T>(a: T[]): T[] => keep.map((i) => a[i] as T);
-    for (const [name, col] of this.columns) this.columns.set(name, pick(col));
+    for (const [name, col] of this.columns) this.columns.set(name, col.pick(keep, this.typeOf(name)));
     this.schemaIndex = pick(this.schemaIndex);
     this.topics = pick(this.topics);
     this.partitions = pick(this.partitions);

@@ -5,9 +5,10 @@
  * one, and records that cannot be written (a schema the table cannot take, a value that does not
  * convert) are taken out of the buffer and returned as failures for their error path.
  */
-import { type FloeError, isFloeError } from "../errors.js";
+import { FloeError, isFloeError } from "../errors.js";
 import type { IcebergType, NestedField, Schema, StructType } from "../iceberg/spec/index.js";
 import type { BufferedRecord, TableBuffer } from "./buffer.js";
+import { ColumnBuilder } from "./columns.js";
 import type { ErrorStage } from "./dlq.js";
 import { conformRow } from "./schema/index.js";
 
@@ -86,6 +87,17 @@ export function conformColumns(
     }
     const rec = buf.recordAt(i);
     const error = bad.get(rec.schema);
+    if (error !== undefined && !buf.valueKept(i) && buf.route.config.onError === "dlq") {
+      // Its schema fitted the table when it was buffered, so its bytes were let go; the table changed
+      // since (another writer). Stop before committing: a restart re-reads it and dead-letters it whole.
+      const { topic, partition, offset } = rec.meta;
+      throw new FloeError(
+        "SCHEMA_INCOMPATIBLE",
+        `record ${topic}/${partition}@${offset} no longer fits the table (${error.message}); stopping ` +
+          "before its offset is committed, so that a restart re-reads it and dead-letters it with its value",
+        { cause: error, context: { topic, partition, offset } },
+      );
+    }
     if (error !== undefined) {
       failures.push({ record: rec, stage: "schema", error });
       continue;
@@ -95,10 +107,10 @@ export function conformColumns(
       for (const f of table.fields) {
         let col = buf.columns.get(f.name);
         if (col === undefined) {
-          col = [];
+          col = new ColumnBuilder(f.type);
           buf.columns.set(f.name, col);
         }
-        col[i] = row[f.name];
+        col.set(i, row[f.name]);
       }
       keep.push(i);
     } catch (e) {

@@ -6,6 +6,7 @@
 import type { Catalog } from "../catalog/index.js";
 import { formatIdentifier } from "../catalog/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
+import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
 import type { TableBuffer } from "./buffer.js";
 import type { RecordFailure } from "./conform-columns.js";
@@ -29,6 +30,8 @@ export interface TableCommitsHooks {
   reseek(topic: string, partition: number, offset: bigint): void;
   /** The last commit's error message, or undefined once a commit succeeds (readiness). */
   commitError(message: string | undefined): void;
+  /** A table committed; its schema as committed. */
+  committed(table: string, schema: Schema | undefined): void;
 }
 
 /** Commits every buffer; returns the next offset per `topic\u0000partition` the committed tables cover. */
@@ -69,6 +72,7 @@ export async function commitTables(
       continue;
     }
     hooks.commitError(undefined);
+    hooks.committed(table, result.schema);
     metrics.commits.inc({ table, outcome: "committed" });
     metrics.recordsCommitted.inc({ table }, result.rows);
     metrics.filesWritten.inc({ table }, result.files);

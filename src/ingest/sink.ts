@@ -1,15 +1,15 @@
 /**
  * The sink loop: consume the routed topics, decode and buffer records per table, and on every commit
- * interval (or size trigger) commit each table once, then commit the Kafka group offsets. Positions
- * come from the tables: on every assignment each partition is sought to the offset its tables last
- * committed; Kafka's own group offsets are only a fallback. Consumption pauses while the buffers hold
- * more than `buffer.maxBytes`.
+ * interval (or size trigger) commit each table once, then the Kafka group offsets. Positions come from
+ * the tables: on every assignment each partition is sought to the offset its tables last committed.
+ * Consumption pauses while the buffers (and the batch being committed) hold more than `buffer.maxBytes`.
  */
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { type Catalog, formatIdentifier } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
+import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
 import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer.js";
 import type { Decoder } from "./decode/index.js";
@@ -42,6 +42,8 @@ export class Sink {
   private buffers = new Map<string, TableBuffer>();
   /** Topic -> its table's buffer, for routes whose table does not depend on the record. */
   private topicBuffers = new Map<string, TableBuffer>();
+  /** Each table's schema as this sink last committed it (buffers need no dead-letter bytes for fits). */
+  private readonly tableSchemas = new Map<string, Schema>();
   /** Next offset to process per assigned partition. */
   private readonly positions = new Map<string, bigint>();
   /**
@@ -56,7 +58,6 @@ export class Sink {
   /** Estimated bytes of the batch being committed, released when its commit ends. */
   private committingBytes = 0;
   private queuedFlush: Promise<void> | undefined;
-  private paused = false;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private state: State = "starting";
@@ -71,13 +72,8 @@ export class Sink {
   constructor(private readonly opts: SinkOptions) {
     const { config } = opts;
     if (config.tables.length === 0) {
-      throw new FloeError(
-        "CONFIG_INVALID",
-        "tables: at least one route (topics -> table) is required to run the sink",
-        {
-          context: { key: "tables" },
-        },
-      );
+      const message = "tables: at least one route (topics -> table) is required to run the sink";
+      throw new FloeError("CONFIG_INVALID", message, { context: { key: "tables" } });
     }
     this.routes = buildRoutes(config.tables);
     this.decoders = buildDecoders(config, this.routes);
@@ -86,8 +82,9 @@ export class Sink {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       rebalanceTimeout: 60_000,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      // kafkajs sleeps this long when every partition is paused (backpressure) before fetching again.
+      // Small fetches: a fetch's decoded messages are the memory the buffer limit does not count.
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 4 * 1024 * 1024,
       maxWaitTimeInMs: 500,
     });
     this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -224,13 +221,8 @@ export class Sink {
     this.consumer.seek({ topic, partition, offset: offset.toString() });
   }
 
-  private async onBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-  }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     const { topic, partition } = batch;
     const k = tpKey(topic, partition);
     await this.assigning; // positions come from the tables: never read a partition before its seek
@@ -246,6 +238,7 @@ export class Sink {
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || moved() || this.state !== "running") return;
+        if (!(await this.waitForRoom(payload, moved))) return;
         const offset = BigInt(message.offset);
         if (expected !== undefined && offset < expected) {
           resolveOffset(message.offset); // already covered by a commit
@@ -323,7 +316,7 @@ export class Sink {
     const key = formatIdentifier(table);
     let buf = this.buffers.get(key);
     if (buf === undefined) {
-      buf = new TableBuffer(table, route);
+      buf = new TableBuffer(table, route, this.tableSchemas.get(key));
       this.buffers.set(key, buf);
     }
     return buf;
@@ -348,23 +341,33 @@ export class Sink {
         break;
       }
     }
-    // The batch being committed still holds its memory until its commit ends: it counts too.
-    if (!this.paused && this.bufferedBytes + this.committingBytes > config.buffer.maxBytes) {
-      this.paused = true;
-      this.consumer.pause(this.subscribedTopics());
-      metrics.paused.set({}, 1);
-      this.opts.logger.info("buffer full, pausing consumption", {
-        bufferedBytes: this.bufferedBytes,
-        committingBytes: this.committingBytes,
-      });
-      void this.requestFlush();
-    }
   }
 
-  private subscribedTopics(): { topic: string }[] {
-    const topics = new Set<string>();
-    for (const k of this.assigned) topics.add(k.split("\u0000")[0] ?? "");
-    return [...topics].map((topic) => ({ topic }));
+  /**
+   * Backpressure: while the buffers and the batch being committed (it holds its memory until its commit
+   * ends) pass `buffer.maxBytes`, the batch handler waits for commits, heartbeating, so kafkajs fetches
+   * nothing more; consumption resumes the moment a commit frees memory. False when the batch must stop.
+   */
+  private async waitForRoom(p: EachBatchPayload, moved: () => boolean): Promise<boolean> {
+    const { config, metrics, logger } = this.opts;
+    const full = () => this.bufferedBytes + this.committingBytes > config.buffer.maxBytes;
+    if (!full()) return true;
+    metrics.paused.set({}, 1);
+    const { bufferedBytes, committingBytes } = this;
+    logger.info("buffer full, waiting for a commit before consuming more", {
+      bufferedBytes,
+      committingBytes,
+    });
+    try {
+      while (full()) {
+        if (!p.isRunning() || p.isStale() || moved() || this.state !== "running") return false;
+        await Promise.race([this.requestFlush(), new Promise((r) => setTimeout(r, 1000))]);
+        await p.heartbeat();
+      }
+      return true;
+    } finally {
+      metrics.paused.set({}, 0);
+    }
   }
 
   /** Queues a flush after any running one (at most one waits); resolves when it is done. */
@@ -399,15 +402,6 @@ export class Sink {
       this.committingBytes = 0;
       this.opts.metrics.bufferBytes.set({}, this.bufferedBytes);
     }
-    if (this.paused && this.state === "running") {
-      if (this.bufferedBytes > this.opts.config.buffer.maxBytes) {
-        void this.requestFlush(); // what arrived during the commit is over the limit on its own
-        return;
-      }
-      this.paused = false;
-      this.consumer.resume(this.subscribedTopics());
-      this.opts.metrics.paused.set({}, 0);
-    }
   }
 
   private async commitBatch(batch: TableBuffer[]): Promise<void> {
@@ -429,6 +423,10 @@ export class Sink {
         },
         commitError: (message) => {
           this.lastCommitError = message;
+        },
+        committed: (table, schema) => {
+          if (schema === undefined) this.tableSchemas.delete(table);
+          else this.tableSchemas.set(table, schema);
         },
       },
     );

@@ -17,9 +17,11 @@ import {
   currentSchema,
   highestFieldId,
   makeSchema,
+  type Schema,
   type StructType,
   type TableMetadata,
 } from "../iceberg/spec/index.js";
+import type { ColumnSource } from "../iceberg/write/index.js";
 import type { Logger } from "../log.js";
 import { splitTp, type TableBuffer } from "./buffer.js";
 import { conformColumns, type RecordFailure } from "./conform-columns.js";
@@ -48,6 +50,8 @@ export interface TableCommitResult {
   /** Set when the batch lost to another writer: where each partition must be re-read from. */
   reseek?: OffsetMap;
   newestTimestampMs: bigint;
+  /** The table's current schema as this commit left it (or found it). */
+  schema?: Schema;
 }
 
 export interface CommitterDeps {
@@ -202,9 +206,10 @@ export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): 
   const extra = route.metadataColumns ? [metadataStruct(1)] : [];
   const bad = await evolve(deps, table, buf.schemas, route.evolve, extra);
   const schema = currentSchema(table.metadata);
+  result.schema = schema;
   const failures = conformColumns(buf, schema, bad);
   for (const f of failures) deps.onRecordError(f);
-  const columns = new Map(buf.columns);
+  const columns = new Map<string, unknown[] | ColumnSource>(buf.columns);
   if (route.metadataColumns) for (const [name, col] of metadataColumns(buf)) columns.set(name, col);
   const rows = buf.length;
 

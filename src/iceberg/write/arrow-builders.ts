@@ -184,6 +184,19 @@ export function floatData<T extends arrow.Float32 | arrow.Float64>(
   }) as arrow.Data<T>;
 }
 
+/** string from bytes already in Arrow's layout (n + 1 offsets into UTF-8 data); used without copying. */
+export function utf8FromBytes(
+  offsets: Int32Array,
+  data: Uint8Array,
+  ctx: BuildContext,
+  mask?: NullMask,
+): arrow.Data<arrow.Utf8> {
+  const n = offsets.length - 1;
+  const nulls = new NullTracker(n, ctx);
+  applyNullMask(mask, n, nulls, ctx.path);
+  return arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data, ...nulls.props() });
+}
+
 /** string: UTF-8 bytes + int32 offsets. ASCII is copied by hand, the rest goes through Buffer.write. */
 export function utf8Data(rows: readonly unknown[], ctx: BuildContext): arrow.Data<arrow.Utf8> {
   const n = rows.length;

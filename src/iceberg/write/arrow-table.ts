@@ -25,6 +25,7 @@ import {
   type NullMask,
   NullTracker,
   utf8Data,
+  utf8FromBytes,
 } from "./arrow-builders.js";
 import { arrowSchema, arrowType, type WriteField, type WriteType } from "./arrow-types.js";
 
@@ -61,10 +62,19 @@ export interface MapColumn {
   readonly nulls?: NullMask;
 }
 
+/** Strings already encoded: UTF-8 bytes and length + 1 offsets into them (Arrow's own layout). */
+export interface Utf8Column {
+  readonly kind: "utf8";
+  readonly offsets: Int32Array;
+  readonly data: Uint8Array;
+  readonly nulls?: NullMask;
+}
+
 export type ColumnInput =
   | readonly unknown[]
   | TypedValues
   | TypedColumn
+  | Utf8Column
   | StructColumn
   | ListColumn
   | MapColumn;
@@ -72,12 +82,13 @@ export type ColumnInput =
 /** Number of rows a column holds. */
 export function columnLength(col: ColumnInput): number {
   if (Array.isArray(col) || ArrayBuffer.isView(col)) return (col as readonly unknown[]).length;
-  const c = col as TypedColumn | StructColumn | ListColumn | MapColumn;
+  const c = col as TypedColumn | StructColumn | ListColumn | MapColumn | Utf8Column;
   switch (c.kind) {
     case "typed":
       return c.values.length;
     case "struct":
       return c.length;
+    case "utf8":
     case "list":
     case "map":
       return Math.max(0, c.offsets.length - 1);
@@ -135,6 +146,11 @@ function build(type: WriteType, at: arrow.DataType, col: ColumnInput, ctx: Build
   else if ((col as TypedColumn).kind === "typed") {
     typed = (col as TypedColumn).values;
     mask = (col as TypedColumn).nulls;
+  } else if ((col as Utf8Column).kind === "utf8") {
+    if (type.kind !== "string")
+      throw wrongArray(ctx, "row values or typed arrays (utf8 input is for strings)");
+    const u = col as Utf8Column;
+    return utf8FromBytes(u.offsets, u.data, ctx, u.nulls);
   } else return buildColumnar(type, at, col as StructColumn | ListColumn | MapColumn, ctx);
 
   switch (type.kind) {

@@ -27,6 +27,7 @@ import {
 } from "../spec/index.js";
 import { type ParquetCompression, writeParquet } from "./arrow-parquet.js";
 import { buildTable, type ColumnInput } from "./arrow-table.js";
+import type { WriteField } from "./arrow-types.js";
 import { readParquetFooter, rowGroupOffset } from "./footer.js";
 import { computeMetrics, type FileMetrics } from "./metrics.js";
 import type { MetricsMode } from "./metrics-mode.js";
@@ -58,6 +59,22 @@ export interface DataFileWriterOptions {
 
 export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
 export const DEFAULT_MAX_ARROW_BYTES_PER_FILE = 256 * 1024 * 1024;
+
+/**
+ * A column kept in some other form than a value array (e.g. typed arrays filled as records arrive):
+ * row values on demand, and the whole column as builder input for a field.
+ */
+export interface ColumnSource {
+  readonly length: number;
+  /** Row i's value (null when null or missing). */
+  get(i: number): unknown;
+  /** The first n rows as input for `field`. */
+  input(field: WriteField, n: number): ColumnInput;
+}
+
+type AnyColumn = unknown[] | ColumnSource;
+
+const isSource = (c: AnyColumn): c is ColumnSource => !Array.isArray(c);
 
 /** A row keyed by top-level column name, values in the JS representation of iceberg/spec values. */
 export type Row = Readonly<Record<string, unknown>>;
@@ -109,9 +126,9 @@ export class DataFileWriter {
    * name, `length` rows (a missing column, hole or undefined is null). Arrays shorter than `length` are
    * extended in place.
    */
-  async writeColumns(columns: ReadonlyMap<string, unknown[]>, length: number): Promise<DataFile[]> {
+  async writeColumns(columns: ReadonlyMap<string, AnyColumn>, length: number): Promise<DataFile[]> {
     if (length === 0) return [];
-    for (const col of columns.values()) if (col.length < length) col.length = length;
+    for (const col of columns.values()) if (!isSource(col) && col.length < length) col.length = length;
     const out: DataFile[] = [];
     for (const group of this.partitionColumns(columns, length)) {
       const picked: Record<string, ColumnInput> = {};
@@ -119,8 +136,9 @@ export class DataFileWriter {
       for (const field of this.fields) {
         const col = columns.get(field.name);
         const rows = group.rows;
-        picked[field.name] =
-          col === undefined ? new Array(n).fill(null) : rows === undefined ? col : rows.map((i) => col[i]);
+        if (col === undefined) picked[field.name] = new Array(n).fill(null);
+        else if (rows === undefined) picked[field.name] = isSource(col) ? col.input(field, n) : col;
+        else picked[field.name] = rows.map(isSource(col) ? (i) => col.get(i) : (i) => col[i]);
       }
       out.push(
         ...(await this.writeTable(buildTable({ fields: this.fields, columns: picked }), group.values)),
@@ -162,7 +180,7 @@ export class DataFileWriter {
   }
 
   /** Row indices per partition tuple; `rows` is undefined when every row is in the group. */
-  private partitionColumns(columns: ReadonlyMap<string, unknown[]>, length: number) {
+  private partitionColumns(columns: ReadonlyMap<string, AnyColumn>, length: number) {
     const { spec, schema } = this.opts;
     if (spec.fields.length === 0) return [{ values: [] as (PrimitiveValue | null)[], rows: undefined }];
     const sources = new Map<number, (row: number) => PrimitiveValue | null | undefined>();
@@ -186,7 +204,7 @@ export class DataFileWriter {
   }
 
   /** Reads a (possibly nested-in-struct) source column's value per row. */
-  private sourceReader(columns: ReadonlyMap<string, unknown[]>, sourceId: number) {
+  private sourceReader(columns: ReadonlyMap<string, AnyColumn>, sourceId: number) {
     const path = fieldPath(this.opts.schema.fields, sourceId);
     if (path === undefined)
       throw new FloeError("INVALID_ARGUMENT", `partition source field ${sourceId} is not in the schema`);
@@ -195,7 +213,7 @@ export class DataFileWriter {
     // 64-bit columns may hold safe-integer numbers (e.g. int values of a column widened to long).
     const wide = INT64_TYPES.has(path.type);
     return (row: number): PrimitiveValue | null | undefined => {
-      let v: unknown = col?.[row];
+      let v: unknown = col === undefined ? undefined : isSource(col) ? col.get(row) : col[row];
       for (const part of rest) {
         if (v === null || v === undefined || typeof v !== "object") return null;
         v = (v as Record<string, unknown>)[part];

@@ -23,6 +23,7 @@ export type {
   TableInput,
   TypedColumn,
   TypedValues,
+  Utf8Column,
 } from "./arrow-table.js";
 export { buildColumn, buildTable, columnLength } from "./arrow-table.js";
 export type {
@@ -45,7 +46,7 @@ export {
   MAP_VALUE_NAME,
   UUID_EXTENSION_NAME,
 } from "./arrow-types.js";
-export type { DataFileWriterOptions, Row } from "./data-file-writer.js";
+export type { ColumnSource, DataFileWriterOptions, Row } from "./data-file-writer.js";
 export {
   DataFileWriter,
   DEFAULT_MAX_ARROW_BYTES_PER_FILE,
