@@ -77,8 +77,21 @@ function positiveInt(name: string, v: number | undefined): number | undefined {
   return v;
 }
 
-/** Writes an Arrow table as one Parquet file and returns its bytes. */
-export function writeParquet(table: arrow.Table, opts: ParquetWriteOptions = {}): Uint8Array {
+/** What the encoder needs: the Arrow IPC stream and plain writer settings (both can cross to a worker). */
+export interface ParquetJob {
+  ipc: Uint8Array;
+  rows: number;
+  compression: ParquetCompression;
+  rowGroupRows?: number;
+  dataPageBytes?: number;
+  dictionary?: boolean;
+  statistics?: ParquetStatistics;
+  createdBy?: string;
+  keyValueMetadata?: Readonly<Record<string, string>>;
+}
+
+/** Checks the table and options and serializes the table for the encoder. */
+export function parquetJob(table: arrow.Table, opts: ParquetWriteOptions = {}): ParquetJob {
   if (opts.requireFieldIds !== false) assertFieldIds(table.schema);
   if (table.numRows === 0)
     throw new FloeError("INVALID_ARGUMENT", "refusing to write a Parquet file with no rows");
@@ -97,20 +110,34 @@ export function writeParquet(table: arrow.Table, opts: ParquetWriteOptions = {})
       { context: { rows: table.numRows, bytes: ipc.byteLength } },
     );
   }
+  return {
+    ipc,
+    rows: table.numRows,
+    compression,
+    ...(rowGroupRows === undefined ? {} : { rowGroupRows }),
+    ...(dataPageBytes === undefined ? {} : { dataPageBytes }),
+    ...(opts.dictionary === undefined ? {} : { dictionary: opts.dictionary }),
+    ...(opts.statistics === undefined ? {} : { statistics: opts.statistics }),
+    ...(opts.createdBy === undefined ? {} : { createdBy: opts.createdBy }),
+    ...(opts.keyValueMetadata === undefined ? {} : { keyValueMetadata: opts.keyValueMetadata }),
+  };
+}
 
-  let builder = new WriterPropertiesBuilder().setCompression(COMPRESSION[compression]);
-  if (rowGroupRows !== undefined) builder = builder.setMaxRowGroupSize(rowGroupRows);
-  if (dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(dataPageBytes);
-  if (opts.dictionary !== undefined) builder = builder.setDictionaryEnabled(opts.dictionary);
-  if (opts.statistics !== undefined) builder = builder.setStatisticsEnabled(STATISTICS[opts.statistics]);
-  if (opts.createdBy !== undefined) builder = builder.setCreatedBy(opts.createdBy);
-  if (opts.keyValueMetadata !== undefined) {
-    builder = builder.setKeyValueMetadata(new Map(Object.entries(opts.keyValueMetadata)));
+/** Encodes a prepared job with parquet-wasm (in whichever thread calls it). */
+export function encodeParquet(job: ParquetJob): Uint8Array {
+  let builder = new WriterPropertiesBuilder().setCompression(COMPRESSION[job.compression]);
+  if (job.rowGroupRows !== undefined) builder = builder.setMaxRowGroupSize(job.rowGroupRows);
+  if (job.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(job.dataPageBytes);
+  if (job.dictionary !== undefined) builder = builder.setDictionaryEnabled(job.dictionary);
+  if (job.statistics !== undefined) builder = builder.setStatisticsEnabled(STATISTICS[job.statistics]);
+  if (job.createdBy !== undefined) builder = builder.setCreatedBy(job.createdBy);
+  if (job.keyValueMetadata !== undefined) {
+    builder = builder.setKeyValueMetadata(new Map(Object.entries(job.keyValueMetadata)));
   }
   const props = builder.build();
   let wasmTable: WasmTable;
   try {
-    wasmTable = WasmTable.fromIPCStream(ipc);
+    wasmTable = WasmTable.fromIPCStream(job.ipc);
   } catch (e) {
     props.free();
     throw new FloeError("INTERNAL", `parquet-wasm could not read the Arrow IPC stream: ${errorText(e)}`, {
@@ -123,9 +150,14 @@ export function writeParquet(table: arrow.Table, opts: ParquetWriteOptions = {})
   } catch (e) {
     throw new FloeError("INTERNAL", `parquet-wasm failed to write: ${errorText(e)}`, {
       cause: e,
-      context: { rows: table.numRows },
+      context: { rows: job.rows },
     });
   }
+}
+
+/** Writes an Arrow table as one Parquet file and returns its bytes. */
+export function writeParquet(table: arrow.Table, opts: ParquetWriteOptions = {}): Uint8Array {
+  return encodeParquet(parquetJob(table, opts));
 }
 
 function errorText(e: unknown): string {

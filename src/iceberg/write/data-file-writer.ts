@@ -25,12 +25,13 @@ import {
   partitionPath,
   type Schema,
 } from "../spec/index.js";
-import { type ParquetCompression, writeParquet } from "./arrow-parquet.js";
+import { type ParquetCompression, parquetJob } from "./arrow-parquet.js";
 import { buildTable, type ColumnInput } from "./arrow-table.js";
 import type { WriteField } from "./arrow-types.js";
 import { readParquetFooter, rowGroupOffset } from "./footer.js";
 import { computeMetrics, type FileMetrics } from "./metrics.js";
 import type { MetricsMode } from "./metrics-mode.js";
+import { encodeParquetOffThread } from "./parquet-thread.js";
 import { metricsModesFromProperties, writeFieldsFromSchema } from "./schema-mapping.js";
 
 export interface DataFileWriterOptions {
@@ -225,10 +226,12 @@ export class DataFileWriter {
   private async writeOne(table: arrow.Table, partition: (PrimitiveValue | null)[]): Promise<DataFile> {
     const { spec, schema, io, location } = this.opts;
     const metrics = computeMetrics(table, this.modes);
-    const bytes = writeParquet(table, {
-      compression: this.compression,
-      ...(this.opts.rowGroupRows === undefined ? {} : { rowGroupRows: this.opts.rowGroupRows }),
-    });
+    const bytes = await encodeParquetOffThread(
+      parquetJob(table, {
+        compression: this.compression,
+        ...(this.opts.rowGroupRows === undefined ? {} : { rowGroupRows: this.opts.rowGroupRows }),
+      }),
+    );
     const footer = readParquetFooter(bytes);
     const dir = spec.fields.length === 0 ? "data" : `data/${partitionPath(spec, schema, partition)}`;
     this.fileCount++;
