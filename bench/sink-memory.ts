@@ -15,6 +15,7 @@ import { parseConfig } from "../src/config.js";
 import { createLogger } from "../src/log.js";
 import { createCatalog, createFileIO } from "../src/service/wiring.js";
 import { buildDist, startFloe } from "./support/floe-process.js";
+import { EVENT_STRUCT } from "./support/sink-events.js";
 import {
   benchEnv,
   committedCount,
@@ -31,7 +32,6 @@ import {
   startRegistry,
   uniqueName,
 } from "./support/sink-harness.js";
-import { EVENT_STRUCT } from "./support/sink-events.js";
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

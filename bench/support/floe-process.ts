@@ -71,7 +71,9 @@ export async function startFloe(config: Record<string, unknown>, sampleEveryMs =
   let exitError: Error | undefined;
   const exit = new Promise<number | null>((resolve) => {
     child.on("exit", (code) => {
-      exitError ??= new Error(`floe run exited (${code}): ${stderr.trim().split("\n").slice(-5).join(" | ")}`);
+      exitError ??= new Error(
+        `floe run exited (${code}): ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
+      );
       resolve(code);
     });
   });
