@@ -11,31 +11,11 @@ import type { ColumnInput, ColumnSource, WriteField } from "../iceberg/write/ind
 
 type Kind = "bool" | "i32" | "i64" | "f64" | "utf8" | "any";
 
-function kindOf(type: IcebergType): Kind {
+/** Storage by type: a primitive Iceberg type, or a write field's type kind (the same names). */
+function kindOf(type: IcebergType | WriteField["type"]["kind"]): Kind {
   switch (type) {
     case "boolean":
       return "bool";
-    case "int":
-    case "date":
-      return "i32";
-    case "long":
-    case "time":
-    case "timestamp":
-    case "timestamptz":
-      return "i64";
-    case "float":
-    case "double":
-      return "f64";
-    case "string":
-      return "utf8";
-    default:
-      return "any";
-  }
-}
-
-/** The builder kind whose arrays a write field takes as they are. */
-function kindFor(field: WriteField): Kind {
-  switch (field.type.kind) {
     case "int":
     case "date":
       return "i32";
@@ -208,8 +188,9 @@ export class ColumnBuilder implements ColumnSource {
       this.fill(n);
       this.length = n;
     }
-    const kind = kindFor(field);
-    if (this.kind !== kind || kind === "any") {
+    const kind = kindOf(field.type.kind);
+    // Arrow's boolean builder takes values only; the others take these arrays as they are.
+    if (this.kind !== kind || kind === "any" || kind === "bool") {
       const out: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = this.get(i);
       return out;
@@ -238,12 +219,5 @@ export class ColumnBuilder implements ColumnSource {
     if (this.kind === "any") next.toAny();
     for (let j = 0; j < keep.length; j++) next.set(j, this.get(keep[j] ?? 0));
     return next;
-  }
-
-  /** Estimated bytes held (for tests and diagnostics). */
-  get byteLength(): number {
-    return (
-      this.nulls.byteLength + this.i32.byteLength + this.i64.byteLength + this.f64.byteLength + this.used
-    );
   }
 }

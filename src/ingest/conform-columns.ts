@@ -6,7 +6,13 @@
  * convert) are taken out of the buffer and returned as failures for their error path.
  */
 import { FloeError, isFloeError } from "../errors.js";
-import type { IcebergType, NestedField, Schema, StructType } from "../iceberg/spec/index.js";
+import {
+  type IcebergType,
+  isPromotionAllowed,
+  type NestedField,
+  type Schema,
+  type StructType,
+} from "../iceberg/spec/index.js";
 import type { BufferedRecord, TableBuffer } from "./buffer.js";
 import { ColumnBuilder } from "./columns.js";
 import type { ErrorStage } from "./dlq.js";
@@ -18,21 +24,9 @@ export interface RecordFailure {
   error: FloeError;
 }
 
-const DECIMAL = /^decimal\((\d+), ?(\d+)\)$/;
-
-/** Whether values of primitive `from` are already valid values of primitive `to`. */
-function fitsPrimitive(from: string, to: string): boolean {
-  if (from === to) return true;
-  if (from === "int" && to === "long") return true;
-  if (from === "float" && to === "double") return true;
-  const a = DECIMAL.exec(from);
-  const b = DECIMAL.exec(to);
-  return a !== null && b !== null && a[2] === b[2] && Number(a[1]) <= Number(b[1]);
-}
-
 function fitsType(from: IcebergType, to: IcebergType): boolean {
   if (typeof from === "string" || typeof to === "string") {
-    return typeof from === "string" && typeof to === "string" && fitsPrimitive(from, to);
+    return typeof from === "string" && typeof to === "string" && isPromotionAllowed(from, to);
   }
   if (from.type === "struct" && to.type === "struct") return fitsFields(from.fields, to.fields);
   if (from.type === "list" && to.type === "list") {
