@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   );
   say(`   The tables live in ${WAREHOUSE_DIR}; serve them with:`);
   say(
-    `   npm run build && node bin/floe.js catalog serve --port ${REST_PORT} --config <(echo 'warehouse: {location: "${warehouse}"}')`,
+    `   npm run build && bin/floe catalog serve --port ${REST_PORT} --config <(echo 'warehouse: {location: "${warehouse}"}')`,
   );
   say(`   or read one directly: SELECT * FROM iceberg_scan('${WAREHOUSE_DIR}/telco/cdr');`);
 

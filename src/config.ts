@@ -122,8 +122,10 @@ export const CommitSection = z
       .number()
       .int()
       .min(1024)
-      .default(64 * 1024 * 1024)
-      .describe("... or this many bytes (decoded size estimate) for one table."),
+      .default(24 * 1024 * 1024)
+      .describe(
+        "... or this many buffered bytes for one table (columns in Arrow's layout, about the Arrow size; one commit writes about this much per data file, and the Parquet encoder needs about 3x it while writing).",
+      ),
   })
   .strict();
 
@@ -133,9 +135,9 @@ export const BufferSection = z
       .number()
       .int()
       .min(1024 * 1024)
-      .default(128 * 1024 * 1024)
+      .default(48 * 1024 * 1024)
       .describe(
-        "Above this many bytes in total (buffered plus being committed, decoded size estimate), consumption pauses until a commit frees memory.",
+        "Above this many buffered bytes in total (buffered plus being committed, as commit.maxBytes counts them), consumption pauses until a commit frees memory. About twice commit.maxBytes keeps commits near that size.",
       ),
   })
   .strict();

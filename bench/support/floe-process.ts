@@ -1,6 +1,6 @@
 /**
- * `floe run` as its own process, for benchmarks that measure the service as deployed: the compiled CLI
- * (bin/floe.js over dist/, built first) with a JSON config file. Its memory is read from /proc (VmRSS
+ * `floe run` as its own process, for benchmarks that measure the service as deployed: the `floe`
+ * command (bin/floe, which starts Node over dist/, built first) with a JSON config file. Its memory is read from /proc (VmRSS
  * sampled, VmHWM the kernel's high-water mark) and its state from its /metrics endpoint.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ROOT } from "./sink-harness.js";
 
 /** Compiles src/ into dist/ (what `floe` runs). */
@@ -59,9 +59,15 @@ export async function startFloe(config: Record<string, unknown>, sampleEveryMs =
   const file = join(dir, "floe.json");
   await writeFile(file, JSON.stringify({ ...config, http: { host: "127.0.0.1", port } }, null, 2));
   // FLOE_BENCH_NODE_FLAGS: extra Node/V8 flags for the sink process (to compare GC settings).
-  const flags = (process.env.FLOE_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
-  const child = spawn(process.execPath, [...flags, join(ROOT, "bin/floe.js"), "run", "--config", file], {
+  const flags = process.env.FLOE_BENCH_NODE_FLAGS ?? "";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+  };
+  if (flags !== "") env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} ${flags}`.trim();
+  const child = spawn(join(ROOT, "bin/floe"), ["run", "--config", file], {
     cwd: dir,
+    env,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -10,13 +10,13 @@
  * UNSUPPORTED rather than rewritten wrongly.
  */
 import * as arrow from "apache-arrow";
-import { readParquet } from "parquet-wasm";
 import { FloeError } from "../errors.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import {
   arrowSchema,
   buildColumn,
   fieldIdOf,
+  parquetWasm,
   type WriteField,
   writeFieldsFromSchema,
 } from "../iceberg/write/index.js";
@@ -27,7 +27,7 @@ const READ_BATCH_ROWS = 65_536;
 /** Parquet bytes -> Arrow table (JS memory; the WASM copy is freed). */
 export function parquetToArrow(bytes: Uint8Array, path = "<bytes>"): arrow.Table {
   try {
-    const wasm = readParquet(bytes, { batchSize: READ_BATCH_ROWS });
+    const wasm = parquetWasm().readParquet(bytes, { batchSize: READ_BATCH_ROWS });
     return arrow.tableFromIPC(wasm.intoIPCStream());
   } catch (e) {
     throw new FloeError(

@@ -1,7 +1,7 @@
 /**
  * Per-table buffers of decoded records waiting for the next commit, kept as columns: one value array per
- * top-level field name, the record schema of every row, the Kafka metadata in plain arrays and the
- * original value and key bytes in one byte arena. No object per record survives the record's decoding,
+ * top-level field name, the record schema of every row, the Kafka metadata in typed arrays and the
+ * original value and key bytes in byte arenas. No object per record survives the record's decoding,
  * which keeps garbage collection cheap while a large batch builds up. The buffer also tracks the offset
  * range it covers per topic partition (including records of the route that did not become rows, such as
  * dead letters) and a size estimate for backpressure.
@@ -10,6 +10,7 @@
 import type { IcebergType, Schema, StructType } from "../iceberg/spec/index.js";
 import { ColumnBuilder } from "./columns.js";
 import { fitsDirectly } from "./conform-columns.js";
+import { Float64s, Int32s } from "./growable.js";
 import type { KafkaMeta } from "./metadata-columns.js";
 import type { Route } from "./route.js";
 
@@ -43,13 +44,12 @@ export interface PartitionRange {
 const NO_HEADERS: Headers = [];
 
 /**
- * Estimated memory of a buffered record: its decoded field values and array slots (measured with the
- * 12-column benchmark event: about 480 B of heap for a 275 B JSON value; this gives about 570 B), plus
- * the original value bytes when they are kept for a possible dead letter.
+ * Bytes of per-row bookkeeping: topic, partition, offset, timestamp, schema index and the two arenas'
+ * positions. A record's size is this, its columns' bytes (see ColumnBuilder.set), its key, the value
+ * bytes if kept, and an estimate for headers.
  */
-export function estimateRecordBytes(valueBytes: number, fields: number, keptBytes: number): number {
-  return Math.ceil(valueBytes * 1.5) + fields * 8 + 64 + keptBytes;
-}
+export const ROW_BYTES = 4 + 4 + 8 + 8 + 4 + 2 * 12;
+const HEADER_BYTES = 64;
 
 const CHUNK = 1024 * 1024;
 /** A row whose bytes were not kept (see TableBuffer.add); null bytes are -1. */
@@ -60,9 +60,9 @@ class ByteArena {
   private chunks: Uint8Array[] = [];
   private used = CHUNK;
   /** Per row: chunk index, or -1 (null) / RELEASED. */
-  private chunkOf: number[] = [];
-  private starts: number[] = [];
-  private ends: number[] = [];
+  private chunkOf = new Int32s();
+  private starts = new Int32s();
+  private ends = new Int32s();
 
   push(bytes: Uint8Array | null, keep = true): void {
     if (bytes === null || !keep) {
@@ -85,7 +85,7 @@ class ByteArena {
 
   /** Whether row i's bytes were kept (or are null). */
   kept(i: number): boolean {
-    return this.chunkOf[i] !== RELEASED;
+    return this.chunkOf.at(i) !== RELEASED;
   }
 
   /** A copy of row i's bytes (callers may keep it after the arena is dropped); null if released. */
@@ -95,9 +95,9 @@ class ByteArena {
 
   /** A view of row i's bytes, valid until the next retain. */
   view(i: number): Uint8Array | null {
-    const c = this.chunkOf[i] ?? -1;
+    const c = i < this.chunkOf.length ? this.chunkOf.at(i) : -1;
     if (c < 0) return null;
-    return this.chunks[c]?.subarray(this.starts[i], this.ends[i]) ?? null;
+    return this.chunks[c]?.subarray(this.starts.at(i), this.ends.at(i)) ?? null;
   }
 
   retain(keep: readonly number[]): void {
@@ -113,15 +113,18 @@ export class TableBuffer {
   /** Top-level field name -> its values by row (null where a row's record lacks the field). */
   readonly columns = new Map<string, ColumnBuilder>();
   /** Per row: its record schema, as an index into `schemas` (decoders share schema objects). */
-  schemaIndex: number[] = [];
+  schemaIndex = new Int32s();
   readonly schemas: StructType[] = [];
   private readonly schemaIds = new Map<StructType, number>();
-  topics: string[] = [];
-  partitions: number[] = [];
+  /** Per row: its topic, as an index into `topicNames`. */
+  topicIndex = new Int32s();
+  readonly topicNames: string[] = [];
+  partitions = new Int32s();
   /** Kafka offsets as numbers (exact below 2^53, which Kafka offsets do not reach). */
-  offsets: number[] = [];
-  timestampsMs: number[] = [];
-  headers: Headers[] = [];
+  offsets = new Float64s();
+  timestampsMs = new Float64s();
+  /** Headers of the rows that have any, by row. */
+  headers = new Map<number, Headers>();
   private keys = new ByteArena();
   private values = new ByteArena();
   /** `topic\u0000partition` -> offsets seen. */
@@ -130,6 +133,8 @@ export class TableBuffer {
   private newestMs = 0;
   private lastTopic = "";
   private lastPartition = -1;
+  private cachedTopic = "";
+  private cachedTopicIndex = -1;
   private lastRange: PartitionRange | undefined;
 
   /** Per record schema: whether its records can be buffered without their original value. */
@@ -156,8 +161,9 @@ export class TableBuffer {
   }
 
   /**
-   * Buffers a decoded record; returns the bytes it is estimated to take. The original value is kept for
-   * a dead letter unless the record cannot fail at commit or would not be dead-lettered anyway.
+   * Buffers a decoded record; returns the bytes it takes in the buffer (about its size in Arrow, since
+   * the columns are kept in Arrow's layouts). The original value is kept for a dead letter unless the
+   * record cannot fail at commit or would not be dead-lettered anyway.
    */
   add(row: Record<string, unknown>, schema: StructType, rec: RecordInput): number {
     const releaseValue = this.release(schema);
@@ -169,31 +175,44 @@ export class TableBuffer {
       this.schemaIds.set(schema, sid);
     }
     this.schemaIndex.push(sid);
+    let size = ROW_BYTES + (rec.key?.length ?? 0);
     for (const f of schema.fields) {
       let col = this.columns.get(f.name);
       if (col === undefined) {
         col = new ColumnBuilder(f.type);
         this.columns.set(f.name, col);
       }
-      col.set(i, row[f.name]);
+      size += col.set(i, row[f.name]);
     }
-    this.topics.push(rec.topic);
+    this.topicIndex.push(this.topicIndexOf(rec.topic));
     this.partitions.push(rec.partition);
     this.offsets.push(Number(rec.offset));
     this.timestampsMs.push(rec.timestampMs);
-    this.headers.push(rec.headers ?? NO_HEADERS);
+    if (rec.headers !== null && rec.headers.length > 0) {
+      this.headers.set(i, rec.headers);
+      for (const [k, v] of rec.headers) size += HEADER_BYTES + k.length * 2 + (v?.length ?? 0);
+    }
     this.keys.push(rec.key);
     this.values.push(rec.value, !releaseValue);
     this.cover(rec.topic, rec.partition, rec.offset);
     if (rec.timestampMs > this.newestMs) this.newestMs = rec.timestampMs;
-    const valueBytes = rec.value?.length ?? 0;
-    const size = estimateRecordBytes(
-      valueBytes,
-      schema.fields.length,
-      (releaseValue ? 0 : valueBytes) + (rec.key?.length ?? 0),
-    );
+    if (!releaseValue) size += rec.value?.length ?? 0;
     this.bytes += size;
     return size;
+  }
+
+  private topicIndexOf(topic: string): number {
+    if (topic === this.cachedTopic && this.cachedTopicIndex >= 0) return this.cachedTopicIndex;
+    let t = this.topicNames.indexOf(topic);
+    if (t < 0) t = this.topicNames.push(topic) - 1;
+    this.cachedTopic = topic;
+    this.cachedTopicIndex = t;
+    return t;
+  }
+
+  /** Row i's topic. */
+  topicAt(i: number): string {
+    return this.topicNames[this.topicIndex.at(i)] ?? "";
   }
 
   /** Marks an offset as handled for this table without a row (e.g. a dead letter). */
@@ -222,12 +241,12 @@ export class TableBuffer {
   /** The Kafka metadata of row i. */
   metaAt(i: number): KafkaMeta {
     return {
-      topic: this.topics[i] ?? "",
-      partition: this.partitions[i] ?? 0,
-      offset: BigInt(this.offsets[i] ?? 0),
-      timestampMs: BigInt(this.timestampsMs[i] ?? 0),
+      topic: this.topicAt(i),
+      partition: this.partitions.at(i),
+      offset: BigInt(this.offsets.at(i)),
+      timestampMs: BigInt(this.timestampsMs.at(i)),
       key: this.keys.get(i),
-      headers: this.headers[i] ?? NO_HEADERS,
+      headers: this.headers.get(i) ?? NO_HEADERS,
     };
   }
 
@@ -259,7 +278,7 @@ export class TableBuffer {
   }
 
   schemaOf(i: number): StructType {
-    const s = this.schemas[this.schemaIndex[i] ?? -1];
+    const s = i < this.length ? this.schemas[this.schemaIndex.at(i)] : undefined;
     if (s === undefined) throw new RangeError(`row ${i} is not in the buffer (${this.length} rows)`);
     return s;
   }
@@ -267,14 +286,18 @@ export class TableBuffer {
   /** Keeps only the rows `keep` lists (ascending), in that order; ranges are left as they are. */
   retain(keep: readonly number[]): void {
     if (keep.length === this.length) return;
-    const pick = <T>(a: T[]): T[] => keep.map((i) => a[i] as T);
     for (const [name, col] of this.columns) this.columns.set(name, col.pick(keep, this.typeOf(name)));
-    this.schemaIndex = pick(this.schemaIndex);
-    this.topics = pick(this.topics);
-    this.partitions = pick(this.partitions);
-    this.offsets = pick(this.offsets);
-    this.timestampsMs = pick(this.timestampsMs);
-    this.headers = pick(this.headers);
+    this.schemaIndex = this.schemaIndex.pick(keep);
+    this.topicIndex = this.topicIndex.pick(keep);
+    this.partitions = this.partitions.pick(keep);
+    this.offsets = this.offsets.pick(keep);
+    this.timestampsMs = this.timestampsMs.pick(keep);
+    const headers = new Map<number, Headers>();
+    keep.forEach((i, j) => {
+      const h = this.headers.get(i);
+      if (h !== undefined) headers.set(j, h);
+    });
+    this.headers = headers;
     this.keys.retain(keep);
     this.values.retain(keep);
     this.length = keep.length;
@@ -286,7 +309,7 @@ export class TableBuffer {
     let bytes = 0;
     const share = this.length === 0 ? 0 : this.bytes / this.length;
     for (let i = 0; i < this.length; i++) {
-      if (!keep(this.topics[i] ?? "", this.partitions[i] ?? 0)) continue;
+      if (!keep(this.topicAt(i), this.partitions.at(i))) continue;
       rows.push(i);
       bytes += share;
     }

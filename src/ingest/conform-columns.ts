@@ -75,7 +75,7 @@ export function conformColumns(
   if (direct.every(Boolean)) return failures;
   const keep: number[] = [];
   for (let i = 0; i < buf.length; i++) {
-    if (direct[buf.schemaIndex[i] ?? -1]) {
+    if (direct[buf.schemaIndex.at(i)]) {
       keep.push(i);
       continue;
     }

@@ -1,7 +1,7 @@
 // Kafka -> Iceberg: source, decode, schema, route, buffer, offsets, dlq, sink loop.
 // May import: errors, log, config, iceberg/*, catalog. Never compaction.
 
-export { estimateRecordBytes } from "./buffer.js";
+export { ROW_BYTES } from "./buffer.js";
 export type {
   DecodedRecord,
   DecodeInput,

@@ -3,8 +3,11 @@
  * `_kafka_topic`, `_kafka_partition`, `_kafka_offset`, `_kafka_timestamp` (timestamptz),
  * `_kafka_key` (string, UTF-8 with replacement) and `_kafka_headers` (map<string, string>).
  */
+import { isUtf8 } from "node:buffer";
 import type { StructType } from "../iceberg/spec/index.js";
+import type { ColumnInput, ColumnSource, MapColumn, Utf8Column, WriteField } from "../iceberg/write/index.js";
 import type { TableBuffer } from "./buffer.js";
+import { int64Of } from "./growable.js";
 
 export interface KafkaMeta {
   topic: string;
@@ -48,27 +51,138 @@ export function metadataStruct(startId: number): StructType {
 
 const NO_HEADERS = new Map<string, string | null>();
 
-/** The metadata columns' values of every buffered row, by column name. */
-export function metadataColumns(buf: TableBuffer): Map<string, unknown[]> {
-  const n = buf.length;
-  const keys: (string | null)[] = new Array(n);
-  const headers: Map<string, string | null>[] = new Array(n);
-  const timestamps: number[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = buf.keyAt(i);
-    keys[i] = key === null ? null : lossyUtf8.decode(key);
-    const h = buf.headers[i] ?? [];
-    headers[i] =
-      h.length === 0 ? NO_HEADERS : new Map(h.map(([k, v]) => [k, v === null ? null : lossyUtf8.decode(v)]));
-    // Micros since the epoch stay exact as numbers until the year 2255.
-    timestamps[i] = (buf.timestampsMs[i] ?? 0) * 1000;
+/**
+ * A metadata column: its values in Arrow's layout (built once, at commit), and row values for the
+ * partitioner, or for a table whose column has another type than ours (then the writer converts).
+ */
+class MetadataColumn implements ColumnSource {
+  constructor(
+    readonly length: number,
+    private readonly kind: WriteField["type"]["kind"],
+    private readonly columnar: () => ColumnInput,
+    readonly get: (i: number) => unknown,
+  ) {}
+
+  input(field: WriteField, n: number): ColumnInput {
+    if (field.type.kind === this.kind && n === this.length) return this.columnar();
+    return Array.from({ length: n }, (_, i) => (i < this.length ? this.get(i) : null));
   }
-  return new Map<string, unknown[]>([
-    ["_kafka_topic", buf.topics.slice(0, n)],
-    ["_kafka_partition", buf.partitions.slice(0, n)],
-    ["_kafka_offset", buf.offsets.slice(0, n)],
-    ["_kafka_timestamp", timestamps],
-    ["_kafka_key", keys],
-    ["_kafka_headers", headers],
+}
+
+/** Byte strings as one Utf8 column; invalid UTF-8 is decoded with replacement characters. */
+function utf8Column(n: number, bytesAt: (i: number) => Uint8Array | null): Utf8Column {
+  const offsets = new Int32Array(n + 1);
+  const nulls = new Uint8Array(n);
+  const fixed = new Map<number, Uint8Array>();
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let b = bytesAt(i);
+    if (b === null) nulls[i] = 1;
+    else {
+      if (!isUtf8(b)) {
+        b = Buffer.from(lossyUtf8.decode(b));
+        fixed.set(i, b);
+      }
+      total += b.length;
+    }
+    offsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    const b = fixed.get(i) ?? bytesAt(i);
+    if (b !== null) data.set(b, offsets[i] ?? 0);
+  }
+  return { kind: "utf8", offsets, data, nulls };
+}
+
+/** The topic of every row: usually one name repeated, written by filling with its bytes. */
+function topicColumn(buf: TableBuffer, n: number): Utf8Column {
+  const names = buf.topicNames.map((t) => Buffer.from(t));
+  const only = names.length === 1 ? names[0] : undefined;
+  if (only !== undefined) {
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i * only.length;
+    const data = n * only.length === 0 ? new Uint8Array(0) : Buffer.alloc(n * only.length, only);
+    return { kind: "utf8", offsets, data };
+  }
+  return utf8Column(n, (i) => names[buf.topicIndex.at(i)] ?? null);
+}
+
+/** `_kafka_headers`: a map per row (empty when the record has no headers). */
+function headersColumn(buf: TableBuffer, n: number): MapColumn {
+  const offsets = new Int32Array(n + 1);
+  const keys: string[] = [];
+  const values: (string | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [k, v] of buf.headers.get(i) ?? []) {
+      keys.push(k);
+      values.push(v === null ? null : lossyUtf8.decode(v));
+    }
+    offsets[i + 1] = keys.length;
+  }
+  return { kind: "map", offsets, keys, values };
+}
+
+function headersAt(buf: TableBuffer, i: number): Map<string, string | null> {
+  const h = buf.headers.get(i);
+  if (h === undefined) return NO_HEADERS;
+  return new Map(h.map(([k, v]) => [k, v === null ? null : lossyUtf8.decode(v)]));
+}
+
+/** The metadata columns of every buffered row, by column name. */
+export function metadataColumns(buf: TableBuffer): Map<string, ColumnSource> {
+  const n = buf.length;
+  const keyAt = (i: number) => {
+    const k = buf.keyAt(i);
+    return k === null ? null : lossyUtf8.decode(k);
+  };
+  return new Map<string, ColumnSource>([
+    [
+      "_kafka_topic",
+      new MetadataColumn(
+        n,
+        "string",
+        () => topicColumn(buf, n),
+        (i) => buf.topicAt(i),
+      ),
+    ],
+    [
+      "_kafka_partition",
+      new MetadataColumn(
+        n,
+        "int",
+        () => buf.partitions.view().subarray(0, n),
+        (i) => buf.partitions.at(i),
+      ),
+    ],
+    [
+      "_kafka_offset",
+      new MetadataColumn(
+        n,
+        "long",
+        () => int64Of(buf.offsets.view().subarray(0, n)),
+        (i) => BigInt(buf.offsets.at(i)),
+      ),
+    ],
+    [
+      "_kafka_timestamp",
+      // Micros since the epoch stay exact as numbers until the year 2255.
+      new MetadataColumn(
+        n,
+        "timestamptz",
+        () => int64Of(buf.timestampsMs.view().subarray(0, n), 1000),
+        (i) => BigInt(buf.timestampsMs.at(i) * 1000),
+      ),
+    ],
+    ["_kafka_key", new MetadataColumn(n, "string", () => utf8Column(n, (i) => buf.keyAt(i)), keyAt)],
+    [
+      "_kafka_headers",
+      new MetadataColumn(
+        n,
+        "map",
+        () => headersColumn(buf, n),
+        (i) => headersAt(buf, i),
+      ),
+    ],
   ]);
 }

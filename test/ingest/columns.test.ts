@@ -69,4 +69,134 @@ describe("column builders", () => {
     const p = b.pick([4, 2, 0], "string");
     expect([0, 1, 2].map((r) => p.get(r))).toEqual(["v4", "changed", "v0"]);
   });
+
+  it("stores uuids and fixed values as bytes and decimals as 16-byte words", () => {
+    const u = new ColumnBuilder("uuid");
+    const id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    u.set(0, id);
+    u.set(1, null);
+    u.set(2, Buffer.from(id.replaceAll("-", ""), "hex"));
+    expect([0, 1, 2].map((r) => u.get(r))).toEqual([id, null, id]);
+    const uf = field("u", "uuid");
+    expect(u.input(uf, 3)).toMatchObject({ kind: "fixed", length: 3 });
+    const bytes = roundTrip(u, "u", "uuid", 3) as (Uint8Array | null)[];
+    expect(Buffer.from(bytes[0] ?? []).toString("hex")).toBe(id.replaceAll("-", ""));
+    expect(bytes[1]).toBeNull();
+
+    const f = new ColumnBuilder("fixed[3]");
+    f.set(0, Uint8Array.of(1, 2, 3));
+    expect([...((roundTrip(f, "f", "fixed[3]", 2)[0] as Uint8Array) ?? [])]).toEqual([1, 2, 3]);
+
+    const d = new ColumnBuilder("decimal(38, 2)");
+    const values = [
+      12345n,
+      -1n,
+      0n,
+      -(2n ** 100n),
+      2n ** 64n + 7n,
+      99_999_999_999_999_999_999_999_999_999_999_999_999n,
+    ];
+    for (const [r, v] of values.entries()) d.set(r, v);
+    d.set(values.length, -42); // a safe-integer number
+    expect(values.map((_, r) => d.get(r))).toEqual(values);
+    expect(d.get(values.length)).toBe(-42n);
+    expect(d.input(field("d", "decimal(38, 2)"), 7)).toMatchObject({ kind: "decimal" });
+    const arrowValues = roundTrip(d, "d", "decimal(38, 2)", 7) as Uint32Array[];
+    const unscaled = (w: Uint32Array) =>
+      BigInt.asIntN(
+        128,
+        [...w].reduceRight((acc, x) => (acc << 32n) | BigInt(x), 0n),
+      );
+    expect(arrowValues.map(unscaled)).toEqual([...values, -42n]);
+  });
+
+  it("falls back to values for a uuid that is not one, or a decimal over its precision", () => {
+    const u = new ColumnBuilder("uuid");
+    u.set(0, "not-a-uuid");
+    expect(u.get(0)).toBe("not-a-uuid");
+    expect(Array.isArray(u.input(field("u", "uuid"), 1))).toBe(true);
+    const d = new ColumnBuilder("decimal(4, 1)");
+    d.set(0, 123n);
+    d.set(1, 12345n);
+    expect([d.get(0), d.get(1)]).toEqual([123n, 12345n]);
+    expect(() => roundTrip(d, "d", "decimal(4, 1)", 2)).toThrow(/does not fit decimal\(4,1\)/);
+    // A wider table precision takes the words as they are; another scale gets values.
+    const w = new ColumnBuilder("decimal(4, 1)");
+    w.set(0, 123n);
+    expect(w.input(field("d", "decimal(9, 1)"), 1)).toMatchObject({ kind: "decimal" });
+    expect(Array.isArray(w.input(field("d", "decimal(9, 2)"), 1))).toBe(true);
+  });
+
+  it("keeps structs as a builder per field and lists as offsets plus an element builder", () => {
+    const type = {
+      type: "struct" as const,
+      fields: [
+        { id: 2, name: "os", required: true, type: "string" as const },
+        { id: 3, name: "build", required: false, type: "long" as const },
+        {
+          id: 4,
+          name: "tags",
+          required: false,
+          type: {
+            type: "list" as const,
+            "element-id": 5,
+            element: "string" as const,
+            "element-required": false,
+          },
+        },
+      ],
+    };
+    const b = new ColumnBuilder(type);
+    b.set(0, { os: "linux", build: 7, tags: ["a", "b"] });
+    b.set(1, null);
+    b.set(3, { os: "mac", tags: [] }); // row 2 missing, build missing
+    b.set(4, { os: "win", build: 2n ** 40n, tags: [null, "z"] });
+    expect(b.get(0)).toEqual({ os: "linux", build: 7n, tags: ["a", "b"] });
+    expect(b.get(2)).toBeNull();
+    expect(b.get(3)).toEqual({ os: "mac", build: null, tags: [] });
+    const f = field("s", type);
+    expect(b.input(f, 6)).toMatchObject({ kind: "struct", length: 6 });
+    const rows = roundTrip(b, "s", type, 6).map((r) =>
+      r === null ? null : (r as { toJSON(): unknown }).toJSON(),
+    );
+    const plain = rows.map((r) =>
+      r === null ? null : { ...(r as object), tags: [...((r as { tags: Iterable<unknown> }).tags ?? [])] },
+    );
+    expect(plain).toEqual([
+      { os: "linux", build: 7n, tags: ["a", "b"] },
+      null,
+      null,
+      { os: "mac", build: null, tags: [] },
+      { os: "win", build: 2n ** 40n, tags: [null, "z"] },
+      null,
+    ]);
+  });
+
+  it("turns a struct into values when a record brings a field it has no column for", () => {
+    const type = {
+      type: "struct" as const,
+      fields: [{ id: 2, name: "a", required: false, type: "int" as const }],
+    };
+    const b = new ColumnBuilder(type);
+    b.set(0, { a: 1 });
+    b.set(1, { a: 2, b: "new" });
+    expect(b.get(0)).toEqual({ a: 1 });
+    expect(b.get(1)).toEqual({ a: 2, b: "new" });
+    expect(Array.isArray(b.input(field("s", type), 2))).toBe(true);
+  });
+
+  it("turns a list into values when a row is written again (lists are append-only)", () => {
+    const type = {
+      type: "list" as const,
+      "element-id": 2,
+      element: "int" as const,
+      "element-required": true,
+    };
+    const b = new ColumnBuilder(type);
+    b.set(0, [1, 2]);
+    b.set(1, [3]);
+    b.set(0, [9]);
+    expect([b.get(0), b.get(1)]).toEqual([[9], [3]]);
+    expect(roundTrip(b, "l", type, 2).map((r) => [...(r as Iterable<number>)])).toEqual([[9], [3]]);
+  });
 });

@@ -4,24 +4,20 @@
  * UpdateTable throw the SDK's raw error instead: a commit needs its attempt count to tell a refusal
  * from an outcome it cannot know.
  */
-import {
-  CreateDatabaseCommand,
-  CreateTableCommand,
-  type Database,
-  type DatabaseInput,
-  DeleteDatabaseCommand,
-  DeleteTableCommand,
-  GetDatabaseCommand,
-  GetDatabasesCommand,
-  GetTableCommand,
-  GetTablesCommand,
-  type GlueClient,
-  type Table as GlueTable,
-  type TableInput,
-  UpdateTableCommand,
+import type * as GlueSdk from "@aws-sdk/client-glue";
+import type {
+  Database,
+  DatabaseInput,
+  GlueClient,
+  Table as GlueTable,
+  TableInput,
 } from "@aws-sdk/client-glue";
 import { FloeError, isFloeError } from "../../errors.js";
+import { lazyModule } from "../../iceberg/io/index.js";
 import { classifyGlueError, type GlueErrorScope, nsNotFound, rethrow, tableNotFound } from "./errors.js";
+
+/** The AWS SDK's Glue module, loaded when the first GlueCatalog is made. */
+export const glueSdk = lazyModule<typeof GlueSdk>("@aws-sdk/client-glue");
 
 export class GlueApi {
   constructor(
@@ -42,7 +38,9 @@ export class GlueApi {
     let token: string | undefined;
     do {
       const page = await this.call({ op: "GetDatabases" }, () =>
-        this.client.send(new GetDatabasesCommand({ CatalogId: this.catalogId, NextToken: token })),
+        this.client.send(
+          new (glueSdk().GetDatabasesCommand)({ CatalogId: this.catalogId, NextToken: token }),
+        ),
       );
       for (const db of page.DatabaseList ?? []) if (db.Name) names.push(db.Name);
       token = page.NextToken || undefined;
@@ -52,7 +50,7 @@ export class GlueApi {
 
   async getDatabase(name: string): Promise<Database> {
     const out = await this.call({ op: "GetDatabase", database: name }, () =>
-      this.client.send(new GetDatabaseCommand({ CatalogId: this.catalogId, Name: name })),
+      this.client.send(new (glueSdk().GetDatabaseCommand)({ CatalogId: this.catalogId, Name: name })),
     ).catch((e) => rethrow(e, nsNotFound(name)));
     if (!out.Database) throw nsNotFound(name);
     return out.Database;
@@ -61,7 +59,9 @@ export class GlueApi {
   async createDatabase(input: DatabaseInput & { Name: string }): Promise<void> {
     try {
       await this.call({ op: "CreateDatabase", database: input.Name }, () =>
-        this.client.send(new CreateDatabaseCommand({ CatalogId: this.catalogId, DatabaseInput: input })),
+        this.client.send(
+          new (glueSdk().CreateDatabaseCommand)({ CatalogId: this.catalogId, DatabaseInput: input }),
+        ),
       );
     } catch (e) {
       if (!isFloeError(e, "ALREADY_EXISTS")) throw e;
@@ -74,7 +74,7 @@ export class GlueApi {
 
   async deleteDatabase(name: string): Promise<void> {
     await this.call({ op: "DeleteDatabase", database: name }, () =>
-      this.client.send(new DeleteDatabaseCommand({ CatalogId: this.catalogId, Name: name })),
+      this.client.send(new (glueSdk().DeleteDatabaseCommand)({ CatalogId: this.catalogId, Name: name })),
     ).catch((e) => rethrow(e, nsNotFound(name)));
   }
 
@@ -85,7 +85,7 @@ export class GlueApi {
     do {
       const page = await this.call({ op: "GetTables", database }, () =>
         this.client.send(
-          new GetTablesCommand({
+          new (glueSdk().GetTablesCommand)({
             CatalogId: this.catalogId,
             DatabaseName: database,
             NextToken: token,
@@ -103,7 +103,7 @@ export class GlueApi {
     const missing = () => tableNotFound({ namespace: [database], name });
     const out = await this.call({ op: "GetTable", database, table: name }, () =>
       this.client.send(
-        new GetTableCommand({ CatalogId: this.catalogId, DatabaseName: database, Name: name }),
+        new (glueSdk().GetTableCommand)({ CatalogId: this.catalogId, DatabaseName: database, Name: name }),
       ),
     ).catch((e) => rethrow(e, missing()));
     if (!out.Table) throw missing();
@@ -113,7 +113,7 @@ export class GlueApi {
   async deleteTable(database: string, name: string): Promise<void> {
     await this.call({ op: "DeleteTable", database, table: name }, () =>
       this.client.send(
-        new DeleteTableCommand({ CatalogId: this.catalogId, DatabaseName: database, Name: name }),
+        new (glueSdk().DeleteTableCommand)({ CatalogId: this.catalogId, DatabaseName: database, Name: name }),
       ),
     ).catch((e) => rethrow(e, tableNotFound({ namespace: [database], name })));
   }
@@ -121,7 +121,11 @@ export class GlueApi {
   /** CreateTable; throws the SDK's error unclassified. */
   async createTableRaw(database: string, input: TableInput): Promise<void> {
     await this.client.send(
-      new CreateTableCommand({ CatalogId: this.catalogId, DatabaseName: database, TableInput: input }),
+      new (glueSdk().CreateTableCommand)({
+        CatalogId: this.catalogId,
+        DatabaseName: database,
+        TableInput: input,
+      }),
     );
   }
 
@@ -133,7 +137,7 @@ export class GlueApi {
     skipArchive: boolean,
   ): Promise<void> {
     await this.client.send(
-      new UpdateTableCommand({
+      new (glueSdk().UpdateTableCommand)({
         CatalogId: this.catalogId,
         DatabaseName: database,
         TableInput: input,

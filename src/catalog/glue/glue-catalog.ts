@@ -16,7 +16,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { GlueClient, type Table as GlueTable } from "@aws-sdk/client-glue";
+import type { GlueClient, Table as GlueTable } from "@aws-sdk/client-glue";
 import { FloeError } from "../../errors.js";
 import { deleteFiles, type FileIO, listAll } from "../../iceberg/io/index.js";
 import { newTableMetadata, type TableRequirement, type TableUpdate } from "../../iceberg/spec/index.js";
@@ -47,7 +47,7 @@ import {
   tableAlreadyExists,
   tableNotFound,
 } from "./errors.js";
-import { GlueApi } from "./glue-api.js";
+import { GlueApi, glueSdk } from "./glue-api.js";
 import { database, defaultTableLocation, glueName } from "./names.js";
 import { buildTableInput, COMMENT_PROPERTY, isIcebergTable, metadataLocationOf } from "./table-input.js";
 
@@ -91,7 +91,7 @@ export class GlueCatalog implements Catalog {
     this.ownsClient = opts.client === undefined;
     const client =
       opts.client ??
-      new GlueClient({
+      new (glueSdk().GlueClient)({
         region: opts.region,
         ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
         ...(opts.credentials === undefined ? {} : { credentials: { ...opts.credentials } }),

@@ -3,6 +3,7 @@
 
 export type { FileInfo, FileIO, WriteOptions } from "./file-io.js";
 export { deleteFiles, listAll, readFileRange, schemeOf } from "./file-io.js";
+export { lazyModule } from "./lazy-module.js";
 export { LocalFileIO, type LocalFileIOOptions, localPathOf } from "./local.js";
 export { MemoryFileIO, type MemoryFileIOOptions } from "./memory.js";
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.js";

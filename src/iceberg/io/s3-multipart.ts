@@ -1,13 +1,7 @@
-import {
-  AbortMultipartUploadCommand,
-  type CompletedPart,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  type S3Client,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
+import type { CompletedPart, S3Client } from "@aws-sdk/client-s3";
 import { FloeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
+import { s3Sdk } from "./s3.js";
 import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
 
 export const MIB = 1024 * 1024;
@@ -66,7 +60,7 @@ export async function uploadMultipart(host: MultipartHost, req: MultipartRequest
   }
   const created = await host.call("createMultipartUpload", path, () =>
     host.client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: req.contentType }),
+      new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key, ContentType: req.contentType }),
     ),
   );
   const uploadId = created.UploadId;
@@ -100,7 +94,7 @@ async function uploadParts(
       try {
         const out = await host.call("uploadPart", req.path, () =>
           host.client.send(
-            new UploadPartCommand({
+            new (s3Sdk().UploadPartCommand)({
               Bucket: req.bucket,
               Key: req.key,
               UploadId: uploadId,
@@ -141,7 +135,7 @@ async function complete(
   await host.call(op, req.path, async () => {
     try {
       await host.client.send(
-        new CompleteMultipartUploadCommand({
+        new (s3Sdk().CompleteMultipartUploadCommand)({
           Bucket: req.bucket,
           Key: req.key,
           UploadId: uploadId,
@@ -167,7 +161,9 @@ async function complete(
 async function abort(host: MultipartHost, path: string, bucket: string, key: string, uploadId: string) {
   try {
     await host.call("abortMultipartUpload", path, () =>
-      host.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+      host.client.send(
+        new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId }),
+      ),
     );
   } catch (e) {
     const code = e instanceof FloeError ? e.code : "INTERNAL";

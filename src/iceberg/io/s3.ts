@@ -1,19 +1,16 @@
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import type * as S3Sdk from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { FloeError, isFloeError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { checkRange, type FileInfo, type FileIO, ownedBytes, type WriteOptions } from "./file-io.js";
+import { lazyModule } from "./lazy-module.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.js";
 import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
 import { MIB, MIN_PART_SIZE, type MultipartHost, uploadMultipart } from "./s3-multipart.js";
 import { formatS3Uri, parseS3Uri } from "./s3-uri.js";
+
+/** The AWS SDK's S3 module, loaded when the first S3FileIO or client is made. */
+export const s3Sdk = lazyModule<typeof S3Sdk>("@aws-sdk/client-s3");
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -106,7 +103,7 @@ export class S3FileIO implements FileIO {
   async read(path: string): Promise<Uint8Array> {
     const { bucket, key } = parseS3Uri(path);
     return this.#call("read", path, async () => {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const out = await this.#client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
       // Reading the body is part of the attempt: a connection dropped mid-body is retried too.
       return ownedBytes((await out.Body?.transformToByteArray()) ?? new Uint8Array(0));
     });
@@ -122,7 +119,11 @@ export class S3FileIO implements FileIO {
     return this.#call("readRange", path, async () => {
       try {
         const out = await this.#client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }),
+          new (s3Sdk().GetObjectCommand)({
+            Bucket: bucket,
+            Key: key,
+            Range: `bytes=${offset}-${offset + length - 1}`,
+          }),
         );
         const body = ownedBytes((await out.Body?.transformToByteArray()) ?? new Uint8Array(0));
         // A store that ignores Range answers 200 with the whole object.
@@ -160,7 +161,7 @@ export class S3FileIO implements FileIO {
     await this.#call("write", path, async () => {
       try {
         await this.#client.send(
-          new PutObjectCommand({
+          new (s3Sdk().PutObjectCommand)({
             Bucket: bucket,
             Key: key,
             Body: bytes,
@@ -199,7 +200,7 @@ export class S3FileIO implements FileIO {
   async stat(path: string): Promise<FileInfo> {
     const { bucket, key } = parseS3Uri(path);
     const out = await this.#call("stat", path, () =>
-      this.#client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+      this.#client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key })),
     );
     return { path, size: out.ContentLength ?? 0, lastModifiedMs: out.LastModified?.getTime() ?? 0 };
   }
@@ -208,7 +209,7 @@ export class S3FileIO implements FileIO {
     const { bucket, key } = parseS3Uri(path);
     try {
       await this.#call("delete", path, () =>
-        this.#client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+        this.#client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: bucket, Key: key })),
       );
     } catch (e) {
       if (!isFloeError(e, "NOT_FOUND") || e.context.s3Code === "NoSuchBucket") throw e;
@@ -239,7 +240,7 @@ export class S3FileIO implements FileIO {
       const continuation = token;
       const out = await this.#call("list", prefix, () =>
         this.#client.send(
-          new ListObjectsV2Command({
+          new (s3Sdk().ListObjectsV2Command)({
             Bucket: bucket,
             Prefix: key === "" ? undefined : key,
             ContinuationToken: continuation,
@@ -277,7 +278,7 @@ export class S3FileIO implements FileIO {
     let remaining = keys;
     await this.#call("deleteMany", where, async () => {
       const out = await this.#client.send(
-        new DeleteObjectsCommand({
+        new (s3Sdk().DeleteObjectsCommand)({
           Bucket: bucket,
           Delete: { Objects: remaining.map((Key) => ({ Key })), Quiet: true },
         }),
@@ -339,7 +340,7 @@ export class S3FileIO implements FileIO {
 export function createS3Client(options: S3FileIOOptions): S3Client {
   const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
   const checksums = options.checksums === "when_required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED";
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),

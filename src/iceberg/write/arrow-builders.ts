@@ -197,6 +197,35 @@ export function utf8FromBytes(
   return arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data, ...nulls.props() });
 }
 
+/** fixed[L] / uuid from bytes already in Arrow's layout (L bytes per row); used without copying. */
+export function fixedFromBytes(
+  type: arrow.FixedSizeBinary,
+  data: Uint8Array,
+  ctx: BuildContext,
+  mask?: NullMask,
+): arrow.Data<arrow.FixedSizeBinary> {
+  const n = Math.floor(data.length / type.byteWidth);
+  const nulls = new NullTracker(n, ctx);
+  applyNullMask(mask, n, nulls, ctx.path);
+  return arrow.makeData({ type, length: n, data, ...nulls.props() });
+}
+
+/**
+ * decimal(P,S) from unscaled values already in Arrow's layout (16-byte little-endian two's complement,
+ * as 4 words per row), checked against the precision by the caller; used without copying.
+ */
+export function decimalFromWords(
+  type: arrow.Decimal,
+  words: Uint32Array,
+  ctx: BuildContext,
+  mask?: NullMask,
+): arrow.Data<arrow.Decimal> {
+  const n = words.length >> 2;
+  const nulls = new NullTracker(n, ctx);
+  applyNullMask(mask, n, nulls, ctx.path);
+  return arrow.makeData({ type, length: n, data: words, ...nulls.props() });
+}
+
 /** string: UTF-8 bytes + int32 offsets. ASCII is copied by hand, the rest goes through Buffer.write. */
 export function utf8Data(rows: readonly unknown[], ctx: BuildContext): arrow.Data<arrow.Utf8> {
   const n = rows.length;

@@ -17,14 +17,9 @@
  * - no bloom filter settings are exposed.
  */
 import * as arrow from "apache-arrow";
-import {
-  Compression,
-  EnabledStatistics,
-  Table as WasmTable,
-  WriterPropertiesBuilder,
-  writeParquet as wasmWriteParquet,
-} from "parquet-wasm";
+import type * as ParquetWasm from "parquet-wasm";
 import { FloeError } from "../../errors.js";
+import { lazyModule } from "../io/index.js";
 import { assertFieldIds } from "./field-id.js";
 
 export type ParquetCompression = "zstd" | "snappy" | "uncompressed";
@@ -57,17 +52,23 @@ export interface ParquetWriteOptions {
  */
 export const DEFAULT_MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
-const COMPRESSION: Record<ParquetCompression, Compression> = {
-  zstd: Compression.ZSTD,
-  snappy: Compression.SNAPPY,
-  uncompressed: Compression.UNCOMPRESSED,
-};
+/**
+ * parquet-wasm's Node build, loaded on first use: the sink encodes on its worker thread (which loads
+ * its own copy), so its main thread never pays for the module.
+ */
+export const parquetWasm = lazyModule<typeof ParquetWasm>("parquet-wasm");
 
-const STATISTICS: Record<ParquetStatistics, EnabledStatistics> = {
-  none: EnabledStatistics.None,
-  chunk: EnabledStatistics.Chunk,
-  page: EnabledStatistics.Page,
-};
+const COMPRESSIONS: readonly ParquetCompression[] = ["zstd", "snappy", "uncompressed"];
+
+function compressionOf(c: ParquetCompression): ParquetWasm.Compression {
+  const { Compression } = parquetWasm();
+  return { zstd: Compression.ZSTD, snappy: Compression.SNAPPY, uncompressed: Compression.UNCOMPRESSED }[c];
+}
+
+function statisticsOf(s: ParquetStatistics): ParquetWasm.EnabledStatistics {
+  const { EnabledStatistics } = parquetWasm();
+  return { none: EnabledStatistics.None, chunk: EnabledStatistics.Chunk, page: EnabledStatistics.Page }[s];
+}
 
 function positiveInt(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -96,7 +97,7 @@ export function parquetJob(table: arrow.Table, opts: ParquetWriteOptions = {}): 
   if (table.numRows === 0)
     throw new FloeError("INVALID_ARGUMENT", "refusing to write a Parquet file with no rows");
   const compression = opts.compression ?? "zstd";
-  if (!(compression in COMPRESSION))
+  if (!COMPRESSIONS.includes(compression))
     throw new FloeError("INVALID_ARGUMENT", `unknown compression ${compression}`);
   const rowGroupRows = positiveInt("rowGroupRows", opts.rowGroupRows);
   const dataPageBytes = positiveInt("dataPageBytes", opts.dataPageBytes);
@@ -125,19 +126,20 @@ export function parquetJob(table: arrow.Table, opts: ParquetWriteOptions = {}): 
 
 /** Encodes a prepared job with parquet-wasm (in whichever thread calls it). */
 export function encodeParquet(job: ParquetJob): Uint8Array {
-  let builder = new WriterPropertiesBuilder().setCompression(COMPRESSION[job.compression]);
+  const pw = parquetWasm();
+  let builder = new pw.WriterPropertiesBuilder().setCompression(compressionOf(job.compression));
   if (job.rowGroupRows !== undefined) builder = builder.setMaxRowGroupSize(job.rowGroupRows);
   if (job.dataPageBytes !== undefined) builder = builder.setDataPageSizeLimit(job.dataPageBytes);
   if (job.dictionary !== undefined) builder = builder.setDictionaryEnabled(job.dictionary);
-  if (job.statistics !== undefined) builder = builder.setStatisticsEnabled(STATISTICS[job.statistics]);
+  if (job.statistics !== undefined) builder = builder.setStatisticsEnabled(statisticsOf(job.statistics));
   if (job.createdBy !== undefined) builder = builder.setCreatedBy(job.createdBy);
   if (job.keyValueMetadata !== undefined) {
     builder = builder.setKeyValueMetadata(new Map(Object.entries(job.keyValueMetadata)));
   }
   const props = builder.build();
-  let wasmTable: WasmTable;
+  let wasmTable: ParquetWasm.Table;
   try {
-    wasmTable = WasmTable.fromIPCStream(job.ipc);
+    wasmTable = pw.Table.fromIPCStream(job.ipc);
   } catch (e) {
     props.free();
     throw new FloeError("INTERNAL", `parquet-wasm could not read the Arrow IPC stream: ${errorText(e)}`, {
@@ -146,7 +148,7 @@ export function encodeParquet(job: ParquetJob): Uint8Array {
   }
   // writeParquet consumes (frees) both the WASM table and the properties, also when it throws.
   try {
-    return wasmWriteParquet(wasmTable, props);
+    return pw.writeParquet(wasmTable, props);
   } catch (e) {
     throw new FloeError("INTERNAL", `parquet-wasm failed to write: ${errorText(e)}`, {
       cause: e,

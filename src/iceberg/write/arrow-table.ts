@@ -18,7 +18,9 @@ import {
   binaryData,
   boolData,
   decimalData,
+  decimalFromWords,
   fixedData,
+  fixedFromBytes,
   floatData,
   int32Data,
   int64Data,
@@ -70,11 +72,28 @@ export interface Utf8Column {
   readonly nulls?: NullMask;
 }
 
+/** uuid / fixed[L] values already as bytes: L per row. */
+export interface FixedColumn {
+  readonly kind: "fixed";
+  readonly length: number;
+  readonly data: Uint8Array;
+  readonly nulls?: NullMask;
+}
+
+/** Decimal unscaled values as 16-byte little-endian two's complement (4 words per row), within precision. */
+export interface DecimalColumn {
+  readonly kind: "decimal";
+  readonly words: Uint32Array;
+  readonly nulls?: NullMask;
+}
+
 export type ColumnInput =
   | readonly unknown[]
   | TypedValues
   | TypedColumn
   | Utf8Column
+  | FixedColumn
+  | DecimalColumn
   | StructColumn
   | ListColumn
   | MapColumn;
@@ -82,12 +101,22 @@ export type ColumnInput =
 /** Number of rows a column holds. */
 export function columnLength(col: ColumnInput): number {
   if (Array.isArray(col) || ArrayBuffer.isView(col)) return (col as readonly unknown[]).length;
-  const c = col as TypedColumn | StructColumn | ListColumn | MapColumn | Utf8Column;
+  const c = col as
+    | TypedColumn
+    | StructColumn
+    | ListColumn
+    | MapColumn
+    | Utf8Column
+    | FixedColumn
+    | DecimalColumn;
   switch (c.kind) {
     case "typed":
       return c.values.length;
     case "struct":
+    case "fixed":
       return c.length;
+    case "decimal":
+      return c.words.length >> 2;
     case "utf8":
     case "list":
     case "map":
@@ -151,6 +180,17 @@ function build(type: WriteType, at: arrow.DataType, col: ColumnInput, ctx: Build
       throw wrongArray(ctx, "row values or typed arrays (utf8 input is for strings)");
     const u = col as Utf8Column;
     return utf8FromBytes(u.offsets, u.data, ctx, u.nulls);
+  } else if ((col as FixedColumn).kind === "fixed") {
+    if (type.kind !== "uuid" && type.kind !== "fixed")
+      throw wrongArray(ctx, "row values (fixed input is for uuid and fixed)");
+    const f = col as FixedColumn;
+    const width = (at as arrow.FixedSizeBinary).byteWidth;
+    if (f.data.length !== f.length * width) throw wrongArray(ctx, `${width} bytes per row`);
+    return fixedFromBytes(at as arrow.FixedSizeBinary, f.data, ctx, f.nulls);
+  } else if ((col as DecimalColumn).kind === "decimal") {
+    if (type.kind !== "decimal") throw wrongArray(ctx, "row values (decimal input is for decimals)");
+    const d = col as DecimalColumn;
+    return decimalFromWords(at as arrow.Decimal, d.words, ctx, d.nulls);
   } else return buildColumnar(type, at, col as StructColumn | ListColumn | MapColumn, ctx);
 
   switch (type.kind) {

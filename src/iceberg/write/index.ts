@@ -14,9 +14,11 @@ export {
   utf8Data,
 } from "./arrow-builders.js";
 export type { ParquetCompression, ParquetStatistics, ParquetWriteOptions } from "./arrow-parquet.js";
-export { DEFAULT_MAX_INPUT_BYTES, writeParquet } from "./arrow-parquet.js";
+export { DEFAULT_MAX_INPUT_BYTES, parquetWasm, writeParquet } from "./arrow-parquet.js";
 export type {
   ColumnInput,
+  DecimalColumn,
+  FixedColumn,
   ListColumn,
   MapColumn,
   StructColumn,

@@ -2,7 +2,7 @@
  * Parquet encoding on a worker thread, so that the thread that builds Arrow tables (the sink's, which
  * also consumes Kafka) goes on while parquet-wasm compresses and encodes. The job crosses as the Arrow
  * IPC stream (transferred, not copied) plus plain writer settings; the file's bytes come back the same
- * way. One worker, started on first use, not keeping the process alive while idle; if it dies, pending
+ * way, with the IPC stream for the sender to collect. One worker, started on first use, not keeping the process alive while idle; if it dies, pending
  * writes fail with the reason and the next write starts a new one.
  */
 import { createRequire } from "node:module";
@@ -34,7 +34,9 @@ parentPort.on("message", ({ id, job }) => {
       throw new Error("parquet-wasm could not read the Arrow IPC stream: " + (e && e.message ? e.message : String(e)));
     }
     const bytes = pw.writeParquet(table, props);
-    parentPort.postMessage({ id, bytes }, [bytes.buffer]);
+    // The input goes back too: the sending thread collects its garbage far more often than this one,
+    // whose small heap would keep a used 20 MB input alive for many jobs.
+    parentPort.postMessage({ id, bytes, ipc: job.ipc }, [bytes.buffer, job.ipc.buffer]);
   } catch (e) {
     parentPort.postMessage({ id, error: e && e.message ? e.message : String(e) });
   }
