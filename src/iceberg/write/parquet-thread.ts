@@ -2,8 +2,9 @@
  * Parquet encoding on a worker thread, so that the thread that builds Arrow tables (the sink's, which
  * also consumes Kafka) goes on while parquet-wasm compresses and encodes. The job crosses as the Arrow
  * IPC stream (transferred, not copied) plus plain writer settings; the file's bytes come back the same
- * way, with the IPC stream for the sender to collect. One worker, started on first use, not keeping the process alive while idle; if it dies, pending
- * writes fail with the reason and the next write starts a new one.
+ * way, with the IPC stream for the sender to collect. One worker, started on first use, not keeping the
+ * process alive while idle; if it dies, pending writes fail with the reason and the next write starts a
+ * new one.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
