@@ -77,7 +77,8 @@ describe("sink: backpressure", () => {
     // ~227 B values take about as much buffered, plus the value kept for a dead letter until the first
     // commit: the 1 MiB limit holds a few thousand of the 30,000 records.
     expect(committedWhileRunning).toBeGreaterThanOrEqual(BigInt(total - 5_000));
-    expect(table.metadata.snapshots.length).toBeGreaterThan(10);
+    // ~7 MB buffered in all through a 1 MiB limit, with no other trigger in reach: several commits.
+    expect(table.metadata.snapshots.length).toBeGreaterThan(5);
     expect(pausedSeen).toBe(true);
     // The gauge counts buffered plus committing bytes: at most one record past the limit.
     expect(maxBuffered).toBeGreaterThan(LIMIT / 2);
