@@ -238,7 +238,7 @@ export class Sink {
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || moved() || this.state !== "running") return;
-        if (!(await this.waitForRoom(payload, moved))) return;
+        if (this.full() && !(await this.waitForRoom(payload, moved))) return;
         const offset = BigInt(message.offset);
         if (expected !== undefined && offset < expected) {
           resolveOffset(message.offset); // already covered by a commit
@@ -349,8 +349,8 @@ export class Sink {
    * nothing more; consumption resumes the moment a commit frees memory. False when the batch must stop.
    */
   private async waitForRoom(p: EachBatchPayload, moved: () => boolean): Promise<boolean> {
-    const { config, metrics, logger } = this.opts;
-    const full = () => this.bufferedBytes + this.committingBytes > config.buffer.maxBytes;
+    const { metrics, logger } = this.opts;
+    const full = () => this.full();
     if (!full()) return true;
     metrics.paused.set({}, 1);
     const { bufferedBytes, committingBytes } = this;
@@ -368,6 +368,10 @@ export class Sink {
     } finally {
       metrics.paused.set({}, 0);
     }
+  }
+
+  private full(): boolean {
+    return this.bufferedBytes + this.committingBytes > this.opts.config.buffer.maxBytes;
   }
 
   /** Queues a flush after any running one (at most one waits); resolves when it is done. */

@@ -22,18 +22,33 @@ import { readWireHeader } from "./wire.js";
 
 type Obj = Record<string, unknown>;
 
-/** Any run of 16 digits: only then can an integer literal exceed 2^53 (2^53 has 16 digits). */
-const LONG_DIGIT_RUN = /\d{16}/;
+/**
+ * Whether a parsed value holds an integer-valued number beyond 2^53 - 1: every integer literal that
+ * JSON.parse could not keep exact parses to one (a literal above 2^53 - 1 rounds to a double at least
+ * 2^53). Past the depth limit it answers true, which only costs a second, exact parse.
+ */
+function hasUnsafeInteger(v: unknown, depth = 0): boolean {
+  if (typeof v === "number") return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (typeof v !== "object" || v === null) return false;
+  if (depth > 32) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasUnsafeInteger(x, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
+}
 
 /**
- * Strict UTF-8, then JSON. Text without a 16-digit run cannot hold an integer beyond 2^53, so the native
- * JSON.parse (several times faster) gives exactly what parseJson would; otherwise parseJson keeps big
+ * Strict UTF-8, then JSON. The native JSON.parse is several times faster than parseJson; when its result
+ * holds an integer it could not keep exact, the text is parsed again with parseJson, which keeps big
  * integers as bigint.
  */
 export function parseJsonText(bytes: Uint8Array, from = 0): JsonValue {
   const text = decodeUtf8(from === 0 ? bytes : bytes.subarray(from));
   try {
-    return LONG_DIGIT_RUN.test(text) ? parseJson(text) : (JSON.parse(text) as JsonValue);
+    const fast = JSON.parse(text) as JsonValue;
+    return hasUnsafeInteger(fast) ? parseJson(text) : fast;
   } catch (e) {
     const message = e instanceof Error ? e.message : "unreadable";
     throw decodeFailed(message.startsWith("invalid JSON") ? message : `invalid JSON: ${message}`, e);

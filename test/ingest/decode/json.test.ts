@@ -56,6 +56,15 @@ describe("json decoder (inferred)", () => {
     );
   });
 
+  it("parses again exactly only where JSON.parse rounded an integer: nested, in arrays, at 2^53", async () => {
+    const { row } = await decoder.decode(
+      input('{"edge": 9007199254740991, "o": {"deep": [1, 9007199254740993]}, "f": 0.5}'),
+    );
+    expect(row).toEqual({ edge: 9007199254740991n, o: { deep: [1n, 9007199254740993n] }, f: 0.5 });
+    const at = await decoder.decode(input('{"v": 9007199254740992}'));
+    expect(at.row).toEqual({ v: 9007199254740992n });
+  });
+
   it("keeps a __proto__ key as a plain field, on both parse paths", async () => {
     for (const text of ['{"__proto__": {"x": 1}}', '{"__proto__": {"x": 1}, "big": 9007199254740993}']) {
       const { row, schema } = await decoder.decode(input(text));
