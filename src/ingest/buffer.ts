@@ -7,11 +7,13 @@
  * dead letters) and a size estimate for backpressure.
  */
 
+import { isUtf8 } from "node:buffer";
 import type { IcebergType, Schema, StructType } from "../iceberg/spec/index.js";
+import type { Utf8Column } from "../iceberg/write/index.js";
 import { ColumnBuilder } from "./columns.js";
 import { fitsDirectly } from "./conform-columns.js";
 import { Float64s, Int32s } from "./growable.js";
-import type { KafkaMeta } from "./metadata-columns.js";
+import { type KafkaMeta, lossyUtf8Column } from "./metadata-columns.js";
 import type { Route } from "./route.js";
 
 export type Headers = readonly [string, Uint8Array | null][];
@@ -57,7 +59,7 @@ const RELEASED = -2;
 
 /** Byte strings (values, keys) by row, in 1 MiB chunks: nothing is copied as it grows. */
 class ByteArena {
-  private chunks: Uint8Array[] = [];
+  private chunks: Buffer[] = [];
   private used = CHUNK;
   /** Per row: chunk index, or -1 (null) / RELEASED. */
   private chunkOf = new Int32s();
@@ -73,7 +75,7 @@ class ByteArena {
     }
     const last = this.chunks[this.chunks.length - 1];
     if (last === undefined || this.used + bytes.length > last.length) {
-      this.chunks.push(new Uint8Array(Math.max(CHUNK, bytes.length)));
+      this.chunks.push(Buffer.allocUnsafe(Math.max(CHUNK, bytes.length)));
       this.used = 0;
     }
     this.chunks[this.chunks.length - 1]?.set(bytes, this.used);
@@ -91,6 +93,34 @@ class ByteArena {
   /** A copy of row i's bytes (callers may keep it after the arena is dropped); null if released. */
   get(i: number): Uint8Array | null {
     return this.view(i)?.slice() ?? null;
+  }
+
+  /**
+   * Rows [0, n) as one UTF-8 column: bytes copied chunk by chunk, validated in one pass; null rows are
+   * null, and a row that is not UTF-8 on its own is decoded with replacement characters.
+   */
+  utf8Column(n: number): Utf8Column {
+    const offsets = new Int32Array(n + 1);
+    const nulls = new Uint8Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.chunkOf.at(i) < 0) nulls[i] = 1;
+      else total += this.ends.at(i) - this.starts.at(i);
+      offsets[i + 1] = total;
+    }
+    const data = Buffer.allocUnsafe(total);
+    for (let i = 0; i < n; i++) {
+      const c = this.chunkOf.at(i);
+      if (c >= 0) this.chunks[c]?.copy(data, offsets[i], this.starts.at(i), this.ends.at(i));
+    }
+    // Valid as a whole, with every row starting on a character: then every row is valid on its own.
+    let valid = isUtf8(data);
+    for (let i = 0; valid && i < n; i++) {
+      const at = offsets[i] ?? 0;
+      if (at < total && at < (offsets[i + 1] ?? 0) && ((data[at] ?? 0) & 0xc0) === 0x80) valid = false;
+    }
+    if (valid) return { kind: "utf8", offsets, data, nulls };
+    return lossyUtf8Column(n, (i) => this.view(i));
   }
 
   /** A view of row i's bytes, valid until the next retain. */
@@ -248,6 +278,11 @@ export class TableBuffer {
       key: this.keys.get(i),
       headers: this.headers.get(i) ?? NO_HEADERS,
     };
+  }
+
+  /** The keys of rows [0, n) as a string column (see ByteArena.utf8Column). */
+  keyColumn(n: number): Utf8Column {
+    return this.keys.utf8Column(n);
   }
 
   /** The key bytes of row i (a view: do not keep it). */

@@ -70,7 +70,7 @@ class MetadataColumn implements ColumnSource {
 }
 
 /** Byte strings as one Utf8 column; invalid UTF-8 is decoded with replacement characters. */
-function utf8Column(n: number, bytesAt: (i: number) => Uint8Array | null): Utf8Column {
+export function lossyUtf8Column(n: number, bytesAt: (i: number) => Uint8Array | null): Utf8Column {
   const offsets = new Int32Array(n + 1);
   const nulls = new Uint8Array(n);
   const fixed = new Map<number, Uint8Array>();
@@ -105,7 +105,7 @@ function topicColumn(buf: TableBuffer, n: number): Utf8Column {
     const data = n * only.length === 0 ? new Uint8Array(0) : Buffer.alloc(n * only.length, only);
     return { kind: "utf8", offsets, data };
   }
-  return utf8Column(n, (i) => names[buf.topicIndex.at(i)] ?? null);
+  return lossyUtf8Column(n, (i) => names[buf.topicIndex.at(i)] ?? null);
 }
 
 /** `_kafka_headers`: a map per row (empty when the record has no headers). */
@@ -174,7 +174,7 @@ export function metadataColumns(buf: TableBuffer): Map<string, ColumnSource> {
         (i) => BigInt(buf.timestampsMs.at(i) * 1000),
       ),
     ],
-    ["_kafka_key", new MetadataColumn(n, "string", () => utf8Column(n, (i) => buf.keyAt(i)), keyAt)],
+    ["_kafka_key", new MetadataColumn(n, "string", () => buf.keyColumn(n), keyAt)],
     [
       "_kafka_headers",
       new MetadataColumn(

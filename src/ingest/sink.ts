@@ -269,10 +269,9 @@ export class Sink {
           return;
         }
         try {
-          const input = { topic, partition, offset, value, key: rec.key };
           const decoded =
-            decoder.decodeSync?.(input) ??
-            (await decodeWithRetry(decoder, input, () => this.state === "running"));
+            decoder.decodeSync?.(rec) ??
+            (await decodeWithRetry(decoder, rec, () => this.state === "running"));
           if (moved()) return;
           checkNesting(decoded.schema);
           this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(

@@ -80,6 +80,23 @@ describe("metadata columns", () => {
     expect(rows.map((r) => r._kafka_headers)).toEqual([{}, { h: "v", empty: null }, {}, {}]);
   });
 
+  it("checks keys one by one, even when their bytes together would be valid UTF-8", () => {
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    const keys = [Buffer.from([0xc3]), Buffer.from([0xa9]), Buffer.from("é"), Buffer.alloc(0)];
+    keys.forEach((key, i) => {
+      buf.add({}, EMPTY, {
+        topic: "a",
+        partition: 0,
+        offset: BigInt(i),
+        timestampMs: 0,
+        key,
+        headers: null,
+        value: null,
+      });
+    });
+    expect(arrowRows(buf).map((r) => r._kafka_key)).toEqual(["\ufffd", "\ufffd", "é", ""]);
+  });
+
   it("repeats a single topic's name for every row", () => {
     const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
     for (let i = 0; i < 1000; i++)
