@@ -1,10 +1,10 @@
 /**
- * Per-table buffers of decoded records waiting for the next commit, kept as columns: one value array per
- * top-level field name, the record schema of every row, the Kafka metadata in typed arrays and the
- * original value and key bytes in byte arenas. No object per record survives the record's decoding,
- * which keeps garbage collection cheap while a large batch builds up. The buffer also tracks the offset
- * range it covers per topic partition (including records of the route that did not become rows, such as
- * dead letters) and a size estimate for backpressure.
+ * Per-table buffers of decoded records waiting for the next commit, kept as columns: one builder per
+ * top-level field name (see columns.ts), the record schema of every row, the Kafka metadata in typed
+ * arrays and the original value and key bytes in byte arenas. No object per record survives the
+ * record's decoding, which keeps garbage collection cheap while a large batch builds up. The buffer also
+ * tracks the offset range it covers per topic partition (including records of the route that did not
+ * become rows, such as dead letters) and its size, for backpressure and the commit triggers.
  */
 
 import { isUtf8 } from "node:buffer";

@@ -55,7 +55,7 @@ export class Sink {
   private assigning: Promise<void> = Promise.resolve();
   private assigned = new Set<string>();
   private bufferedBytes = 0;
-  /** Estimated bytes of the batch being committed, released when its commit ends. */
+  /** Bytes of the batch being committed, released when its commit ends. */
   private committingBytes = 0;
   private queuedFlush: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
