@@ -8,7 +8,7 @@
  */
 
 import { isUtf8 } from "node:buffer";
-import type { IcebergType, Schema, StructType } from "../iceberg/spec/index.js";
+import type { IcebergType, NestedField, Schema, StructType } from "../iceberg/spec/index.js";
 import type { Utf8Column } from "../iceberg/write/index.js";
 import { ColumnBuilder } from "./columns.js";
 import { fitsDirectly } from "./conform-columns.js";
@@ -145,7 +145,8 @@ export class TableBuffer {
   /** Per row: its record schema, as an index into `schemas` (decoders share schema objects). */
   schemaIndex = new Int32s();
   readonly schemas: StructType[] = [];
-  private readonly schemaIds = new Map<StructType, number>();
+  /** Per record schema: its index in `schemas` and the builder of each of its fields, in field order. */
+  private readonly schemaSlots = new Map<StructType, { sid: number; builders: ColumnBuilder[] }>();
   /** Per row: its topic, as an index into `topicNames`. */
   topicIndex = new Int32s();
   readonly topicNames: string[] = [];
@@ -198,21 +199,12 @@ export class TableBuffer {
   add(row: Record<string, unknown>, schema: StructType, rec: RecordInput): number {
     const releaseValue = this.release(schema);
     const i = this.length++;
-    let sid = this.schemaIds.get(schema);
-    if (sid === undefined) {
-      sid = this.schemas.length;
-      this.schemas.push(schema);
-      this.schemaIds.set(schema, sid);
-    }
+    const { sid, builders } = this.slotsOf(schema);
     this.schemaIndex.push(sid);
     let size = ROW_BYTES + (rec.key?.length ?? 0);
-    for (const f of schema.fields) {
-      let col = this.columns.get(f.name);
-      if (col === undefined) {
-        col = new ColumnBuilder(f.type);
-        this.columns.set(f.name, col);
-      }
-      size += col.set(i, row[f.name]);
+    const fields = schema.fields;
+    for (let j = 0; j < fields.length; j++) {
+      size += (builders[j] as ColumnBuilder).set(i, row[(fields[j] as NestedField).name]);
     }
     this.topicIndex.push(this.topicIndexOf(rec.topic));
     this.partitions.push(rec.partition);
@@ -229,6 +221,25 @@ export class TableBuffer {
     if (!releaseValue) size += rec.value?.length ?? 0;
     this.bytes += size;
     return size;
+  }
+
+  private slotsOf(schema: StructType): { sid: number; builders: ColumnBuilder[] } {
+    let slots = this.schemaSlots.get(schema);
+    if (slots === undefined) {
+      let sid = this.schemas.indexOf(schema);
+      if (sid < 0) sid = this.schemas.push(schema) - 1;
+      const builders = schema.fields.map((f) => {
+        let col = this.columns.get(f.name);
+        if (col === undefined) {
+          col = new ColumnBuilder(f.type);
+          this.columns.set(f.name, col);
+        }
+        return col;
+      });
+      slots = { sid, builders };
+      this.schemaSlots.set(schema, slots);
+    }
+    return slots;
   }
 
   private topicIndexOf(topic: string): number {
@@ -322,6 +333,7 @@ export class TableBuffer {
   retain(keep: readonly number[]): void {
     if (keep.length === this.length) return;
     for (const [name, col] of this.columns) this.columns.set(name, col.pick(keep, this.typeOf(name)));
+    this.schemaSlots.clear(); // the builders were replaced
     this.schemaIndex = this.schemaIndex.pick(keep);
     this.topicIndex = this.topicIndex.pick(keep);
     this.partitions = this.partitions.pick(keep);

@@ -28,13 +28,17 @@ function deeper(type: IcebergType, budget: number): boolean {
   }
 }
 
+let lastFine: StructType | undefined;
+
 /** Throws DECODE_FAILED when a record schema nests deeper than MAX_NESTING. Cached per schema object. */
 export function checkNesting(schema: StructType): void {
+  if (schema === lastFine) return; // consecutive records mostly share one schema object
   let tooDeep = checked.get(schema);
   if (tooDeep === undefined) {
     tooDeep = schema.fields.some((f) => deeper(f.type, MAX_NESTING));
     checked.set(schema, tooDeep);
   }
+  if (!tooDeep) lastFine = schema;
   if (tooDeep) {
     throw new FloeError("DECODE_FAILED", `record nests deeper than ${MAX_NESTING} levels`, {
       context: { maxNesting: MAX_NESTING },

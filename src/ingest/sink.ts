@@ -30,6 +30,9 @@ export interface SinkOptions {
   metrics: SinkMetricsLike;
 }
 
+/** Lets pending I/O callbacks (timers, file and socket completions, worker messages) run. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 type State = "starting" | "running" | "stopping" | "stopped" | "failed";
 
 export class Sink {
@@ -238,10 +241,13 @@ export class Sink {
     // kafkajs's in-memory fetch position (group offsets are committed after table commits), moved
     // once per batch: resolving parses the offset string each time, a tenth of the sink's CPU per record.
     let resolved: string | undefined;
+    // Nothing below changes without an await in between, so the checks run after each await only
+    // (kafkajs's isStale builds a JSON key per call).
+    const live = () => isRunning() && !isStale() && !moved() && this.state === "running";
     try {
+      if (!live()) return;
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || moved() || this.state !== "running") return;
-        if (this.full() && !(await this.waitForRoom(payload, moved))) return;
+        if (this.full() && !((await this.waitForRoom(payload, moved)) && live())) return;
         const offset = BigInt(message.offset);
         if (expected !== undefined && offset < expected) {
           resolved = message.offset; // already covered by a commit
@@ -269,10 +275,11 @@ export class Sink {
           return;
         }
         try {
-          const decoded =
-            decoder.decodeSync?.(rec) ??
-            (await decodeWithRetry(decoder, rec, () => this.state === "running"));
-          if (moved()) return;
+          let decoded = decoder.decodeSync?.(rec);
+          if (decoded === undefined) {
+            decoded = await decodeWithRetry(decoder, rec, () => this.state === "running");
+            if (!live()) return;
+          }
           checkNesting(decoded.schema);
           this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
             decoded.row,
@@ -280,7 +287,7 @@ export class Sink {
             rec,
           );
         } catch (e) {
-          if (moved()) return;
+          if (!live()) return;
           const err = toFloeError(e, "DECODE_FAILED");
           if (err.retryable) {
             // The registry (or another service) is down: not the record's fault. Stop without committing it.
@@ -292,7 +299,12 @@ export class Sink {
         expected = offset + 1n;
         this.positions.set(k, expected);
         resolved = message.offset;
-        if (records % 500 === 0) await heartbeat();
+        if ((records & 255) === 0) {
+          // While a commit runs, let its I/O callbacks in: they would otherwise wait for the whole batch.
+          if (this.committingBytes > 0) await yieldToIo();
+          if ((records & 511) === 0) await heartbeat();
+          if (!live()) return;
+        }
       }
     } finally {
       if (resolved !== undefined) resolveOffset(resolved);

@@ -88,6 +88,19 @@ describe("table buffer", () => {
     expect(buf.keyAt(0)).toBeNull();
   });
 
+  it("buffers into the retained columns after rows were dropped", () => {
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    for (let i = 0; i < 4; i++) buf.add({ id: BigInt(i), name: `n${i}` }, A, input(i, i % 2));
+    buf.dropPartitions((_t, p) => p === 1);
+    buf.add({ id: 9n, name: "n9" }, A, input(9, 1));
+    buf.add({ id: 10n, extra: 3 }, B, input(10, 1));
+    expect(buf.length).toBe(4);
+    expect([0, 1, 2, 3].map((i) => buf.columns.get("name")?.get(i))).toEqual(["n1", "n3", "n9", null]);
+    expect([0, 1, 2, 3].map((i) => buf.columns.get("id")?.get(i))).toEqual([1n, 3n, 9n, 10n]);
+    expect(buf.columns.get("extra")?.get(3)).toBe(3);
+    expect([...buf.schemaIndex.view()]).toEqual([0, 0, 0, 1]);
+  });
+
   it("drops a revoked partition's records and ranges in place, even for 300k records", () => {
     const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
     const empty: StructType = { type: "struct", fields: [] };

@@ -114,7 +114,9 @@ export class JsonDecoder implements Decoder {
     if (this.#declared === undefined) {
       schema = this.#intern(inferFields(value));
     } else {
-      const extra = Object.keys(value).filter((k) => !this.#declaredNames.has(k) && value[k] !== null);
+      // Fields beyond the declared ones (usually none), without the arrays Object.keys().filter() makes.
+      const extra: string[] = [];
+      for (const k in value) if (!this.#declaredNames.has(k) && value[k] !== null) extra.push(k);
       const inferred = extra.length === 0 ? [] : inferFields(value, extra);
       schema = inferred.length === 0 ? this.#declared : this.#intern(inferred);
     }

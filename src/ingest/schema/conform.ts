@@ -35,6 +35,8 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 interface CompiledField {
   name: string;
   required: boolean;
+  /** Whether plain objects inherit a property of this name (then only an own property counts). */
+  inherited: boolean;
   convert: ValueConverter;
 }
 
@@ -42,12 +44,13 @@ function compileFields(fields: NestedField[], mode: ConvertMode, prefix: string)
   const compiled: CompiledField[] = fields.map((f) => {
     const path = prefix ? `${prefix}.${f.name}` : f.name;
     const inner = compileType(f.type, mode, path);
-    return { name: f.name, required: f.required, convert: f.required ? nonNull(inner, path) : inner };
+    const convert = f.required ? nonNull(inner, path) : inner;
+    return { name: f.name, required: f.required, inherited: f.name in Object.prototype, convert };
   });
   return (row) => {
     const out: Record<string, unknown> = {};
     for (const f of compiled) {
-      const v = Object.hasOwn(row, f.name) ? row[f.name] : undefined;
+      const v = !f.inherited || Object.hasOwn(row, f.name) ? row[f.name] : undefined;
       const x = v === null || v === undefined ? (f.required ? f.convert(v) : null) : f.convert(v);
       if (f.name === "__proto__") setOwn(out, f.name, x);
       else out[f.name] = x;

@@ -185,12 +185,16 @@ export function primitiveConverter(type: PrimitiveType, mode: ConvertMode, path:
     case "timestamptz_ns": {
       const nanos = kind.endsWith("_ns");
       const perMilli = nanos ? 1_000_000n : 1000n;
+      const unitsPerMilli = Number(perMilli);
       return (v) => {
         let out: bigint;
         if (typeof v === "bigint") out = mode === "row" ? v : v * perMilli;
         else if (typeof v === "number") {
           if (!Number.isFinite(v)) return fail(v);
-          out = Number.isInteger(v) ? BigInt(v) * perMilli : BigInt(Math.round(v * Number(perMilli)));
+          const scaled = v * unitsPerMilli;
+          // Exact in a double below 2^53 (every timestamp within ~285 years of 1970 in micros): one BigInt.
+          if (Number.isSafeInteger(scaled) && Number.isInteger(v)) return BigInt(scaled);
+          out = Number.isInteger(v) ? BigInt(v) * perMilli : BigInt(Math.round(scaled));
         } else if (typeof v === "string") {
           const ns = nanosFromText(v);
           if (typeof ns === "string") return fail(v, ns);

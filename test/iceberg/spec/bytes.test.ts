@@ -12,6 +12,7 @@ import {
   minBytesToBigint,
   utf8Decode,
   utf8Encode,
+  isUuidString,
   uuidToBytes,
 } from "../../../src/iceberg/spec/bytes.js";
 
@@ -56,6 +57,24 @@ describe("uuid", () => {
     const bytes = uuidToBytes("f79c3e09-677c-4bbd-a479-3f349cb785e7");
     expect(bytesToHex(bytes).toUpperCase()).toBe("F79C3E09677C4BBDA4793F349CB785E7");
     expect(bytesToUuid(bytes)).toBe("f79c3e09-677c-4bbd-a479-3f349cb785e7");
+  });
+
+  it("recognizes the 8-4-4-4-12 hex form in either case, and nothing else", () => {
+    expect(isUuidString("f79c3e09-677c-4bbd-a479-3f349cb785e7")).toBe(true);
+    expect(isUuidString("F79C3E09-677C-4BBD-A479-3F349CB785E7")).toBe(true);
+    for (const bad of [
+      "f79c3e09-677c-4bbd-a479-3f349cb785e", // 35 chars
+      "f79c3e09-677c-4bbd-a479-3f349cb785e70", // 37 chars
+      "f79c3e09+677c-4bbd-a479-3f349cb785e7", // no dash at 8
+      "f79c3e09-677c-4bbd-a4793-f349cb785e7", // dash moved
+      "g79c3e09-677c-4bbd-a479-3f349cb785e7", // not hex
+      "f79c3e09-677c-4bbd-a479-3f349cb785e@", // just past 'F' in ASCII... '@' is 0x40
+      "f79c3e09-677c-4bbd-a479-3f349cb785e`", // and '`' is just before 'a'
+      "f79c3e09-677c-4bbd-a479-3f349cb785e:", // ':' is just after '9'
+      "",
+    ]) {
+      expect(isUuidString(bad), bad).toBe(false);
+    }
   });
 
   it("rejects malformed input", () => {

@@ -135,6 +135,11 @@ describe("conformRow", () => {
   it("converts epoch millis numbers to timestamps and numbers to exact decimals", () => {
     const out = conformRow(table, { id: 1, at: 1700000000123, amount: 0.1, props: { x: 1e2 } });
     expect(out.at).toBe(1700000000123000n);
+    // Beyond 2^53 micros (year ~2255) and fractional millis take the exact BigInt path.
+    expect(conformRow(table, { id: 1, at: 9007199254741 }).at).toBe(9007199254741000n);
+    expect(conformRow(table, { id: 1, at: -8640000000000000 }).at).toBe(-8640000000000000000n);
+    expect(conformRow(table, { id: 1, at: 1700000000123.5 }).at).toBe(1700000000123500n);
+    expect(conformRow(table, { id: 1, at: -1 }).at).toBe(-1000n);
     expect(out.amount).toBe(10n);
     expect(out.props).toEqual(new Map([["x", 10000n]]));
   });
@@ -184,8 +189,17 @@ describe("conformRow", () => {
   });
 
   it("does not read inherited properties as values", () => {
-    const t = makeSchema([{ id: 1, name: "constructor", required: false, type: "string" }]);
-    expect(conformRow(t, {})).toEqual({ constructor: null });
+    const t = makeSchema([
+      { id: 1, name: "constructor", required: false, type: "string" },
+      { id: 2, name: "toString", required: false, type: "string" },
+      { id: 3, name: "plain", required: false, type: "string" },
+    ]);
+    expect(conformRow(t, {})).toEqual({ constructor: null, toString: null, plain: null });
+    expect(conformRow(t, { constructor: "c", toString: "s", plain: "p" })).toEqual({
+      constructor: "c",
+      toString: "s",
+      plain: "p",
+    });
   });
 
   it("caches the compiled converter per schema object", () => {
