@@ -8,7 +8,7 @@
 // counts the rows: every record exactly once.
 //
 // Run: npx vite-node bench/sink-throughput.ts [records=1000000] [--formats json,avro] [--partitions 4]
-//        [--no-baseline] [--no-duckdb] [--max-records N (commit.maxRecords)] [--out name]
+//        [--no-baseline] [--no-duckdb] [--max-records N (commit.maxRecords)] [--repeat N] [--out name]
 // Profile (Node 20 refuses --cpu-prof in NODE_OPTIONS): node --cpu-prof --cpu-prof-dir=/tmp/floe-prof
 //   node_modules/vite-node/vite-node.mjs bench/sink-throughput.ts 300000 --formats json --no-baseline,
 //   then npx vite-node bench/support/cpuprofile.ts /tmp/floe-prof/<file>.cpuprofile
@@ -58,6 +58,8 @@ const BASELINE = !argv.includes("--no-baseline");
 const MAX_RECORDS = argv.includes("--max-records") ? Number(option("--max-records", "0")) : undefined;
 const OUT = option("--out", "sink-throughput");
 const DUCKDB = !argv.includes("--no-duckdb");
+/** Runs per format, interleaved (json, avro, json, ...) so that they share the machine's conditions. */
+const REPEAT = Math.max(1, Number(option("--repeat", "1")));
 const TARGET = 100_000;
 
 interface Failed {
@@ -148,7 +150,7 @@ async function consumeOnly(env: BenchEnv, topic: string, total: number, bytes: n
   };
 }
 
-async function runFormat(env: BenchEnv, format: "json" | "avro"): Promise<Run> {
+async function runFormat(env: BenchEnv, format: "json" | "avro", baseline: boolean): Promise<Run> {
   state.current = undefined;
   const topic = uniqueName(`bench_tp_${format}`);
   await createTopic(env.brokers, topic, PARTITIONS);
@@ -167,7 +169,7 @@ async function runFormat(env: BenchEnv, format: "json" | "avro"): Promise<Run> {
   const total = [...ends.values()].reduce((a, b) => a + b, 0n);
   if (total !== BigInt(RECORDS)) throw new Error(`topic holds ${total} records, expected ${RECORDS}`);
 
-  const consume = BASELINE ? await consumeOnly(env, topic, RECORDS, produce.bytes) : undefined;
+  const consume = baseline ? await consumeOnly(env, topic, RECORDS, produce.bytes) : undefined;
   if (consume) console.error(`[${format}] consume-only: ${consume.recordsPerSec} records/s`);
 
   const registry = format === "avro" ? await startRegistry() : undefined;
@@ -273,15 +275,31 @@ function commitSecondsSum(text: string): number {
   return sum;
 }
 
+function verdict(recordsPerSec: number): string {
+  return recordsPerSec >= TARGET ? "met" : `missed (${Math.round((recordsPerSec / TARGET) * 100)}%)`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/** `median (min-max)`, rounded. */
+function spread(xs: number[]): string {
+  const f = (x: number) => Math.round(x).toLocaleString("en-US");
+  return `${f(median(xs))} (${f(Math.min(...xs))}-${f(Math.max(...xs))})`;
+}
+
 function markdown(runs: (Run | Failed)[], meta: Record<string, unknown>): string {
   const lines = [
     "# Sink throughput (end to end, broker on the same machine)",
     "",
-    `${RECORDS.toLocaleString("en-US")} records per format, ${PARTITIONS} partitions, ${MAX_RECORDS ? `default sink settings except commit.maxRecords ${MAX_RECORDS.toLocaleString("en-US")}` : "default sink settings"}, local warehouse. Target: >= ${TARGET.toLocaleString("en-US")} records/s sustained.`,
-    "Sustained = first record consumed -> table offsets cover the whole topic; end to end also counts sink start and group join. Steady = first record consumed -> the last commit a size trigger made (leaves out the final partial batch, which waits for the 10 s interval). Rec per CPU-s = records / CPU seconds of the sink process (user + system), which depends less on what else runs on the machine.",
+    `${RECORDS.toLocaleString("en-US")} records per run, ${PARTITIONS} partitions, ${MAX_RECORDS ? `default sink settings except commit.maxRecords ${MAX_RECORDS.toLocaleString("en-US")}` : "default sink settings"}, local warehouse, ${REPEAT} run(s) per format. Target: >= ${TARGET.toLocaleString("en-US")} records/s sustained.`,
+    "Sustained = first record consumed -> the last commit a size trigger made (records in that commit / time): the rate at which a backlog goes from produced to committed. To final commit = first record consumed -> table offsets cover the whole topic; it adds the final partial batch, which waits up to the 10 s commit interval, so it varies with where the backlog ends. End to end also counts sink start and group join. Rec per CPU-s = records / CPU seconds of the sink process (user + system), which depends less on what else runs on the machine.",
     `Machine: ${JSON.stringify(meta.machine)}; load average before/after each run in the JSON.`,
     "",
-    "| format | avg value B | produce rec/s | consume-only rec/s | sink sustained rec/s | steady rec/s | sink MB/s | end to end rec/s | startup s | sink CPU cores | rec per CPU-s | commits (s in commits) | rebalances | peak RSS MB | DuckDB rows | vs target |",
+    "| format | avg value B | produce rec/s | consume-only rec/s | to final commit rec/s | sustained rec/s | sustained MB/s (values) | end to end rec/s | startup s | sink CPU cores | rec per CPU-s | commits (s in commits) | rebalances | peak RSS MB | DuckDB rows | vs target |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of runs) {
@@ -295,7 +313,17 @@ function markdown(runs: (Run | Failed)[], meta: Record<string, unknown>): string
         : `${r.duckdb.rows} (${r.duckdb.distinct} distinct)`
       : "-";
     lines.push(
-      `| ${r.format} | ${r.avgValueBytes} | ${Math.round(r.produce.recordsPerSec).toLocaleString("en-US")} | ${r.consumeOnly?.recordsPerSec.toLocaleString("en-US") ?? "-"} | ${r.sink.recordsPerSec.toLocaleString("en-US")} | ${r.sink.steadyRecordsPerSec?.toLocaleString("en-US") ?? "-"} | ${r.sink.mbPerSec} | ${r.sink.endToEndRecordsPerSec.toLocaleString("en-US")} | ${r.sink.startupSeconds} | ${r.sink.cpuCores} | ${r.sink.recordsPerCpuSecond.toLocaleString("en-US")} | ${r.sink.commits} (${r.sink.commitSecondsTotal}) | ${r.sink.rejoins} | ${r.sink.peakRssMB} | ${duck} | ${r.sink.recordsPerSec >= TARGET ? "met" : `missed (${Math.round((r.sink.recordsPerSec / TARGET) * 100)}%)`} |`,
+      `| ${r.format} | ${r.avgValueBytes} | ${Math.round(r.produce.recordsPerSec).toLocaleString("en-US")} | ${r.consumeOnly?.recordsPerSec.toLocaleString("en-US") ?? "-"} | ${r.sink.recordsPerSec.toLocaleString("en-US")} | ${r.sink.steadyRecordsPerSec?.toLocaleString("en-US") ?? "-"} | ${round(((r.sink.steadyRecordsPerSec ?? r.sink.recordsPerSec) * r.avgValueBytes) / MB)} | ${r.sink.endToEndRecordsPerSec.toLocaleString("en-US")} | ${r.sink.startupSeconds} | ${r.sink.cpuCores} | ${r.sink.recordsPerCpuSecond.toLocaleString("en-US")} | ${r.sink.commits} (${r.sink.commitSecondsTotal}) | ${r.sink.rejoins} | ${r.sink.peakRssMB} | ${duck} | ${verdict(r.sink.steadyRecordsPerSec ?? r.sink.recordsPerSec)} |`,
+    );
+  }
+  const ok = runs.filter((r): r is Run => !("error" in r));
+  for (const format of FORMATS) {
+    const of = ok.filter((r) => r.format === format);
+    if (of.length < 2) continue;
+    const sustained = of.map((r) => r.sink.steadyRecordsPerSec ?? r.sink.recordsPerSec);
+    lines.push(
+      "",
+      `${format}, ${of.length} runs: sustained median ${spread(sustained)} rec/s, to final commit ${spread(of.map((r) => r.sink.recordsPerSec))}, rec per CPU-s ${spread(of.map((r) => r.sink.recordsPerCpuSecond))}; ${verdict(median(sustained))} (median)`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -304,9 +332,9 @@ function markdown(runs: (Run | Failed)[], meta: Record<string, unknown>): string
 const env = benchEnv();
 const runs: (Run | Failed)[] = [];
 const state: { current?: BenchSink; topic?: string } = {};
-for (const format of FORMATS) {
+for (let k = 0; k < REPEAT; k++) for (const format of FORMATS) {
   try {
-    runs.push(await runFormat(env, format));
+    runs.push(await runFormat(env, format, BASELINE && k === 0));
   } catch (e) {
     console.error(`[${format}] failed:`, e);
     runs.push({
