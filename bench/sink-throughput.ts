@@ -332,19 +332,21 @@ function markdown(runs: (Run | Failed)[], meta: Record<string, unknown>): string
 const env = benchEnv();
 const runs: (Run | Failed)[] = [];
 const state: { current?: BenchSink; topic?: string } = {};
-for (let k = 0; k < REPEAT; k++) for (const format of FORMATS) {
-  try {
-    runs.push(await runFormat(env, format, BASELINE && k === 0));
-  } catch (e) {
-    console.error(`[${format}] failed:`, e);
-    runs.push({
-      format,
-      error: (e as Error).message,
-      ...(state.current ? { events: state.current.events } : {}),
-    });
-    await state.current?.sink.stop().catch(() => undefined);
-    if (state.current) await rm(fileURLToPath(state.current.warehouse), { recursive: true, force: true });
-    if (state.topic) await deleteTopic(env.brokers, state.topic);
+for (let k = 0; k < REPEAT; k++) {
+  for (const format of FORMATS) {
+    try {
+      runs.push(await runFormat(env, format, BASELINE && k === 0));
+    } catch (e) {
+      console.error(`[${format}] failed:`, e);
+      runs.push({
+        format,
+        error: (e as Error).message,
+        ...(state.current ? { events: state.current.events } : {}),
+      });
+      await state.current?.sink.stop().catch(() => undefined);
+      if (state.current) await rm(fileURLToPath(state.current.warehouse), { recursive: true, force: true });
+      if (state.topic) await deleteTopic(env.brokers, state.topic);
+    }
   }
 }
 const meta = {

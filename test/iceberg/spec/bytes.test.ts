@@ -9,10 +9,10 @@ import {
   hexToBytes,
   int32ToLE,
   int64ToLE,
+  isUuidString,
   minBytesToBigint,
   utf8Decode,
   utf8Encode,
-  isUuidString,
   uuidToBytes,
 } from "../../../src/iceberg/spec/bytes.js";
 
