@@ -14,6 +14,7 @@ Starts Floe's local services on ${HOST} from package registries only (no Docker)
   s3      S3Proxy ${versions.s3proxy} (filesystem), bucket ${s3.bucket}   ${s3.endpoint}
   rest    Iceberg ${versions.iceberg} REST reference server          http://${HOST}:${ports.rest}
   moto    moto server (AWS Glue)                     http://${HOST}:${ports.moto}
+  registry Apicurio Registry ${versions.apicurio}, Confluent API   http://${HOST}:${ports.registry}/apis/ccompat/v7
 plus a Python verifier env (pyiceberg, DuckDB ${versions.duckdb} + extensions, pyspark + Iceberg runtime).
 
 Commands:
@@ -26,7 +27,8 @@ Commands:
   reset     stop everything and delete service data (downloads are kept)
 
 State (pids, logs, data, venv): ${paths.state}   (override with FLOE_STACK_HOME)
-Ports can be moved with FLOE_STACK_KAFKA_PORT, FLOE_STACK_S3_PORT, FLOE_STACK_REST_PORT, FLOE_STACK_MOTO_PORT.`;
+Ports can be moved with FLOE_STACK_KAFKA_PORT, FLOE_STACK_S3_PORT, FLOE_STACK_REST_PORT, FLOE_STACK_MOTO_PORT,
+FLOE_STACK_REGISTRY_PORT.`;
 
 const log = (msg) => process.stderr.write(`stack: ${msg}\n`);
 const START_TIMEOUT_MS = 180_000;
@@ -157,6 +159,7 @@ function environment() {
     FLOE_REST_WAREHOUSE: `s3://${s3.bucket}/rest`,
     FLOE_GLUE_ENDPOINT: `http://${HOST}:${ports.moto}`,
     FLOE_GLUE_REGION: s3.region,
+    FLOE_SCHEMA_REGISTRY_URL: `http://${HOST}:${ports.registry}/apis/ccompat/v7`,
     FLOE_PYTHON: join(paths.venv, "bin", "python"),
     FLOE_DUCKDB_EXTENSION_DIR: duckdbExtensionDir() ?? "",
     FLOE_SPARK_JARS: sparkJars,

@@ -1,8 +1,9 @@
-// Provisioning from package registries only: Maven Central (Kafka, S3Proxy, Iceberg jars) and PyPI
+// Provisioning from package registries only: Maven Central (Kafka, S3Proxy, Iceberg jars, the Apicurio
+// Registry distribution) and PyPI
 // (the verifier env). Downloads land in ~/.m2 and pip's cache; what we derive lands in the state dir.
 // Each step records a stamp of its inputs, so a second run does nothing and takes well under a second.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hasCommand, run, StackError } from "./proc.mjs";
 import { LIB_DIR, paths, versions } from "./settings.mjs";
@@ -68,6 +69,41 @@ async function mavenClasspath(name, log) {
   return jars;
 }
 
+/**
+ * Apicurio Registry (a Schema Registry with Confluent's API under /apis/ccompat/v7): Maven Central serves
+ * its whole distribution as one zip (runner jar plus lib/), unpacked into the cache. Returns the runner jar.
+ */
+async function apicurioRegistry(log) {
+  const version = versions.apicurio;
+  const dir = join(paths.cache, `apicurio-registry-${version}`);
+  const jar = join(dir, `apicurio-registry-app-${version}-runner.jar`);
+  if (upToDate("apicurio", version) && existsSync(jar)) return jar;
+  log(`fetching Apicurio Registry ${version} from Maven Central`);
+  rmSync(dir, { recursive: true, force: true });
+  // Without a project the plugin writes its "already unpacked" markers under the working directory:
+  // a scratch one, removed afterwards.
+  const scratch = join(paths.cache, "mvn-unpack");
+  mkdirSync(scratch, { recursive: true });
+  try {
+    await run(
+      "mvn",
+      [
+        "-B",
+        "-q",
+        `${MAVEN_DEPENDENCY_PLUGIN}:unpack`,
+        `-Dartifact=io.apicurio:apicurio-registry-app:${version}:zip:all`,
+        `-DoutputDirectory=${dir}`,
+      ],
+      { cwd: scratch },
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  if (!existsSync(jar)) throw new StackError(`the Apicurio Registry download has no ${jar}`);
+  stamp("apicurio", version);
+  return jar;
+}
+
 const venvPython = () => join(paths.venv, "bin", "python");
 
 /** Creates the verifier venv and installs the pinned requirements. */
@@ -113,6 +149,7 @@ export async function provision(log) {
   const kafka = await mavenClasspath("kafka", log);
   const s3proxy = await mavenClasspath("s3proxy", log);
   const iceberg = await mavenClasspath("iceberg", log);
+  const registryJar = await apicurioRegistry(log);
   await pythonEnv(log);
   const find = (needle) => {
     const jar = iceberg.find((j) => j.includes(needle));
@@ -129,6 +166,7 @@ export async function provision(log) {
     s3proxyClasspath: s3proxy.join(":"),
     restServerJar: find(`iceberg-open-api-${versions.iceberg}.jar`),
     sparkJars: [find("iceberg-spark-runtime"), find("iceberg-aws-bundle")],
+    registryJar,
     python: venvPython(),
     duckdbExtensionDir: extensionDir,
   };

@@ -39,7 +39,7 @@ function kafkaProperties() {
 
 const javaLog4j = `-Dlog4j.configuration=file:${conf("kafka-log4j.properties")}`;
 
-/** @typedef {{ kafkaClasspath: string, s3proxyClasspath: string, restServerJar: string, python: string }} Provisioned */
+/** @typedef {{ kafkaClasspath: string, s3proxyClasspath: string, restServerJar: string, registryJar: string, python: string }} Provisioned */
 
 export const services = [
   {
@@ -145,6 +145,21 @@ export const services = [
     },
     healthy: async () => (await httpStatus(`http://${HOST}:${ports.rest}/v1/config`)) === 200,
     reachable: async () => (await httpStatus(`http://${HOST}:${ports.rest}/v1/config`)) !== 0,
+  },
+  {
+    name: "registry",
+    describe: () =>
+      `Apicurio Registry (Confluent Schema Registry API) on http://${HOST}:${ports.registry}/apis/ccompat/v7`,
+    async start(p, startDetached) {
+      // In-memory storage: schemas last as long as the process; tests register what they use.
+      return startDetached("java", ["-Xmx384m", "-XX:+UseSerialGC", "-jar", p.registryJar], {
+        env: { QUARKUS_HTTP_HOST: HOST, QUARKUS_HTTP_PORT: String(ports.registry) },
+      });
+    },
+    healthy: async () =>
+      (await httpStatus(`http://${HOST}:${ports.registry}/health/ready`)) === 200 &&
+      (await httpStatus(`http://${HOST}:${ports.registry}/apis/ccompat/v7/subjects`)) === 200,
+    reachable: async () => (await httpStatus(`http://${HOST}:${ports.registry}/health/ready`)) !== 0,
   },
   {
     name: "moto",

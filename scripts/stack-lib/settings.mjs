@@ -40,6 +40,7 @@ export const ports = {
   s3: port("FLOE_STACK_S3_PORT", 9000),
   rest: port("FLOE_STACK_REST_PORT", 8181),
   moto: port("FLOE_STACK_MOTO_PORT", 5001),
+  registry: port("FLOE_STACK_REGISTRY_PORT", 8081),
 };
 
 export const s3 = {
@@ -55,6 +56,7 @@ export const versions = {
   s3proxy: "4.1.0",
   iceberg: "1.10.0",
   duckdb: "1.4.4",
+  apicurio: "2.6.13.Final",
 };
 
 /** A 16-byte id in Kafka's URL-safe base64 form (22 characters), fixed so `format` is stable. */

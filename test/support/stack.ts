@@ -13,6 +13,7 @@ export interface StackEnv {
   FLOE_REST_WAREHOUSE: string;
   FLOE_GLUE_ENDPOINT: string;
   FLOE_GLUE_REGION: string;
+  FLOE_SCHEMA_REGISTRY_URL: string;
   FLOE_PYTHON: string;
   FLOE_DUCKDB_EXTENSION_DIR: string;
   FLOE_SPARK_JARS: string;

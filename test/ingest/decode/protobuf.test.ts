@@ -1,4 +1,3 @@
-import protobuf from "protobufjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FloeError } from "../../../src/errors.js";
 import { indexById } from "../../../src/iceberg/spec/index.js";
@@ -8,41 +7,8 @@ import {
   SchemaRegistryClient,
   wireHeader,
 } from "../../../src/ingest/decode/index.js";
+import { framed } from "./protobuf-frame.js";
 import { type FakeRegistry, startRegistry } from "./registry-server.js";
-
-/** Zigzag varints: the message-index array (a single 0 for [0]). */
-function messageIndexes(indexes: number[]): Uint8Array {
-  if (indexes.length === 1 && indexes[0] === 0) return Uint8Array.of(0);
-  const out: number[] = [];
-  for (const n of [indexes.length, ...indexes]) {
-    let z = (n << 1) ^ (n >> 31);
-    while (z > 0x7f) {
-      out.push((z & 0x7f) | 0x80);
-      z >>>= 7;
-    }
-    out.push(z);
-  }
-  return Uint8Array.from(out);
-}
-
-/** Confluent framing around a protobufjs-encoded message of `proto` (parsed on its own, as a producer would). */
-function framed(
-  id: number,
-  proto: string | string[],
-  typeName: string,
-  value: object,
-  indexes = [0],
-): Uint8Array {
-  const root = new protobuf.Root();
-  for (const text of Array.isArray(proto) ? proto : [proto]) protobuf.parse(text, root, { keepCase: true });
-  for (const name of ["google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"]) {
-    const json = protobuf.common.get(name);
-    if (json?.nested) root.addJSON(json.nested);
-  }
-  const type = root.lookupType(typeName);
-  const payload = type.encode(type.fromObject(value)).finish();
-  return Buffer.concat([wireHeader(id), messageIndexes(indexes), payload]);
-}
 
 function input(value: Uint8Array | null, offset = 42n) {
   return { topic: "orders", partition: 3, offset, value, key: null };

@@ -8,10 +8,10 @@ import { avscOptions } from "../../../src/ingest/decode/avro.js";
 import { wireHeader } from "../../../src/ingest/decode/index.js";
 import { Sink } from "../../../src/ingest/index.js";
 import { sinkMetrics } from "../../../src/service/index.js";
-import { type FakeRegistry, startRegistry } from "../../ingest/decode/registry-server.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { createTopics, produce, stackKafka } from "../../support/kafka.js";
 import { runPython } from "../../support/python.js";
+import { registerSchema } from "../../support/registry.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import { committedTotal, testLogger, waitFor } from "./support.js";
@@ -21,9 +21,9 @@ import { committedTotal, testLogger, waitFor } from "./support.js";
 // column is null for every v1 row (also for v1 records that arrive after v2 ones), and DuckDB and
 // PyIceberg read it all.
 //
-// No real Schema Registry runs here: Confluent's is not on the package registries the local stack
-// provisions from, so the test serves the part of its documented HTTP API the sink uses
-// (GET /schemas/ids/{id} -> {"schema": "...", "schemaType": "AVRO"}) with test/ingest/decode's server.
+// The registry is a real one: the stack's Apicurio Registry, through its Confluent-compatible API
+// (Confluent's own registry is not on the package registries the stack provisions from). Both versions
+// are registered under the topic's subject, as producers' serializers register them.
 
 const V1 = {
   type: "record",
@@ -38,8 +38,9 @@ const V1 = {
   ],
 };
 const V2 = { ...V1, fields: [...V1.fields, { name: "region", type: ["null", "string"], default: null }] };
-const V1_ID = 101;
-const V2_ID = 102;
+// The ids the registry hands out when the test registers the two versions.
+let v1Id = 0;
+let v2Id = 0;
 const PARTITIONS = 3;
 // ids [0, 4000): v1 before the table exists; [4000, 8000): v2; [8000, 10000): v1 again, interleaved.
 const TOTAL = 10_000;
@@ -57,14 +58,13 @@ function encode(i: number): Buffer {
     tags: i % 3 === 0 ? [] : [`t${i % 3}`, "x"],
   };
   const value = v2 ? { ...base, region: regionOf(i) } : base;
-  return Buffer.concat([wireHeader(v2 ? V2_ID : V1_ID), type.toBuffer(value)]);
+  return Buffer.concat([wireHeader(v2 ? v2Id : v1Id), type.toBuffer(value)]);
 }
 const typeV1 = avsc.Type.forSchema(V1 as never, avscOptions({}) as never);
 const typeV2 = avsc.Type.forSchema(V2 as never, avscOptions({}) as never);
 
 describe("sink: Avro with two schema versions", () => {
   let wh: { warehouse: string; io: FileIO; catalog: EmbeddedCatalog };
-  let registry: FakeRegistry;
   let sink: Sink | undefined;
   const topic = uniqueName("avro");
   const group = uniqueName("g");
@@ -73,9 +73,8 @@ describe("sink: Avro with two schema versions", () => {
 
   beforeAll(async () => {
     wh = await freshWarehouse("s3");
-    registry = await startRegistry();
-    registry.byId.set(V1_ID, { schema: JSON.stringify(V1), schemaType: "AVRO" });
-    registry.byId.set(V2_ID, { schema: JSON.stringify(V2), schemaType: "AVRO" });
+    v1Id = await registerSchema(`${topic}-value`, { schema: JSON.stringify(V1) });
+    v2Id = await registerSchema(`${topic}-value`, { schema: JSON.stringify(V2) });
     const kafka = stackKafka();
     const admin = kafka.admin();
     await admin.connect();
@@ -86,7 +85,7 @@ describe("sink: Avro with two schema versions", () => {
       config: parseConfig({
         kafka: { brokers: [env.FLOE_KAFKA_BROKERS], groupId: group },
         warehouse: { location: wh.warehouse },
-        schemaRegistry: { url: registry.url },
+        schemaRegistry: { url: env.FLOE_SCHEMA_REGISTRY_URL },
         commit: { intervalMs: 1000 },
         tables: [{ topics: [topic], table: "avro.events", format: "avro", onError: "fail" }],
       }),
@@ -126,7 +125,6 @@ describe("sink: Avro with two schema versions", () => {
 
   afterAll(async () => {
     await sink?.stop();
-    await registry?.close();
   });
 
   it("evolves the table once: v2's optional field becomes a new column, v1 ids kept", async () => {
@@ -142,9 +140,6 @@ describe("sink: Avro with two schema versions", () => {
       expect(now.fields.find((g) => g.name === f.name)?.id).toBe(f.id);
     }
     expect(region?.id).toBeGreaterThan(Math.max(...(first?.fields ?? []).map((f) => f.id)));
-    // The registry was asked once per schema id.
-    expect(registry.requests.filter((r) => r === `/schemas/ids/${V1_ID}`)).toHaveLength(1);
-    expect(registry.requests.filter((r) => r === `/schemas/ids/${V2_ID}`)).toHaveLength(1);
   });
 
   it("DuckDB reads every record once, with region null exactly for v1 rows", async () => {

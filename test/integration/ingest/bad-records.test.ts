@@ -308,6 +308,7 @@ describe("sink: bad records", () => {
   const kafka = () => stackKafka("floe-bad-records");
 
   beforeAll(async () => {
+    // The in-test registry, not the stack's: a real one refuses to store ids 203 and 204 (invalid schemas).
     registry = await startRegistry();
     registry.byId.set(AVRO_GOOD_ID, { schema: JSON.stringify(AVRO_GOOD), schemaType: "AVRO" });
     registry.byId.set(202, { schema: '{"type":"object"}', schemaType: "JSON" });
