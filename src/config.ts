@@ -112,6 +112,15 @@ export const CommitSection = z
       .max(3_600_000)
       .default(10_000)
       .describe("Commit buffered records at least this often (1 s .. 1 h)."),
+    idleMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(1000)
+      .describe(
+        "While a backlog or burst is drained (the last commit was triggered by a size limit or a full buffer), commit the rest as soon as no record has arrived for this long instead of waiting for the interval; 0 waits for the interval.",
+      ),
     maxRecords: z
       .number()
       .int()

@@ -12,11 +12,23 @@ describe("config", () => {
     expect(c.catalog).toEqual({ type: "embedded" });
     expect(c.warehouse.location).toBe("file://./warehouse");
     expect(c.http.port).toBe(9464);
+    expect(c.commit).toEqual({
+      intervalMs: 10_000,
+      idleMs: 1000,
+      maxRecords: 500_000,
+      maxBytes: 24 * 1024 * 1024,
+    });
+    expect(c.buffer.maxBytes).toBe(48 * 1024 * 1024);
   });
 
   it("names every offending key in its error", () => {
     try {
-      parseConfig({ kafka: { brokers: [] }, warehouse: { location: "ftp://x" }, http: { port: 70000 } });
+      parseConfig({
+        kafka: { brokers: [] },
+        warehouse: { location: "ftp://x" },
+        http: { port: 70000 },
+        commit: { idleMs: -1 },
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(FloeError);
@@ -25,6 +37,7 @@ describe("config", () => {
       expect(msg).toContain("kafka.brokers");
       expect(msg).toContain("warehouse.location");
       expect(msg).toContain("http.port");
+      expect(msg).toContain("commit.idleMs");
     }
   });
 

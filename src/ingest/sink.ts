@@ -12,6 +12,7 @@ import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
 import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer.js";
+import { CommitClock } from "./commit-clock.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue } from "./dlq.js";
 import { checkNesting } from "./nesting.js";
@@ -61,7 +62,7 @@ export class Sink {
   /** Bytes of the batch being committed, released when its commit ends. */
   private committingBytes = 0;
   private queuedFlush: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: CommitClock;
   private flushing: Promise<void> = Promise.resolve();
   private state: State = "starting";
   private fatal: FloeError | undefined;
@@ -92,6 +93,13 @@ export class Sink {
     });
     this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.dlq = new DeadLetterQueue(this.producer);
+    this.clock = new CommitClock({
+      intervalMs: config.commit.intervalMs,
+      idleMs: config.commit.idleMs,
+      flush: () => void this.requestFlush(),
+      worthFlushing: () =>
+        this.state === "running" && this.bufferedBytes > 0 && this.queuedFlush === undefined,
+    });
     this.recordErrors = new RecordErrors({
       config,
       dlq: this.dlq,
@@ -132,7 +140,7 @@ export class Sink {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.timer = setInterval(() => this.requestFlush(), config.commit.intervalMs);
+    this.clock.start();
     this.state = "running";
     logger.info("sink running", { group: config.kafka.groupId, routes: this.routes.length });
   }
@@ -148,7 +156,7 @@ export class Sink {
     if (this.state === "stopping" || this.state === "stopped") return;
     const failing = this.state === "failed";
     this.state = "stopping";
-    clearInterval(this.timer);
+    this.clock.stop();
     await this.consumer.stop().catch(() => undefined);
     const final = this.requestFlush();
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), deadlineMs).unref());
@@ -308,6 +316,7 @@ export class Sink {
       }
     } finally {
       if (resolved !== undefined) resolveOffset(resolved);
+      if (records > 0) this.clock.sawRecords();
       this.opts.metrics.recordsIn.inc({ topic }, records);
       this.opts.metrics.bytesIn.inc({ topic }, bytes);
     }
@@ -351,6 +360,7 @@ export class Sink {
     metrics.bufferBytes.set({}, this.bufferedBytes + this.committingBytes);
     for (const buf of this.buffers.values()) {
       if (buf.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
+        this.clock.drainCommit();
         void this.requestFlush();
         break;
       }
@@ -374,6 +384,7 @@ export class Sink {
     try {
       while (this.full()) {
         if (!p.isRunning() || p.isStale() || moved() || this.state !== "running") return false;
+        this.clock.drainCommit();
         await Promise.race([this.requestFlush(), new Promise((r) => setTimeout(r, 1000))]);
         await p.heartbeat();
       }
