@@ -119,7 +119,7 @@ export const CommitSection = z
       .max(3_600_000)
       .default(1000)
       .describe(
-        "While a backlog or burst is drained (the last commit was triggered by a size limit or a full buffer), commit the rest as soon as no record has arrived for this long instead of waiting for the interval; 0 waits for the interval.",
+        "After a commit that a size limit or a full buffer triggered (a backlog or burst is being drained), commit the rest as soon as no record has arrived for this long instead of waiting for the interval (once per drain); 0 waits for the interval.",
       ),
     maxRecords: z
       .number()

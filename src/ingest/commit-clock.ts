@@ -2,12 +2,16 @@
  * When the sink commits besides its size limits: every `commit.intervalMs`, and at the end of a backlog.
  * A drain (commits triggered by a size limit or a full buffer) that stops receiving records commits what
  * is left once `commit.idleMs` passes without records, rather than at the next interval tick. Steady
- * streams never go idle and trickles never trigger by size, so neither commits more often because of it.
+ * streams never go idle and trickles never trigger by size, so neither commits more often because of it;
+ * a trickle after a burst gets at most one extra commit.
  */
 export class CommitClock {
   private interval: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
-  /** A size limit or a full buffer triggered a commit since the last tick: a backlog is draining. */
+  /**
+   * A size limit or a full buffer triggered a commit and no idle commit followed yet: a backlog is draining.
+   * Interval ticks leave it set: a backlog whose tail comes just after a tick still ends with an idle commit.
+   */
   private draining = false;
   private lastRecordAt = 0;
 
@@ -24,10 +28,7 @@ export class CommitClock {
 
   start(): void {
     const { intervalMs, idleMs, flush } = this.opts;
-    this.interval = setInterval(() => {
-      this.draining = false;
-      flush();
-    }, intervalMs);
+    this.interval = setInterval(flush, intervalMs);
     if (idleMs > 0) this.idle = setInterval(() => this.checkIdle(), Math.min(250, idleMs));
   }
 

@@ -48,19 +48,35 @@ describe("CommitClock", () => {
     expect(flushes).toBe(2);
   });
 
-  it("does not commit early while records keep arriving, nor when no size limit triggered", () => {
+  it("does not commit early while records keep arriving", () => {
     const c = make(10_000, 1000);
     c.drainCommit();
-    for (let t = 250; t < 10_000; t += 250) {
+    for (let t = 250; t <= 9500; t += 250) {
       c.sawRecords();
       vi.advanceTimersByTime(250);
     }
     expect(flushes).toBe(0);
+  });
+
+  it("never commits early when no size limit triggered a commit", () => {
+    const c = make(10_000, 1000);
     c.sawRecords();
-    vi.advanceTimersByTime(250); // the interval tick ends the drain
-    expect(flushes).toBe(1);
-    vi.advanceTimersByTime(5000); // idle now, but no size limit triggered since the tick
-    expect(flushes).toBe(1);
+    vi.advanceTimersByTime(9500);
+    expect(flushes).toBe(0);
+  });
+
+  it("ends a drain that outlasts an interval tick with an idle commit", () => {
+    const c = make(10_000, 1000);
+    c.drainCommit();
+    for (let t = 250; t <= 10_500; t += 250) {
+      c.sawRecords();
+      vi.advanceTimersByTime(250);
+    }
+    expect(flushes).toBe(1); // the tick at 10 s
+    vi.advanceTimersByTime(1250); // records stopped at 10.5 s
+    expect(flushes).toBe(2);
+    vi.advanceTimersByTime(5000); // the drain ended with that commit
+    expect(flushes).toBe(2);
   });
 
   it("waits while nothing is worth committing, then commits", () => {
