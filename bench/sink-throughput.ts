@@ -214,7 +214,7 @@ async function runFormat(env: BenchEnv, format: "json" | "avro", baseline: boole
   await registry?.close();
   const first = commits[0];
   const lastCommit = commits[commits.length - 1];
-  // Up to the last commit that a size trigger made: the final partial batch waits for the interval.
+  // Up to the last commit that a size trigger made: the final partial batch waits for commit.idleMs.
   const sized = commits.filter((c) => c.n < total);
   const lastSized = sized[sized.length - 1];
   const steady =
@@ -296,7 +296,7 @@ function markdown(runs: (Run | Failed)[], meta: Record<string, unknown>): string
     "# Sink throughput (end to end, broker on the same machine)",
     "",
     `${RECORDS.toLocaleString("en-US")} records per run, ${PARTITIONS} partitions, ${MAX_RECORDS ? `default sink settings except commit.maxRecords ${MAX_RECORDS.toLocaleString("en-US")}` : "default sink settings"}, local warehouse, ${REPEAT} run(s) per format. Target: >= ${TARGET.toLocaleString("en-US")} records/s sustained.`,
-    "Sustained = first record consumed -> the last commit a size trigger made (records in that commit / time): the rate at which a backlog goes from produced to committed. To final commit = first record consumed -> table offsets cover the whole topic; it adds the final partial batch, which waits up to the 10 s commit interval, so it varies with where the backlog ends. End to end also counts sink start and group join. Rec per CPU-s = records / CPU seconds of the sink process (user + system), which depends less on what else runs on the machine.",
+    "Sustained = first record consumed -> the last commit a size trigger made (records in that commit / time): the rate at which a backlog goes from produced to committed. To final commit = first record consumed -> table offsets cover the whole topic; it adds the final partial batch, which commits once no record has come for commit.idleMs (1 s). End to end also counts sink start and group join. Rec per CPU-s = records / CPU seconds of the sink process (user + system), which depends less on what else runs on the machine.",
     `Machine: ${JSON.stringify(meta.machine)}; load average before/after each run in the JSON.`,
     "",
     "| format | avg value B | produce rec/s | consume-only rec/s | to final commit rec/s | sustained rec/s | sustained MB/s (values) | end to end rec/s | startup s | sink CPU cores | rec per CPU-s | commits (s in commits) | rebalances | peak RSS MB | DuckDB rows | vs target |",
