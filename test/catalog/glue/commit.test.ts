@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { GlueCatalog } from "../../../src/catalog/glue/index.js";
 import { type LoadedTable, Table } from "../../../src/catalog/index.js";
-import { FloeError } from "../../../src/errors.js";
 import { listAll, MemoryFileIO } from "../../../src/iceberg/io/index.js";
 import { makeSchema, type TableUpdate } from "../../../src/iceberg/spec/index.js";
+import { failure } from "../../support/failure.js";
 import { FakeGlue, glueError, networkError } from "./fake-glue.js";
 
 const schema = makeSchema([
@@ -12,15 +12,6 @@ const schema = makeSchema([
 ]);
 const id = { namespace: ["db"], name: "t" };
 const setProp = (k: string, v: string): TableUpdate[] => [{ action: "set-properties", updates: { [k]: v } }];
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FloeError);
-  return e as FloeError;
-}
 
 describe("GlueCatalog commits (fake Glue)", () => {
   let glue: FakeGlue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RestCatalog } from "../../../src/catalog/rest/index.js";
-import type { FloeError } from "../../../src/errors.js";
+import { failure } from "../../support/failure.js";
 import { fakeServer, type Handler, hang, json, loadResult, metadataJson, restError } from "./fake.js";
 
 const URI = "http://catalog.test:8181";
@@ -17,15 +17,6 @@ function catalogWith(routes: Record<string, Handler>, extra: { timeoutMs?: numbe
     ...extra,
   });
   return { server, catalog };
-}
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as FloeError;
-  }
-  throw new Error("expected a failure");
 }
 
 const commit = (c: RestCatalog) => c.commitTable(ID, [], [{ action: "set-properties", updates: { k: "v" } }]);

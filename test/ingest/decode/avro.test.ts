@@ -1,6 +1,5 @@
 import avsc from "avsc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FloeError } from "../../../src/errors.js";
 import { indexById } from "../../../src/iceberg/spec/index.js";
 import { avscOptions } from "../../../src/ingest/decode/avro.js";
 import {
@@ -9,6 +8,7 @@ import {
   SchemaRegistryClient,
   wireHeader,
 } from "../../../src/ingest/decode/index.js";
+import { failure } from "../../support/failure.js";
 import { type FakeRegistry, startRegistry } from "./registry-server.js";
 
 /** Confluent framing around an avsc-encoded datum (longs as bigint). */
@@ -19,16 +19,6 @@ function framed(id: number, schema: unknown, value: unknown): Uint8Array {
 
 function input(value: Uint8Array | null, offset = 42n) {
   return { topic: "orders", partition: 3, offset, value, key: null };
-}
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FloeError) return e;
-    throw e;
-  }
-  throw new Error("expected a FloeError");
 }
 
 const ORDER = {

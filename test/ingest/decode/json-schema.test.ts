@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FloeError } from "../../../src/errors.js";
 import {
   compileJsonSchema,
   createDecoder,
@@ -7,6 +6,7 @@ import {
   SchemaRegistryClient,
   wireHeader,
 } from "../../../src/ingest/decode/index.js";
+import { failure } from "../../support/failure.js";
 import { type FakeRegistry, startRegistry } from "./registry-server.js";
 
 function framed(id: number, json: string): Uint8Array {
@@ -15,16 +15,6 @@ function framed(id: number, json: string): Uint8Array {
 
 function input(value: Uint8Array) {
   return { topic: "events", partition: 1, offset: 5n, value, key: null };
-}
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FloeError) return e;
-    throw e;
-  }
-  throw new Error("expected a FloeError");
 }
 
 const EVENT = {

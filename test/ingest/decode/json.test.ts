@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { FloeError } from "../../../src/errors.js";
 import { createDecoder } from "../../../src/ingest/decode/index.js";
+import { failure } from "../../support/failure.js";
 
 const enc = new TextEncoder();
 function input(text: string | Uint8Array | null) {
   const value = typeof text === "string" ? enc.encode(text) : text;
   return { topic: "t", partition: 0, offset: 7n, value, key: null };
-}
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FloeError) return e;
-    throw e;
-  }
-  throw new Error("expected a FloeError");
 }
 
 describe("json decoder (inferred)", () => {

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FloeError } from "../../../src/errors.js";
 import { indexById } from "../../../src/iceberg/spec/index.js";
 import {
   createDecoder,
@@ -7,21 +6,12 @@ import {
   SchemaRegistryClient,
   wireHeader,
 } from "../../../src/ingest/decode/index.js";
+import { failure } from "../../support/failure.js";
 import { framed } from "./protobuf-frame.js";
 import { type FakeRegistry, startRegistry } from "./registry-server.js";
 
 function input(value: Uint8Array | null, offset = 42n) {
   return { topic: "orders", partition: 3, offset, value, key: null };
-}
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FloeError) return e;
-    throw e;
-  }
-  throw new Error("expected a FloeError");
 }
 
 const ORDER = `

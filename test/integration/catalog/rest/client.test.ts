@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Namespace, TableIdentifier } from "../../../../src/catalog/index.js";
 import { RestCatalog } from "../../../../src/catalog/rest/index.js";
-import type { FloeError } from "../../../../src/errors.js";
 import { parseJson, type Schema } from "../../../../src/iceberg/spec/index.js";
+import { failure } from "../../../support/failure.js";
 import { stackEnv, uniqueName } from "../../../support/stack.js";
 
 const SCHEMA: Schema = {
@@ -14,15 +14,6 @@ const SCHEMA: Schema = {
     { id: 3, name: "payload", required: false, type: "string" },
   ],
 };
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as FloeError;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("RestCatalog against the Iceberg REST reference server", () => {
   let catalog: RestCatalog;

@@ -1,6 +1,5 @@
 import avsc from "avsc";
 import { describe, expect, it } from "vitest";
-import { FloeError } from "../../../../src/errors.js";
 import { avscOptions } from "../../../../src/ingest/decode/avro.js";
 import {
   createDecoder,
@@ -9,6 +8,7 @@ import {
   wireHeader,
 } from "../../../../src/ingest/decode/index.js";
 import { framed } from "../../../ingest/decode/protobuf-frame.js";
+import { failure } from "../../../support/failure.js";
 import { registerSchema } from "../../../support/registry.js";
 import { stackEnv, uniqueName } from "../../../support/stack.js";
 
@@ -23,16 +23,6 @@ const input = (value: Uint8Array, offset = 0n): DecodeInput => ({
   value,
   key: null,
 });
-
-async function failure(p: Promise<unknown>): Promise<FloeError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FloeError) return e;
-    throw e;
-  }
-  throw new Error("expected a FloeError");
-}
 
 const client = () => new SchemaRegistryClient({ url: stackEnv().FLOE_SCHEMA_REGISTRY_URL });
 
