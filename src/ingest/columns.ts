@@ -7,57 +7,12 @@
  * value that does not fit the builder (a record whose field has another type) turns the builder into a
  * plain value array, which is always correct, only slower.
  */
-import { decimalParams, fixedLength, type IcebergType } from "../iceberg/spec/index.js";
+import { decimalParams, fixedLength, type IcebergType, writeUuidBytes } from "../iceberg/spec/index.js";
 import type { ColumnInput, ColumnSource, WriteField, WriteType } from "../iceberg/write/index.js";
+import { type Kind, kindOf } from "./column-kind.js";
 import { setInt64 } from "./growable.js";
 
-type Kind = "bool" | "i32" | "i64" | "f64" | "utf8" | "fixed" | "dec" | "struct" | "list" | "any";
-
-/** Storage by type: a primitive Iceberg type, or a write field's type kind (the same names). */
-function kindOf(type: IcebergType | WriteType["kind"]): Kind {
-  if (typeof type === "object")
-    return type.type === "struct" ? "struct" : type.type === "list" ? "list" : "any";
-  switch (type) {
-    case "boolean":
-      return "bool";
-    case "int":
-    case "date":
-      return "i32";
-    case "long":
-    case "time":
-    case "timestamp":
-    case "timestamptz":
-      return "i64";
-    case "float":
-    case "double":
-      return "f64";
-    case "string":
-      return "utf8";
-    case "uuid":
-    case "fixed":
-      return "fixed";
-    case "decimal":
-      return "dec";
-    case "struct":
-      return "struct";
-    case "list":
-      return "list";
-    case "map":
-      return "any";
-    default:
-      if (fixedLength(type) !== undefined) return "fixed";
-      if (decimalParams(type) !== undefined) return "dec";
-      return "any";
-  }
-}
-
 const MIN_CAPACITY = 256;
-const HEX = new Int8Array(128).fill(-1);
-for (let c = 0; c < 10; c++) HEX[48 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[65 + c] = 10 + c;
-  HEX[97 + c] = 10 + c;
-}
 
 /** A plain object holding a struct's fields (not an array, map, byte array or date). */
 function isFieldObject(v: unknown): v is Record<string, unknown> {
@@ -240,20 +195,7 @@ export class ColumnBuilder implements ColumnSource {
       this.bytes.set(v, at);
       return true;
     }
-    if (typeof v !== "string" || this.type !== "uuid" || v.length !== 36) return false;
-    const out = this.bytes;
-    let k = 0;
-    for (let c = 0; c < 36; c += 2) {
-      if (c === 8 || c === 13 || c === 18 || c === 23) {
-        if (v.charCodeAt(c) !== 45) return false;
-        c++;
-      }
-      const hi = HEX[v.charCodeAt(c)] ?? -1;
-      const lo = HEX[v.charCodeAt(c + 1)] ?? -1;
-      if (hi < 0 || lo < 0) return false;
-      out[at + k++] = (hi << 4) | lo;
-    }
-    return true;
+    return typeof v === "string" && this.type === "uuid" && writeUuidBytes(v, this.bytes, at);
   }
 
   /** Unscaled decimal (bigint or safe integer) within the precision, as 16-byte two's complement. */

@@ -3,12 +3,13 @@
  * table committed with its offsets, metrics and logs per outcome. A table whose range another writer
  * committed first is re-read from where that writer left it.
  */
+import type { Consumer } from "kafkajs";
 import type { Catalog } from "../catalog/index.js";
 import { formatIdentifier } from "../catalog/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
-import type { TableBuffer } from "./buffer.js";
+import { splitTp, type TableBuffer } from "./buffer.js";
 import type { RecordFailure } from "./conform-columns.js";
 import type { DeadLetterQueue } from "./dlq.js";
 import type { RecordErrors } from "./record-errors.js";
@@ -91,4 +92,26 @@ export async function commitTables(
     }
   }
   return kafkaOffsets;
+}
+
+/**
+ * Advisory Kafka group offsets (for lag tools), committed only after the table commits they describe
+ * and only for partitions still assigned; a failure is logged, as the tables hold the real positions.
+ */
+export async function commitGroupOffsets(
+  consumer: Consumer,
+  offsets: ReadonlyMap<string, bigint>,
+  assigned: ReadonlySet<string>,
+  logger: Logger,
+): Promise<void> {
+  const commits = [...offsets]
+    .filter(([k]) => assigned.has(k))
+    .map(([k, offset]) => {
+      const [topic, partition] = splitTp(k);
+      return { topic, partition, offset: offset.toString() };
+    });
+  if (commits.length === 0) return;
+  await consumer.commitOffsets(commits).catch((e: unknown) => {
+    logger.warn("could not commit Kafka group offsets (advisory only)", { error: e });
+  });
 }

@@ -18,9 +18,9 @@ import { DeadLetterQueue } from "./dlq.js";
 import { checkNesting } from "./nesting.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
-import { commitTables } from "./sink-commit.js";
+import { commitGroupOffsets, commitTables } from "./sink-commit.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
-import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
+import { buildDecoders, decodeWithRetry, sinkConsumer, subscriptions, tablePositions } from "./sink-setup.js";
 
 export interface SinkOptions {
   config: Config;
@@ -81,16 +81,7 @@ export class Sink {
     }
     this.routes = buildRoutes(config.tables);
     this.decoders = buildDecoders(config, this.routes);
-    this.consumer = opts.kafka.consumer({
-      groupId: config.kafka.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 60_000,
-      // Small fetches: a fetch's decoded messages are the memory the buffer limit does not count.
-      maxBytesPerPartition: 1024 * 1024,
-      maxBytes: 4 * 1024 * 1024,
-      maxWaitTimeInMs: 500,
-    });
+    this.consumer = sinkConsumer(opts.kafka, config.kafka.groupId);
     this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.dlq = new DeadLetterQueue(this.producer);
     this.clock = new CommitClock({
@@ -255,7 +246,7 @@ export class Sink {
     try {
       if (!live()) return;
       for (const message of batch.messages) {
-        if (this.full() && !((await this.waitForRoom(payload, moved)) && live())) return;
+        if (this.full() && !(await this.waitForRoom(heartbeat, live))) return;
         const offset = BigInt(message.offset);
         if (expected !== undefined && offset < expected) {
           resolved = message.offset; // already covered by a commit
@@ -372,7 +363,7 @@ export class Sink {
    * ends) pass `buffer.maxBytes`, the batch handler waits for commits, heartbeating, so kafkajs fetches
    * nothing more; consumption resumes the moment a commit frees memory. False when the batch must stop.
    */
-  private async waitForRoom(p: EachBatchPayload, moved: () => boolean): Promise<boolean> {
+  private async waitForRoom(heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
     const { metrics, logger } = this.opts;
     if (!this.full()) return true;
     metrics.paused.set({}, 1);
@@ -383,12 +374,12 @@ export class Sink {
     });
     try {
       while (this.full()) {
-        if (!p.isRunning() || p.isStale() || moved() || this.state !== "running") return false;
+        if (!live()) return false;
         this.clock.drainCommit();
         await Promise.race([this.requestFlush(), new Promise((r) => setTimeout(r, 1000))]);
-        await p.heartbeat();
+        await heartbeat();
       }
-      return true;
+      return live();
     } finally {
       metrics.paused.set({}, 0);
     }
@@ -459,17 +450,6 @@ export class Sink {
       },
     );
     if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
-    // Advisory Kafka offsets (lag tools), only after the table commits they describe.
-    const commits = [...kafkaOffsets]
-      .filter(([k]) => this.assigned.has(k))
-      .map(([k, offset]) => {
-        const [topic, partition] = splitTp(k);
-        return { topic, partition, offset: offset.toString() };
-      });
-    if (commits.length > 0) {
-      await this.consumer.commitOffsets(commits).catch((e: unknown) => {
-        logger.warn("could not commit Kafka group offsets (advisory only)", { error: e });
-      });
-    }
+    await commitGroupOffsets(this.consumer, kafkaOffsets, this.assigned, logger);
   }
 }

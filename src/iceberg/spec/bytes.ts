@@ -72,12 +72,42 @@ export function isUuidString(s: string): boolean {
   return true;
 }
 
+/** Hex digit values by char code (-1 for anything else). */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[65 + c] = 10 + c;
+  HEX[97 + c] = 10 + c;
+}
+
+/**
+ * Writes the 16 big-endian bytes of a UUID string in the 8-4-4-4-12 hex form (either case) to `out` at
+ * `at`, without allocating (column builders call it per value). False, with `out` partly written, when
+ * `s` is not such a string.
+ */
+export function writeUuidBytes(s: string, out: Uint8Array, at: number): boolean {
+  if (s.length !== 36) return false;
+  let k = at;
+  for (let c = 0; c < 36; c += 2) {
+    if (c === 8 || c === 13 || c === 18 || c === 23) {
+      if (s.charCodeAt(c) !== 45) return false; // -
+      c++;
+    }
+    const hi = HEX[s.charCodeAt(c)] ?? -1;
+    const lo = HEX[s.charCodeAt(c + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return false;
+    out[k++] = (hi << 4) | lo;
+  }
+  return true;
+}
+
 /** The 16 big-endian bytes of a canonical UUID string. */
 export function uuidToBytes(uuid: string): Uint8Array {
-  if (!isUuidString(uuid)) {
+  const out = new Uint8Array(16);
+  if (!writeUuidBytes(uuid, out, 0)) {
     throw new FloeError("INVALID_ARGUMENT", `not a UUID: "${uuid}"`, { context: { value: uuid } });
   }
-  return hexToBytes(uuid.replaceAll("-", ""));
+  return out;
 }
 
 /** Canonical lower-case UUID string from 16 bytes. */

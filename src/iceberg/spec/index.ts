@@ -18,6 +18,7 @@ export {
   utf8Decode,
   utf8Encode,
   uuidToBytes,
+  writeUuidBytes,
 } from "./bytes.js";
 export { Int64Schema, type JsonValue, MillisSchema, parseJson, stringifyJson } from "./json.js";
 export {

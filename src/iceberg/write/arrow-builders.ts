@@ -9,6 +9,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FloeError } from "../../errors.js";
+import { writeUuidBytes } from "../spec/index.js";
 
 /** One byte per row, non-zero = null. */
 export type NullMask = Uint8Array;
@@ -313,40 +314,12 @@ export function fixedData(
   for (let i = 0; i < n; i++) {
     const v = rows[i];
     if (v instanceof Uint8Array && v.length === width) data.set(v, i * width);
-    else if (acceptUuidStrings && typeof v === "string") writeUuid(v, data, i * width, ctx, i);
-    else if (v === null || v === undefined) nulls.setNull(i);
+    else if (acceptUuidStrings && typeof v === "string") {
+      if (!writeUuidBytes(v, data, i * width)) throw badValue(ctx, i, "a UUID string", v);
+    } else if (v === null || v === undefined) nulls.setNull(i);
     else throw badValue(ctx, i, `${width} bytes`, v);
   }
   return arrow.makeData({ type, length: n, data, ...nulls.props() });
-}
-
-/** Hex digit values by char code (-1 for anything else). */
-const HEX = new Int8Array(128).fill(-1);
-for (let c = 0; c < 10; c++) HEX[48 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[65 + c] = 10 + c;
-  HEX[97 + c] = 10 + c;
-}
-
-/** Parses a canonical UUID string straight into 16 bytes (the benchmark's hot spot with a regex). */
-function writeUuid(s: string, out: Uint8Array, at: number, ctx: BuildContext, row: number): void {
-  if (
-    s.length !== 36 ||
-    s.charCodeAt(8) !== 45 ||
-    s.charCodeAt(13) !== 45 ||
-    s.charCodeAt(18) !== 45 ||
-    s.charCodeAt(23) !== 45
-  ) {
-    throw badValue(ctx, row, "a UUID string", s);
-  }
-  let k = 0;
-  for (let i = 0; i < 36; i += 2) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-    const hi = HEX[s.charCodeAt(i)] ?? -1;
-    const lo = HEX[s.charCodeAt(i + 1)] ?? -1;
-    if (hi < 0 || lo < 0) throw badValue(ctx, row, "a UUID string", s);
-    out[at + k++] = (hi << 4) | lo;
-  }
 }
 
 /** decimal(P,S): unscaled bigint (or safe-integer number) values, checked against the precision. */
