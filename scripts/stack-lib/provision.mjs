@@ -129,7 +129,7 @@ async function pythonEnv(log) {
     "-r",
     requirements,
   ]);
-  await run(venvPython(), ["-c", "import pyiceberg, duckdb, pyspark, moto"]);
+  await run(venvPython(), ["-c", "import pyiceberg, duckdb, pyspark, moto, confluent_kafka"]);
   stamp("python", hash);
 }
 
