@@ -5,12 +5,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isAlive, logFile, logTail, runningPid, StackError, startDetached, stop, withLock } from "./proc.mjs";
 import { checkPrerequisites, duckdbExtensionDir, provision } from "./provision.mjs";
 import { services } from "./services.mjs";
-import { HOST, paths, ports, s3, versions } from "./settings.mjs";
+import { HOST, kafkaSecure, paths, ports, s3, versions } from "./settings.mjs";
+import { tlsFiles } from "./tls.mjs";
 
 const HELP = `Usage: scripts/stack <command>
 
 Starts Floe's local services on ${HOST} from package registries only (no Docker):
   kafka   Apache Kafka ${versions.kafka}, KRaft single node      ${HOST}:${ports.kafka}
+  kafka-secure  the same with SASL_SSL (PLAIN, SCRAM, OAUTHBEARER)  ${HOST}:${ports.kafkaSecureSasl}
+                and SSL with client certificates (mTLS)  ${HOST}:${ports.kafkaSecureMtls}
   s3      S3Proxy ${versions.s3proxy} (filesystem), bucket ${s3.bucket}   ${s3.endpoint}
   rest    Iceberg ${versions.iceberg} REST reference server          http://${HOST}:${ports.rest}
   moto    moto server (AWS Glue)                     http://${HOST}:${ports.moto}
@@ -28,7 +31,8 @@ Commands:
 
 State (pids, logs, data, venv): ${paths.state}   (override with FLOE_STACK_HOME)
 Ports can be moved with FLOE_STACK_KAFKA_PORT, FLOE_STACK_S3_PORT, FLOE_STACK_REST_PORT, FLOE_STACK_MOTO_PORT,
-FLOE_STACK_REGISTRY_PORT.`;
+FLOE_STACK_REGISTRY_PORT, FLOE_STACK_KAFKA_SECURE_SASL_PORT, FLOE_STACK_KAFKA_SECURE_MTLS_PORT,
+FLOE_STACK_KAFKA_SECURE_CONTROLLER_PORT.`;
 
 const log = (msg) => process.stderr.write(`stack: ${msg}\n`);
 const START_TIMEOUT_MS = 180_000;
@@ -130,7 +134,7 @@ async function status() {
   const pyOk = existsSync(join(paths.venv, "bin", "python"));
   if (!pyOk) allHealthy = false;
   rows.push(["python", pyOk ? "ready" : "missing", "-", `verifier env ${paths.venv}`]);
-  const widths = [8, 10, 8];
+  const widths = [13, 10, 8];
   for (const row of [["SERVICE", "STATE", "PID", "ENDPOINT"], ...rows]) {
     process.stdout.write(`${row.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c)).join(" ")}\n`);
   }
@@ -163,6 +167,26 @@ function environment() {
     FLOE_PYTHON: join(paths.venv, "bin", "python"),
     FLOE_DUCKDB_EXTENSION_DIR: duckdbExtensionDir() ?? "",
     FLOE_SPARK_JARS: sparkJars,
+    ...secureKafkaEnvironment(),
+  };
+}
+
+/** The secured broker's listeners, certificates (PEM files) and test users. */
+function secureKafkaEnvironment() {
+  const tls = tlsFiles();
+  return {
+    FLOE_KAFKA_SECURE_SASL_BROKERS: `${HOST}:${ports.kafkaSecureSasl}`,
+    FLOE_KAFKA_SECURE_MTLS_BROKERS: `${HOST}:${ports.kafkaSecureMtls}`,
+    FLOE_KAFKA_SECURE_CA: tls.ca,
+    FLOE_KAFKA_SECURE_CLIENT_CERT: tls.clientCert,
+    FLOE_KAFKA_SECURE_CLIENT_KEY: tls.clientKey,
+    FLOE_KAFKA_SECURE_CLIENT_KEY_PASSPHRASE: kafkaSecure.clientKeyPassphrase,
+    FLOE_KAFKA_SECURE_SERVER_CERT: tls.brokerCert,
+    FLOE_KAFKA_SECURE_SERVER_KEY: tls.brokerKey,
+    FLOE_KAFKA_SECURE_PLAIN_USER: kafkaSecure.plain.username,
+    FLOE_KAFKA_SECURE_PLAIN_PASSWORD: kafkaSecure.plain.password,
+    FLOE_KAFKA_SECURE_SCRAM_USER: kafkaSecure.scram.username,
+    FLOE_KAFKA_SECURE_SCRAM_PASSWORD: kafkaSecure.scram.password,
   };
 }
 

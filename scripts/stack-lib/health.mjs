@@ -1,10 +1,14 @@
 // Health probes that speak each service's own protocol, using only Node built-ins.
 import { createHash, createHmac } from "node:crypto";
 import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { s3 } from "./settings.mjs";
 
-/** Sends a Kafka ApiVersions (v0) request and resolves true when the broker answers with error 0. */
-export function kafkaApiVersions(host, port, timeoutMs = 3000) {
+/**
+ * Sends a Kafka ApiVersions (v0) request and resolves true when the broker answers with error 0. With
+ * `tls` (node:tls options: ca, cert, key, passphrase) the request goes over TLS, verified against `ca`.
+ */
+export function kafkaApiVersions(host, port, timeoutMs = 3000, tls = undefined) {
   return new Promise((resolve) => {
     const clientId = Buffer.from("floe-stack");
     const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
@@ -16,7 +20,7 @@ export function kafkaApiVersions(host, port, timeoutMs = 3000) {
     const size = Buffer.alloc(4);
     size.writeInt32BE(body.length, 0);
 
-    const socket = connect({ host, port });
+    const socket = tls ? tlsConnect({ host, port, ...tls }) : connect({ host, port });
     let buf = Buffer.alloc(0);
     const done = (ok) => {
       socket.destroy();
@@ -24,7 +28,7 @@ export function kafkaApiVersions(host, port, timeoutMs = 3000) {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on("error", () => done(false));
-    socket.on("connect", () => socket.write(Buffer.concat([size, body])));
+    socket.on(tls ? "secureConnect" : "connect", () => socket.write(Buffer.concat([size, body])));
     socket.on("data", (d) => {
       buf = Buffer.concat([buf, d]);
       if (buf.length < 10) return;
@@ -32,6 +36,20 @@ export function kafkaApiVersions(host, port, timeoutMs = 3000) {
       const errorCode = buf.readInt16BE(8);
       done(correlation === 7 && errorCode === 0);
     });
+  });
+}
+
+/** Resolves true when something accepts a TCP connection on host:port. */
+export function tcpOpen(host, port, timeoutMs = 3000) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on("error", () => done(false));
+    socket.on("connect", () => done(true));
   });
 }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { hasCommand, run, StackError } from "./proc.mjs";
 import { LIB_DIR, paths, versions } from "./settings.mjs";
+import { kafkaSecureTls } from "./tls.mjs";
 
 const MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
 
@@ -150,6 +151,7 @@ export async function provision(log) {
   const s3proxy = await mavenClasspath("s3proxy", log);
   const iceberg = await mavenClasspath("iceberg", log);
   const registryJar = await apicurioRegistry(log);
+  const tls = await kafkaSecureTls(log);
   await pythonEnv(log);
   const find = (needle) => {
     const jar = iceberg.find((j) => j.includes(needle));
@@ -163,6 +165,7 @@ export async function provision(log) {
   }
   return {
     kafkaClasspath: kafka.join(":"),
+    kafkaSecureTls: tls,
     s3proxyClasspath: s3proxy.join(":"),
     restServerJar: find(`iceberg-open-api-${versions.iceberg}.jar`),
     sparkJars: [find("iceberg-spark-runtime"), find("iceberg-aws-bundle")],

@@ -1,9 +1,10 @@
 // The services of the local stack: how each starts and how we know it is healthy.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { httpStatus, kafkaApiVersions, s3Request } from "./health.mjs";
+import { httpStatus, kafkaApiVersions, s3Request, tcpOpen } from "./health.mjs";
 import { run, StackError } from "./proc.mjs";
-import { HOST, KAFKA_CLUSTER_ID, LIB_DIR, paths, ports, s3 } from "./settings.mjs";
+import { HOST, KAFKA_CLUSTER_ID, kafkaSecure, LIB_DIR, paths, ports, s3 } from "./settings.mjs";
+import { tlsFiles } from "./tls.mjs";
 
 const conf = (file) => join(LIB_DIR, "conf", file);
 
@@ -38,6 +39,82 @@ function kafkaProperties() {
 }
 
 const javaLog4j = `-Dlog4j.configuration=file:${conf("kafka-log4j.properties")}`;
+
+/**
+ * The secured broker's config: SASL_SSL (PLAIN users from the inline JAAS config, SCRAM users added at
+ * format time, OAUTHBEARER checked by Kafka's unsecured JWT validator: unsigned tokens with a `sub`) and
+ * SSL with client certificates required, which is also its inter-broker listener.
+ */
+function kafkaSecureProperties() {
+  const dir = join(paths.data, "kafka-secure");
+  mkdirSync(dir, { recursive: true });
+  const tls = tlsFiles();
+  const file = join(paths.cache, "kafka-secure-server.properties");
+  const { plain, storePassword } = kafkaSecure;
+  const sasl = "listener.name.sasl_ssl";
+  const scramModule = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+  writeFileSync(
+    file,
+    [
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@${HOST}:${ports.kafkaSecureController}`,
+      `listeners=SASL_SSL://${HOST}:${ports.kafkaSecureSasl},SSL://${HOST}:${ports.kafkaSecureMtls},CONTROLLER://${HOST}:${ports.kafkaSecureController}`,
+      `advertised.listeners=SASL_SSL://${HOST}:${ports.kafkaSecureSasl},SSL://${HOST}:${ports.kafkaSecureMtls}`,
+      "controller.listener.names=CONTROLLER",
+      "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL",
+      "inter.broker.listener.name=SSL",
+      "ssl.keystore.type=PKCS12",
+      `ssl.keystore.location=${tls.keystore}`,
+      `ssl.keystore.password=${storePassword}`,
+      `ssl.key.password=${storePassword}`,
+      "ssl.truststore.type=PKCS12",
+      `ssl.truststore.location=${tls.truststore}`,
+      `ssl.truststore.password=${storePassword}`,
+      "listener.name.ssl.ssl.client.auth=required",
+      "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER",
+      `${sasl}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";`,
+      `${sasl}.scram-sha-256.sasl.jaas.config=${scramModule}`,
+      `${sasl}.scram-sha-512.sasl.jaas.config=${scramModule}`,
+      `${sasl}.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;`,
+      `${sasl}.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler`,
+      `log.dirs=${dir}`,
+      "num.partitions=1",
+      "auto.create.topics.enable=true",
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=3",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "group.initial.rebalance.delay.ms=0",
+      "log.retention.hours=24",
+      "",
+    ].join("\n"),
+  );
+  return { file, dir };
+}
+
+/** node:tls options that trust the stack's CA and present its client certificate. */
+function kafkaSecureClientTls() {
+  const tls = tlsFiles();
+  if (![tls.ca, tls.clientCert, tls.clientKey].every((f) => existsSync(f))) return undefined;
+  return {
+    ca: readFileSync(tls.ca),
+    cert: readFileSync(tls.clientCert),
+    key: readFileSync(tls.clientKey),
+    passphrase: kafkaSecure.clientKeyPassphrase,
+  };
+}
+
+/** Healthy = both secured listeners answer ApiVersions over verified TLS (the SSL one with mTLS). */
+async function kafkaSecureHealthy() {
+  const tls = kafkaSecureClientTls();
+  if (tls === undefined) return false;
+  const { cert: _c, key: _k, passphrase: _p, ...serverOnly } = tls;
+  return (
+    (await kafkaApiVersions(HOST, ports.kafkaSecureSasl, 3000, serverOnly)) &&
+    (await kafkaApiVersions(HOST, ports.kafkaSecureMtls, 3000, tls))
+  );
+}
 
 /** @typedef {{ kafkaClasspath: string, s3proxyClasspath: string, restServerJar: string, registryJar: string, python: string }} Provisioned */
 
@@ -111,6 +188,47 @@ export const services = [
     },
     healthy: () => kafkaApiVersions(HOST, ports.kafka),
     reachable: () => kafkaApiVersions(HOST, ports.kafka),
+  },
+  {
+    name: "kafka-secure",
+    describe: () =>
+      `Apache Kafka (KRaft) with SASL_SSL on ${HOST}:${ports.kafkaSecureSasl} and mTLS on ${HOST}:${ports.kafkaSecureMtls}`,
+    async start(p, startDetached) {
+      const { file, dir } = kafkaSecureProperties();
+      if (!existsSync(join(dir, "meta.properties"))) {
+        const { username, password } = kafkaSecure.scram;
+        const scram = (m) => ["--add-scram", `${m}=[name=${username},password=${password}]`];
+        await run(
+          "java",
+          [
+            javaLog4j,
+            "kafka.tools.StorageTool",
+            "format",
+            ...["-t", kafkaSecure.clusterId, "-c", file],
+            ...scram("SCRAM-SHA-256"),
+            ...scram("SCRAM-SHA-512"),
+          ],
+          { env: { CLASSPATH: p.kafkaClasspath } },
+        );
+      }
+      // A small heap: this broker carries a few small test topics next to several other JVMs.
+      return startDetached(
+        "java",
+        [
+          "-Xms64m",
+          "-Xmx384m",
+          "-XX:+UseSerialGC",
+          "-Djava.awt.headless=true",
+          javaLog4j,
+          "kafka.Kafka",
+          file,
+        ],
+        { env: { CLASSPATH: p.kafkaClasspath } },
+      );
+    },
+    healthy: kafkaSecureHealthy,
+    reachable: async () =>
+      (await tcpOpen(HOST, ports.kafkaSecureSasl)) || (await tcpOpen(HOST, ports.kafkaSecureMtls)),
   },
   {
     name: "rest",

@@ -41,6 +41,10 @@ export const ports = {
   rest: port("FLOE_STACK_REST_PORT", 8181),
   moto: port("FLOE_STACK_MOTO_PORT", 5001),
   registry: port("FLOE_STACK_REGISTRY_PORT", 8081),
+  // kafka-secure: a second broker with only secured client listeners.
+  kafkaSecureSasl: port("FLOE_STACK_KAFKA_SECURE_SASL_PORT", 9094),
+  kafkaSecureMtls: port("FLOE_STACK_KAFKA_SECURE_MTLS_PORT", 9095),
+  kafkaSecureController: port("FLOE_STACK_KAFKA_SECURE_CONTROLLER_PORT", 9096),
 };
 
 export const s3 = {
@@ -61,3 +65,20 @@ export const versions = {
 
 /** A 16-byte id in Kafka's URL-safe base64 form (22 characters), fixed so `format` is stable. */
 export const KAFKA_CLUSTER_ID = "ZmxvZS1sb2NhbC1zdGFjaw";
+
+/**
+ * The secured broker (`kafka-secure`): SASL_SSL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER with
+ * Kafka's unsecured JWT validator) and SSL with client certificates required. Its certificates are
+ * made at provision time under `tlsDir` by a private CA; users and passwords are fixed local test values.
+ */
+export const kafkaSecure = {
+  clusterId: "ZmxvZS1zZWN1cmUta2Fmaw",
+  tlsDir: join(STATE_DIR, "cache", "kafka-secure-tls"),
+  /** PKCS12 keystore and truststore password of the broker. */
+  storePassword: "floe-local-store",
+  /** The client key (client.key) is encrypted with this passphrase. */
+  clientKeyPassphrase: "floe-local-client-key",
+  plain: { username: "floe_plain", password: "floe-plain-secret" },
+  /** One user with both SCRAM-SHA-256 and SCRAM-SHA-512 credentials. */
+  scram: { username: "floe_scram", password: "floe-scram-secret" },
+};

@@ -17,6 +17,19 @@ export interface StackEnv {
   FLOE_PYTHON: string;
   FLOE_DUCKDB_EXTENSION_DIR: string;
   FLOE_SPARK_JARS: string;
+  /** The secured broker (`kafka-secure`): SASL_SSL and mTLS listeners, PEM files, test users. */
+  FLOE_KAFKA_SECURE_SASL_BROKERS: string;
+  FLOE_KAFKA_SECURE_MTLS_BROKERS: string;
+  FLOE_KAFKA_SECURE_CA: string;
+  FLOE_KAFKA_SECURE_CLIENT_CERT: string;
+  FLOE_KAFKA_SECURE_CLIENT_KEY: string;
+  FLOE_KAFKA_SECURE_CLIENT_KEY_PASSPHRASE: string;
+  FLOE_KAFKA_SECURE_SERVER_CERT: string;
+  FLOE_KAFKA_SECURE_SERVER_KEY: string;
+  FLOE_KAFKA_SECURE_PLAIN_USER: string;
+  FLOE_KAFKA_SECURE_PLAIN_PASSWORD: string;
+  FLOE_KAFKA_SECURE_SCRAM_USER: string;
+  FLOE_KAFKA_SECURE_SCRAM_PASSWORD: string;
 }
 
 declare module "vitest" {
