@@ -5,9 +5,15 @@
  * int32/sint32/sfixed32 -> int; uint32/fixed32 -> long; int64/sint64/sfixed64 -> long; uint64/fixed64
  * -> long (values above 2^63-1 are DECODE_FAILED); float, double, bool, string; bytes -> binary;
  * enum -> string (the value's name; a number the enum does not define becomes its decimal text);
- * message -> struct; repeated -> list (elements required); map<K, V> -> map (values required);
- * google.protobuf.Timestamp -> timestamptz (nanos truncated to micros); the wrappers
- * (google.protobuf.StringValue etc.) -> their primitive. Every column is optional: a field without
+ * message -> struct; repeated -> list (elements required); map<K, V> -> map (values required); a oneof's
+ * members are ordinary columns, null except the one set.
+ * Well-known types: google.protobuf.Timestamp -> timestamptz (nanos truncated to micros);
+ * google.protobuf.Duration -> long, in microseconds (nanos truncated toward zero); the wrappers
+ * (google.protobuf.StringValue, Int64Value etc.) -> their primitive, null when absent;
+ * google.protobuf.Struct, Value and ListValue -> string holding the JSON text (a Value set to
+ * null_value is the text `null`); google.protobuf.Empty -> no column; Any and FieldMask are ordinary
+ * messages (struct<type_url, value> and struct<paths>).
+ * Every column is optional: a field without
  * presence (a proto3 scalar) holds its value or the default, a field with presence (a message, a
  * oneof member, proto3 `optional`, proto2 `optional`) is null when absent; proto2 `required` fields are
  * required columns. Fields of a message type with no fields (google.protobuf.Empty) carry no values
@@ -158,6 +164,9 @@ class ProtobufToIceberg {
   messageNode(type: protobuf.Type, path: string): Node | undefined {
     const full = type.fullName;
     if (full === ".google.protobuf.Timestamp") return { type: "timestamptz", convert: timestampMicros(path) };
+    if (full === ".google.protobuf.Duration") return { type: "long", convert: durationMicros(path) };
+    const json = JSON_TYPES[full];
+    if (json !== undefined) return { type: "string", convert: jsonText(type, json) };
     if (WRAPPERS.has(full)) {
       const inner = type.fields.value;
       const s = inner ? scalar(inner.type, path) : undefined;
@@ -283,6 +292,65 @@ function getter(field: protobuf.FieldBase, convert: Convert): (m: Obj) => unknow
   }
   // No presence (proto3 scalar): the value, or its default from the message prototype.
   return convert === null ? (m) => m[name] ?? null : (m) => convert(m[name]);
+}
+
+function durationMicros(path: string): (v: unknown) => bigint {
+  return (v) => {
+    const d = v as Obj;
+    const seconds = int64(d.seconds ?? 0);
+    const nanos = typeof d.nanos === "number" ? d.nanos : 0;
+    const micros = seconds * 1_000_000n + BigInt(Math.trunc(nanos / 1000));
+    if (micros < LONG_MIN || micros > LONG_MAX) {
+      throw decodeFailed(`field "${path}": duration of ${seconds} seconds is out of range`);
+    }
+    return micros;
+  };
+}
+
+type JsonKind = "struct" | "value" | "list";
+
+const JSON_TYPES: Record<string, JsonKind> = {
+  ".google.protobuf.Struct": "struct",
+  ".google.protobuf.Value": "value",
+  ".google.protobuf.ListValue": "list",
+};
+
+/**
+ * google.protobuf.Struct / Value / ListValue -> JSON text. Fields are found by number, so both the
+ * snake_case names of struct.proto and protobufjs's bundled camelCase copy work.
+ */
+function jsonText(type: protobuf.Type, kind: JsonKind): (v: unknown) => string {
+  const lookup = (name: string) => type.root.lookupType(`.google.protobuf.${name}`);
+  const nameOf = (t: protobuf.Type, id: number): string => {
+    const field = t.fieldsById[id];
+    if (field === undefined) throw decodeFailed(`invalid Protobuf schema: ${t.fullName} has no field ${id}`);
+    return field.name;
+  };
+  const value = lookup("Value");
+  // Value's kind: 1 null_value, 2 number_value, 3 string_value, 4 bool_value, 5 struct_value, 6 list_value.
+  const scalarKinds = [2, 3, 4].map((id) => nameOf(value, id));
+  const structKind = nameOf(value, 5);
+  const listKind = nameOf(value, 6);
+  const fields = nameOf(lookup("Struct"), 1);
+  const values = nameOf(lookup("ListValue"), 1);
+  const struct = (s: Obj, depth: number): Obj => {
+    const out: Obj = {};
+    for (const [k, x] of Object.entries((s[fields] ?? {}) as Obj)) setOwn(out, k, toJs(x as Obj, depth + 1));
+    return out;
+  };
+  const list = (l: Obj, depth: number): unknown[] =>
+    ((l[values] ?? []) as Obj[]).map((x) => toJs(x, depth + 1));
+  // protobufjs keeps unset fields' defaults on the prototype: the kind set is the own property.
+  const toJs = (v: Obj | null | undefined, depth: number): unknown => {
+    if (depth > 100) throw decodeFailed("google.protobuf.Value nests too deeply");
+    if (v === null || v === undefined) return null;
+    for (const name of scalarKinds) if (Object.hasOwn(v, name)) return v[name];
+    if (Object.hasOwn(v, structKind)) return struct(v[structKind] as Obj, depth);
+    if (Object.hasOwn(v, listKind)) return list(v[listKind] as Obj, depth);
+    return null; // null_value, or no kind set
+  };
+  const top = kind === "struct" ? struct : kind === "list" ? list : toJs;
+  return (v) => JSON.stringify(top(v as Obj, 0));
 }
 
 function timestampMicros(path: string): (v: unknown) => bigint {

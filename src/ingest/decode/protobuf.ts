@@ -1,7 +1,9 @@
 /**
- * Protobuf records in the Schema Registry wire format. Per schema id, once: fetch the .proto text and the
+ * Protobuf records in the Schema Registry wire format. Per schema id, once: fetch the schema and the
  * files it imports (schema references, by import path; google/protobuf/*.proto come with protobufjs when
- * the registry does not name them) and parse them with protobufjs into one root (field names as written).
+ * the registry does not name them, as Confluent's serializers leave them out) and add them to one
+ * protobufjs root. Each file is either .proto text (field names as written) or a base64-encoded
+ * FileDescriptorProto (protobuf-descriptor.ts), as Confluent's Java and Python serializers register them.
  * Per message-index path, once: find the message ([0] is the file's first message, further indexes walk
  * nested message types) and compile it (protobuf-schema.ts). Per record: read the header and the message
  * indexes, decode with protobufjs, convert the values.
@@ -10,6 +12,7 @@
 import protobuf from "protobufjs";
 import { FloeError } from "../../errors.js";
 import { decodeFailed } from "./errors.js";
+import { addDescriptor, isBase64Descriptor } from "./protobuf-descriptor.js";
 import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
 import type { RegisteredSchema, SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
@@ -102,12 +105,21 @@ function nestedMessages(ns: protobuf.NamespaceBase): protobuf.Type[] {
   return ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
 }
 
-function parseInto(root: protobuf.Root, file: ProtoFile): protobuf.IParserResult {
+/** Adds one file, .proto text or a base64 descriptor, to `root`: its imports and top-level messages. */
+function addFile(root: protobuf.Root, file: ProtoFile): { imports: string[]; messages: protobuf.Type[] } {
+  if (isBase64Descriptor(file.text)) return addDescriptor(root, file.text, file.what);
+  let parsed: protobuf.IParserResult;
   try {
-    return protobuf.parse(file.text, root, PARSE_OPTIONS);
+    parsed = protobuf.parse(file.text, root, PARSE_OPTIONS);
   } catch (e) {
     throw decodeFailed(`${file.what} is not a valid Protobuf schema: ${(e as Error).message}`, e);
   }
+  // Only right for the first file parsed into a root (its package then holds only its own messages).
+  const ns = parsed.package ? root.lookup(parsed.package) : root;
+  return {
+    imports: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])],
+    messages: ns instanceof protobuf.Namespace ? nestedMessages(ns) : [],
+  };
 }
 
 export async function compileRegisteredProtobuf(
@@ -125,24 +137,24 @@ export async function compileRegisteredProtobuf(
   const imports: string[] = [];
   let messages: protobuf.Type[] = [];
   for (const [i, file] of files.entries()) {
-    const parsed = parseInto(root, file);
-    if (i === 0) {
-      // The schema's own file is parsed first, so its package holds only its own messages yet.
-      const ns = parsed.package ? root.lookup(parsed.package) : root;
-      messages = ns instanceof protobuf.Namespace ? nestedMessages(ns) : [];
-    }
-    imports.push(...(parsed.imports ?? []), ...(parsed.weakImports ?? []));
+    const added = addFile(root, file);
+    // The schema's own file is added first.
+    if (i === 0) messages = added.messages;
+    imports.push(...added.imports);
   }
   // Well-known files (google/protobuf/timestamp.proto ...) the registry did not hand out as references.
+  const missing: string[] = [];
   for (const name of new Set(imports)) {
     if (provided.has(name)) continue;
     const json = protobuf.common.get(name);
     if (json?.nested) root.addJSON(json.nested);
+    else missing.push(name);
   }
   try {
     root.resolveAll();
   } catch (e) {
-    throw decodeFailed(`${what} is not a valid Protobuf schema: ${(e as Error).message}`, e);
+    const note = missing.length > 0 ? ` (imports no reference provides: ${missing.join(", ")})` : "";
+    throw decodeFailed(`${what} is not a valid Protobuf schema: ${(e as Error).message}${note}`, e);
   }
   if (messages.length === 0) throw decodeFailed(`${what} declares no message`);
   return new CompiledFile(what, messages);

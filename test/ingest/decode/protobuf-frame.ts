@@ -26,7 +26,9 @@ export function framed(
 ): Uint8Array {
   const root = new protobuf.Root();
   for (const text of Array.isArray(proto) ? proto : [proto]) protobuf.parse(text, root, { keepCase: true });
-  for (const name of ["google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto"]) {
+  for (const name of ["timestamp", "wrappers", "duration", "struct", "empty"].map(
+    (n) => `google/protobuf/${n}.proto`,
+  )) {
     const json = protobuf.common.get(name);
     if (json?.nested) root.addJSON(json.nested);
   }
