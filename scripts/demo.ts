@@ -12,7 +12,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { EmbeddedCatalog, startRestCatalogServer } from "../src/catalog/index.js";
 import { parseConfig } from "../src/config.js";
 import { RoutingFileIO } from "../src/iceberg/io/index.js";
-import { committedOffsets, DLQ_HEADERS, Sink } from "../src/ingest/index.js";
+import { committedOffsets, DLQ_HEADERS, kafkajsClient, Sink } from "../src/ingest/index.js";
 import { createLogger } from "../src/log.js";
 import { sinkMetrics } from "../src/service/index.js";
 import { cdrSchema, makeCdr, makeReading, telemetrySchema } from "./demo-data.js";
@@ -132,7 +132,14 @@ async function main(): Promise<void> {
   const io = new RoutingFileIO();
   const catalog = new EmbeddedCatalog({ warehouse, io });
   const metrics = sinkMetrics();
-  const sink = new Sink({ config, kafka, catalog, io, logger: createLogger({ level: "error" }), metrics });
+  const sink = new Sink({
+    config,
+    client: kafkajsClient(kafka),
+    catalog,
+    io,
+    logger: createLogger({ level: "error" }),
+    metrics,
+  });
   const server = await startRestCatalogServer({
     catalog,
     port: REST_PORT,

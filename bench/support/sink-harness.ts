@@ -20,7 +20,7 @@ import type { LogFields, Logger } from "../../src/log.js";
 import {
   createCatalog,
   createFileIO,
-  createKafka,
+  createKafkaClient,
   type SinkMetrics,
   sinkMetrics,
 } from "../../src/service/index.js";
@@ -236,7 +236,7 @@ export async function buildSink(env: BenchEnv, s: SinkSetup): Promise<BenchSink>
   const io = createFileIO(config, logger);
   const catalog = createCatalog(config, io, logger);
   const metrics = sinkMetrics();
-  const sink = new Sink({ config, kafka: createKafka(config, logger), catalog, io, logger, metrics });
+  const sink = new Sink({ config, client: createKafkaClient(config, logger), catalog, io, logger, metrics });
   let failure: Error | undefined;
   void sink.waitUntilStopped().then((e) => {
     failure = e ?? new Error("the sink stopped");

@@ -4,8 +4,8 @@
  * tracked so a commit can wait for them: a record's offset is never committed before its dead letter
  * is acknowledged.
  */
-import type { Producer } from "kafkajs";
 import type { KafkaMeta } from "./metadata-columns.js";
+import type { RecordProducer } from "./source/index.js";
 
 export const DLQ_HEADERS = {
   reason: "floe.error.reason",
@@ -32,7 +32,7 @@ export class DeadLetterQueue {
   private pending: Promise<unknown>[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly producer: Producer) {}
+  constructor(private readonly producer: RecordProducer) {}
 
   send(topic: string, letter: DeadLetter): void {
     const headers: Record<string, Buffer> = {};
@@ -45,17 +45,13 @@ export class DeadLetterQueue {
     headers[DLQ_HEADERS.offset] = Buffer.from(letter.meta.offset.toString());
     headers[DLQ_HEADERS.timestamp] = Buffer.from(letter.meta.timestampMs.toString());
     const p = this.producer
-      .send({
-        topic,
-        acks: -1,
-        messages: [
-          {
-            key: letter.meta.key === null ? null : Buffer.from(letter.meta.key),
-            value: letter.value === null ? null : Buffer.from(letter.value),
-            headers,
-          },
-        ],
-      })
+      .send(topic, [
+        {
+          key: letter.meta.key === null ? null : Buffer.from(letter.meta.key),
+          value: letter.value === null ? null : Buffer.from(letter.value),
+          headers,
+        },
+      ])
       .catch((e: unknown) => {
         this.failure ??= e instanceof Error ? e : new Error(String(e));
       });

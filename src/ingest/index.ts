@@ -25,3 +25,16 @@ export { conformRow, evolveSchema, inferJsonSchema } from "./schema/index.js";
 export type { SinkOptions } from "./sink.js";
 export { Sink } from "./sink.js";
 export type { SinkMetricsLike } from "./sink-metrics.js";
+export type {
+  BatchControl,
+  KafkaClient,
+  OutgoingRecord,
+  RecordProducer,
+  Source,
+  SourceBatch,
+  SourceHandlers,
+  SourceHeaders,
+  SourceMessage,
+  TopicPartitionOffset,
+} from "./source/index.js";
+export { classifyCrash, kafkajsClient } from "./source/index.js";

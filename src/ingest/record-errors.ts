@@ -4,7 +4,6 @@
  * the reason to the dead-letter topic; `skip` drops it. Both of the latter count the offset as handled
  * for the route's table and count the record by reason.
  */
-import type { IHeaders } from "kafkajs";
 import type { TableIdentifier } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError } from "../errors.js";
@@ -15,6 +14,7 @@ import type { DeadLetterQueue, ErrorStage } from "./dlq.js";
 import type { KafkaMeta } from "./metadata-columns.js";
 import type { Route } from "./route.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
+import type { SourceHeaders } from "./source/index.js";
 
 export interface RecordErrorDeps {
   config: Config;
@@ -104,7 +104,7 @@ function tableForError(route: Route, topic: string): TableIdentifier | undefined
 }
 
 /** A record's headers as (name, bytes) pairs; null when it has none. */
-export function headersOf(h: IHeaders | undefined): Headers | null {
+export function headersOf(h: SourceHeaders | undefined): Headers | null {
   let out: [string, Uint8Array | null][] | null = null;
   for (const name in h) {
     if (!Object.hasOwn(h, name)) continue;

@@ -3,7 +3,6 @@
  * table committed with its offsets, metrics and logs per outcome. A table whose range another writer
  * committed first is re-read from where that writer left it.
  */
-import type { Consumer } from "kafkajs";
 import type { Catalog } from "../catalog/index.js";
 import { formatIdentifier } from "../catalog/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
@@ -14,6 +13,7 @@ import type { RecordFailure } from "./conform-columns.js";
 import type { DeadLetterQueue } from "./dlq.js";
 import type { RecordErrors } from "./record-errors.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
+import type { Source } from "./source/index.js";
 import { commitTableBuffer } from "./table-committer.js";
 
 export interface TableCommitsDeps {
@@ -99,7 +99,7 @@ export async function commitTables(
  * and only for partitions still assigned; a failure is logged, as the tables hold the real positions.
  */
 export async function commitGroupOffsets(
-  consumer: Consumer,
+  source: Source,
   offsets: ReadonlyMap<string, bigint>,
   assigned: ReadonlySet<string>,
   logger: Logger,
@@ -108,10 +108,10 @@ export async function commitGroupOffsets(
     .filter(([k]) => assigned.has(k))
     .map(([k, offset]) => {
       const [topic, partition] = splitTp(k);
-      return { topic, partition, offset: offset.toString() };
+      return { topic, partition, offset };
     });
   if (commits.length === 0) return;
-  await consumer.commitOffsets(commits).catch((e: unknown) => {
+  await source.commitOffsets(commits).catch((e: unknown) => {
     logger.warn("could not commit Kafka group offsets (advisory only)", { error: e });
   });
 }

@@ -1,8 +1,7 @@
 /**
- * What the sink needs before it consumes: its consumer, one decoder per route, and, on each partition
+ * What the sink needs before it consumes: one decoder per route, and, on each partition
  * assignment, the offset each partition's table last committed (the position to seek to).
  */
-import type { Consumer, Kafka } from "kafkajs";
 import type { Catalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, isFloeError } from "../errors.js";
@@ -16,20 +15,6 @@ import {
 } from "./decode/index.js";
 import { committedOffsets, getOffset } from "./offsets.js";
 import { type Route, routeFor } from "./route.js";
-
-/** The sink's consumer in `groupId`. Offsets are committed by the sink, after its table commits. */
-export function sinkConsumer(kafka: Kafka, groupId: string): Consumer {
-  return kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    rebalanceTimeout: 60_000,
-    // Small fetches: a fetch's decoded messages are the memory the buffer limit does not count.
-    maxBytesPerPartition: 1024 * 1024,
-    maxBytes: 4 * 1024 * 1024,
-    maxWaitTimeInMs: 500,
-  });
-}
 
 /** One decoder per route index; registry formats need `schemaRegistry.url`. */
 export function buildDecoders(config: Config, routes: readonly Route[]): Map<number, Decoder> {

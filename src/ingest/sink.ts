@@ -4,7 +4,6 @@
  * the tables: on every assignment each partition is sought to the offset its tables last committed.
  * Consumption pauses while the buffers (and the batch being committed) hold more than `buffer.maxBytes`.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { type Catalog, formatIdentifier } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, toFloeError } from "../errors.js";
@@ -20,11 +19,13 @@ import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import { commitGroupOffsets, commitTables } from "./sink-commit.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
-import { buildDecoders, decodeWithRetry, sinkConsumer, subscriptions, tablePositions } from "./sink-setup.js";
+import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
+import type { BatchControl, KafkaClient, RecordProducer, Source, SourceBatch } from "./source/index.js";
 
 export interface SinkOptions {
   config: Config;
-  kafka: Kafka;
+  /** The Kafka client (see `kafkajsClient`); tests pass a fake. */
+  client: KafkaClient;
   catalog: Catalog;
   io: FileIO;
   logger: Logger;
@@ -39,8 +40,8 @@ type State = "starting" | "running" | "stopping" | "stopped" | "failed";
 export class Sink {
   private readonly routes: Route[];
   private readonly decoders: Map<number, Decoder>;
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private readonly source: Source;
+  private readonly producer: RecordProducer;
   private readonly dlq: DeadLetterQueue;
   private readonly recordErrors: RecordErrors;
   private buffers = new Map<string, TableBuffer>();
@@ -81,8 +82,8 @@ export class Sink {
     }
     this.routes = buildRoutes(config.tables);
     this.decoders = buildDecoders(config, this.routes);
-    this.consumer = sinkConsumer(opts.kafka, config.kafka.groupId);
-    this.producer = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.source = opts.client.source(config.kafka.groupId);
+    this.producer = opts.client.producer();
     this.dlq = new DeadLetterQueue(this.producer);
     this.clock = new CommitClock({
       intervalMs: config.commit.intervalMs,
@@ -111,25 +112,17 @@ export class Sink {
   async start(): Promise<void> {
     const { config, logger } = this.opts;
     await this.producer.connect();
-    await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      // Emitted before kafkajs fetches for the new generation; onBatch waits for these seeks.
-      const assignment = e.payload.memberAssignment;
-      this.assigning = this.assigning
-        .then(() => this.onAssignment(assignment))
-        .catch((err) => this.fail(toFloeError(err)));
-    });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      const err = e.payload.error;
-      if (!e.payload.restart) this.fail(toFloeError(err, "SERVICE_UNAVAILABLE"));
-    });
-    const topics = subscriptions(this.routes);
-    await this.consumer.subscribe({ topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
+    await this.source.connect();
+    await this.source.run(subscriptions(this.routes), {
+      assigned: (assignment) => {
+        // Batches of the new generation wait for these seeks (see onBatch).
+        this.assigning = this.assigning
+          .then(() => this.onAssignment(assignment))
+          .catch((err) => this.fail(toFloeError(err)));
+      },
+      batch: (batch, control) => this.onBatch(batch, control),
+      skipped: (topic, partition, next) => this.onSkipped(topic, partition, next),
+      crashed: (error) => this.fail(this.describeCrash(error)),
     });
     this.clock.start();
     this.state = "running";
@@ -148,7 +141,7 @@ export class Sink {
     const failing = this.state === "failed";
     this.state = "stopping";
     this.clock.stop();
-    await this.consumer.stop().catch(() => undefined);
+    await this.source.stop().catch(() => undefined);
     const final = this.requestFlush();
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), deadlineMs).unref());
     if ((await Promise.race([final.then(() => "done" as const), timeout])) === "timeout") {
@@ -156,7 +149,7 @@ export class Sink {
         "shutdown deadline passed before the final commit finished; uncommitted records will be re-read",
       );
     }
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.source.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
     this.state = failing || this.fatal ? "failed" : "stopped";
     for (const w of this.stopWaiters) w(this.fatal);
@@ -220,11 +213,11 @@ export class Sink {
     this.dropBuffered((key) => key === k);
     this.positions.set(k, offset);
     this.bump(k);
-    this.consumer.seek({ topic, partition, offset: offset.toString() });
+    this.source.seek(topic, partition, offset);
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+  private async onBatch(batch: SourceBatch, control: BatchControl): Promise<void> {
+    const { heartbeat, isRunning, isStale, resolveOffset } = control;
     const { topic, partition } = batch;
     const k = tpKey(topic, partition);
     await this.assigning; // positions come from the tables: never read a partition before its seek
@@ -252,9 +245,11 @@ export class Sink {
           resolved = message.offset; // already covered by a commit
           continue;
         }
-        if (expected !== undefined && offset > expected) {
-          // A gap: the fetch started elsewhere than we sought. Seek back; never skip records.
-          this.consumer.seek({ topic, partition, offset: expected.toString() });
+        if (expected !== undefined && offset > expected && batch.fetchedOffset > expected) {
+          // The fetch began past our position: records could be missing. Seek back; never skip records.
+          // (A gap inside what the fetch returned is records that do not exist: compacted away,
+          // aborted transactions, transaction markers.)
+          this.source.seek(topic, partition, expected);
           return;
         }
         const value = message.value ?? null;
@@ -274,17 +269,21 @@ export class Sink {
           return;
         }
         try {
-          let decoded = decoder.decodeSync?.(rec);
-          if (decoded === undefined) {
-            decoded = await decodeWithRetry(decoder, rec, () => this.state === "running");
-            if (!live()) return;
+          if ((value === null || value.length === 0) && skipsEmptyValues(route)) {
+            this.skipEmpty(route, rec);
+          } else {
+            let decoded = decoder.decodeSync?.(rec);
+            if (decoded === undefined) {
+              decoded = await decodeWithRetry(decoder, rec, () => this.state === "running");
+              if (!live()) return;
+            }
+            checkNesting(decoded.schema);
+            this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
+              decoded.row,
+              decoded.schema,
+              rec,
+            );
           }
-          checkNesting(decoded.schema);
-          this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
-            decoded.row,
-            decoded.schema,
-            rec,
-          );
         } catch (e) {
           if (!live()) return;
           const err = toFloeError(e, "DECODE_FAILED");
@@ -312,6 +311,51 @@ export class Sink {
       this.opts.metrics.bytesIn.inc({ topic }, bytes);
     }
     this.afterBatch();
+  }
+
+  /**
+   * A fetch of this partition held nothing to deliver (transaction markers, aborted or compacted
+   * records) and the client moved past it: so does our position, and a pending table range of the
+   * partition covers those offsets, so the committed offset never points at a record that will not come.
+   */
+  private onSkipped(topic: string, partition: number, next: bigint): void {
+    const k = tpKey(topic, partition);
+    const expected = this.positions.get(k);
+    if (expected === undefined || next <= expected) return;
+    this.positions.set(k, next);
+    const buf = this.topicBuffers.get(topic);
+    if (buf?.covers(topic, partition)) buf.cover(topic, partition, next - 1n);
+  }
+
+  /** A tombstone or empty value in a route whose format cannot hold one: counted and skipped. */
+  private skipEmpty(route: Route, rec: RecordInput): void {
+    const reason = rec.value === null ? "tombstone" : "empty-value";
+    this.opts.metrics.skipped.inc({ topic: rec.topic, reason });
+    if (route.config.tableField === undefined) {
+      this.tableBuffer(route, route.tableFor(rec.topic, {})).cover(rec.topic, rec.partition, rec.offset);
+    }
+  }
+
+  /** A client crash, with the partitions and offsets being read when it names a batch that cannot be decoded. */
+  private describeCrash(error: FloeError): FloeError {
+    if (error.code !== "DECODE_FAILED") return error;
+    const keys = [...this.assigned].filter((k) => !this.halted.has(k));
+    const reading = keys.slice(0, 10).map((k) => {
+      const [topic, partition] = splitTp(k);
+      const at = this.positions.get(k);
+      return `${topic}/${partition}${at === undefined ? "" : ` at offset ${at}`}`;
+    });
+    const only = keys.length === 1 && keys[0] !== undefined ? splitTp(keys[0]) : undefined;
+    const at = only && keys[0] !== undefined ? this.positions.get(keys[0]) : undefined;
+    return new FloeError(
+      "DECODE_FAILED",
+      `${error.message} (reading ${reading.join(", ") || "no partition"}); nothing past it is committed`,
+      {
+        cause: error,
+        retryable: false,
+        context: only ? { topic: only[0], partition: only[1], offset: at } : {},
+      },
+    );
   }
 
   /** The buffer of the table a record goes to (cached per topic unless the table comes from a field). */
@@ -450,6 +494,12 @@ export class Sink {
       },
     );
     if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
-    await commitGroupOffsets(this.consumer, kafkaOffsets, this.assigned, logger);
+    await commitGroupOffsets(this.source, kafkaOffsets, this.assigned, logger);
   }
+}
+
+/** Formats whose decoders cannot make a row of a null or empty value (string and bytes keep them). */
+function skipsEmptyValues(route: Route): boolean {
+  const f = route.config.format;
+  return f !== "string" && f !== "bytes";
 }

@@ -7,4 +7,4 @@ export type { SinkMetrics } from "./metrics.js";
 export { Counter, Gauge, Histogram, Registry, sinkMetrics } from "./metrics.js";
 export type { RunOptions, ServeOptions } from "./run.js";
 export { runSink, serveCatalog } from "./run.js";
-export { createCatalog, createFileIO, createKafka, warehouseLocation } from "./wiring.js";
+export { createCatalog, createFileIO, createKafka, createKafkaClient, warehouseLocation } from "./wiring.js";

@@ -8,8 +8,9 @@ import type { FloeError } from "../errors.js";
 import { Sink } from "../ingest/index.js";
 import type { Logger } from "../log.js";
 import { startHttpServer } from "./http.js";
+import { explainKafkaError } from "./kafka-security.js";
 import { sinkMetrics } from "./metrics.js";
-import { createCatalog, createFileIO, createKafka } from "./wiring.js";
+import { createCatalog, createFileIO, createKafkaClient } from "./wiring.js";
 
 export interface RunOptions {
   logger: Logger;
@@ -24,7 +25,7 @@ export async function runSink(config: Config, opts: RunOptions): Promise<number>
   const io = createFileIO(config, logger);
   const catalog = createCatalog(config, io, logger);
   const metrics = sinkMetrics();
-  const sink = new Sink({ config, kafka: createKafka(config, logger), catalog, io, logger, metrics });
+  const sink = new Sink({ config, client: createKafkaClient(config, logger), catalog, io, logger, metrics });
   const http = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
@@ -45,7 +46,7 @@ export async function runSink(config: Config, opts: RunOptions): Promise<number>
     error = await sink.waitUntilStopped();
   } catch (e) {
     await sink.stop(opts.shutdownDeadlineMs ?? 30_000).catch(() => undefined);
-    throw e;
+    throw explainKafkaError(e, config.kafka);
   } finally {
     await http.close();
   }

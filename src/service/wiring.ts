@@ -1,14 +1,17 @@
 /**
  * Builds the runtime pieces from a validated config: the FileIO for the warehouse, the catalog
- * (embedded | rest | glue) and a kafkajs client whose logs go through our logger.
+ * (embedded | rest | glue) and a kafkajs client whose logs go through our logger, with TLS and SASL
+ * from `kafka.ssl` / `kafka.sasl` (see kafka-security.ts).
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Kafka, type LogEntry, logLevel, type SASLOptions } from "kafkajs";
+import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import { type Catalog, EmbeddedCatalog, GlueCatalog, RestCatalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { type FileIO, RoutingFileIO } from "../iceberg/io/index.js";
+import { type KafkaClient, kafkajsClient } from "../ingest/index.js";
 import type { Logger } from "../log.js";
+import { kafkaSecurity } from "./kafka-security.js";
 
 /** `file://./warehouse` and other relative file locations become absolute file URLs. */
 export function warehouseLocation(location: string, cwd = process.cwd()): string {
@@ -67,8 +70,7 @@ export function createKafka(config: Config, logger: Logger): Kafka {
   return new Kafka({
     clientId: k.clientId,
     brokers: k.brokers,
-    ssl: k.ssl,
-    ...(k.sasl ? { sasl: k.sasl as SASLOptions } : {}),
+    ...kafkaSecurity(k, logger),
     logLevel: config.log.level === "debug" ? logLevel.INFO : logLevel.WARN,
     logCreator:
       () =>
@@ -80,4 +82,9 @@ export function createKafka(config: Config, logger: Logger): Kafka {
         else log.debug(message, fields);
       },
   });
+}
+
+/** The sink's Kafka client (consumer and dead-letter producer) for a validated config. */
+export function createKafkaClient(config: Config, logger: Logger): KafkaClient {
+  return kafkajsClient(createKafka(config, logger));
 }

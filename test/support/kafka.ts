@@ -1,8 +1,14 @@
 import { type Admin, Kafka, logLevel } from "kafkajs";
+import { type KafkaClient, kafkajsClient } from "../../src/ingest/index.js";
 import { stackEnv } from "./stack.js";
 
 export function stackKafka(clientId = "floe-test"): Kafka {
   return new Kafka({ clientId, brokers: [stackEnv().FLOE_KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+}
+
+/** The sink's client port over the stack's broker. */
+export function stackClient(clientId = "floe-test"): KafkaClient {
+  return kafkajsClient(stackKafka(clientId));
 }
 
 export async function createTopics(

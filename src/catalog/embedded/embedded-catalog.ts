@@ -232,7 +232,7 @@ export class EmbeddedCatalog implements Catalog {
     await writeMetadataFile(this.opts.io, metadataLocation, metadata, true);
     // The hint only speeds up loads; a failure here leaves a committed, findable version.
     await this.opts.io
-      .write(`${this.metadataDir(id)}/${HINT}`, new TextEncoder().encode(`${version}\n`), {
+      .write(`${this.metadataDir(id)}/${HINT}`, new TextEncoder().encode(String(version)), {
         contentType: "text/plain",
       })
       .catch(() => undefined);

@@ -9,7 +9,7 @@ import { wireHeader } from "../../../src/ingest/decode/index.js";
 import { Sink } from "../../../src/ingest/index.js";
 import { sinkMetrics } from "../../../src/service/index.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
-import { createTopics, produce, stackKafka } from "../../support/kafka.js";
+import { createTopics, produce, stackClient, stackKafka } from "../../support/kafka.js";
 import { runPython } from "../../support/python.js";
 import { registerSchema } from "../../support/registry.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
@@ -89,7 +89,7 @@ describe("sink: Avro with two schema versions", () => {
         commit: { intervalMs: 1000 },
         tables: [{ topics: [topic], table: "avro.events", format: "avro", onError: "fail" }],
       }),
-      kafka: stackKafka("floe-sink-avro"),
+      client: stackClient("floe-sink-avro"),
       catalog: wh.catalog,
       io: wh.io,
       logger: testLogger(),

@@ -3,7 +3,7 @@ import { parseConfig } from "../../../src/config.js";
 import { ROW_BYTES, Sink } from "../../../src/ingest/index.js";
 import { createLogger } from "../../../src/log.js";
 import { sinkMetrics } from "../../../src/service/index.js";
-import { createTopics, produce, stackKafka } from "../../support/kafka.js";
+import { createTopics, produce, stackClient, stackKafka } from "../../support/kafka.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import { committedTotal, expectExactlyOnce, waitFor } from "./support.js";
@@ -45,7 +45,7 @@ describe("sink: backpressure", () => {
     const metrics = sinkMetrics();
     sink = new Sink({
       config,
-      kafka: stackKafka("floe-bp"),
+      client: stackClient("floe-bp"),
       catalog: wh.catalog,
       io: wh.io,
       logger: createLogger({ level: process.env.BP_DEBUG ? "debug" : "error" }),

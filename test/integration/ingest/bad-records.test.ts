@@ -11,7 +11,7 @@ import { DLQ_HEADERS, Sink } from "../../../src/ingest/index.js";
 import { sinkMetrics } from "../../../src/service/index.js";
 import { type FakeRegistry, startRegistry } from "../../ingest/decode/registry-server.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
-import { stackKafka } from "../../support/kafka.js";
+import { stackClient, stackKafka } from "../../support/kafka.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import {
@@ -360,7 +360,7 @@ describe("sink: bad records", () => {
             { topics: [avroTopic], table: "bad.avro_events", format: "avro", onError: "dlq" },
           ],
         }),
-        kafka: stackKafka("floe-sink-bad"),
+        client: stackClient("floe-sink-bad"),
         catalog: wh.catalog,
         io: wh.io,
         logger: testLogger(),
@@ -602,7 +602,7 @@ describe("sink: bad records", () => {
           dlq: { topic: uniqueName("dlq-unused") },
           tables: [jsonRoute(topic, "bad.fail_schema", "fail")],
         }),
-        kafka: stackKafka("floe-sink-fail"),
+        client: stackClient("floe-sink-fail"),
         catalog,
         io: wh.io,
         logger: testLogger(),

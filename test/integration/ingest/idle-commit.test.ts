@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config.js";
 import { Sink } from "../../../src/ingest/index.js";
 import { sinkMetrics } from "../../../src/service/index.js";
-import { createTopics, produce, stackKafka } from "../../support/kafka.js";
+import { createTopics, produce, stackClient, stackKafka } from "../../support/kafka.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import { committedTotal, expectExactlyOnce, testLogger, waitFor } from "./support.js";
@@ -37,7 +37,7 @@ describe("sink: end of a backlog", () => {
         commit: { intervalMs: 3_600_000, maxRecords: FIRST, idleMs: 500 },
         tables: [{ topics: [topic], table: "idle.events" }],
       }),
-      kafka: stackKafka("floe-idle"),
+      client: stackClient("floe-idle"),
       catalog: wh.catalog,
       io: wh.io,
       logger: testLogger(),

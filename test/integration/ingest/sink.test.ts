@@ -6,7 +6,7 @@ import { committedOffsets, Sink } from "../../../src/ingest/index.js";
 import { silentLogger } from "../../../src/log.js";
 import { sinkMetrics } from "../../../src/service/index.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
-import { createTopics, produce, stackKafka } from "../../support/kafka.js";
+import { createTopics, produce, stackClient, stackKafka } from "../../support/kafka.js";
 import { runPython } from "../../support/python.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
@@ -99,7 +99,7 @@ describe("sink: JSON topics into tables", () => {
     });
     sink = new Sink({
       config,
-      kafka: stackKafka("floe-sink"),
+      client: stackClient("floe-sink"),
       catalog: wh.catalog,
       io: wh.io,
       logger: silentLogger,

@@ -1,0 +1,16 @@
+// The Kafka source port and its one adapter (kafkajs): the only code that imports a Kafka client.
+// May import: errors, log, config.
+
+export { classifyCrash, type KafkajsSourceOptions, kafkajsClient } from "./kafkajs.js";
+export type {
+  BatchControl,
+  KafkaClient,
+  OutgoingRecord,
+  RecordProducer,
+  Source,
+  SourceBatch,
+  SourceHandlers,
+  SourceHeaders,
+  SourceMessage,
+  TopicPartitionOffset,
+} from "./port.js";

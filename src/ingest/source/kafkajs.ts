@@ -1,0 +1,142 @@
+/**
+ * The source port over kafkajs: the only place that talks to the Kafka client. The consumer reads
+ * read_committed (records of aborted transactions and transaction markers are never delivered), never
+ * auto-commits, and reports fetches that held only filtered records as `skipped` so the sink's position
+ * moves past them.
+ */
+import type { Consumer, Kafka, Producer } from "kafkajs";
+import { FloeError, toFloeError } from "../../errors.js";
+import type {
+  KafkaClient,
+  OutgoingRecord,
+  RecordProducer,
+  Source,
+  SourceHandlers,
+  TopicPartitionOffset,
+} from "./port.js";
+
+export interface KafkajsSourceOptions {
+  /** A dead member keeps its partitions this long; kafkajs has no static membership. */
+  sessionTimeoutMs?: number;
+}
+
+/** The sink's Kafka client over a kafkajs `Kafka`. */
+export function kafkajsClient(kafka: Kafka, options: KafkajsSourceOptions = {}): KafkaClient {
+  return {
+    source: (groupId) => new KafkajsSource(kafka, groupId, options),
+    producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),
+  };
+}
+
+class KafkajsSource implements Source {
+  private readonly consumer: Consumer;
+
+  constructor(kafka: Kafka, groupId: string, options: KafkajsSourceOptions) {
+    this.consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: 60_000,
+      // Small fetches: a fetch's decoded messages are the memory the buffer limit does not count.
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 500,
+      // kafkajs's default, stated: aborted transactions and markers are filtered out.
+      readUncommitted: false,
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.consumer.connect();
+  }
+
+  async run(topics: readonly (string | RegExp)[], handlers: SourceHandlers): Promise<void> {
+    const { consumer } = this;
+    // Emitted before kafkajs fetches for the new generation.
+    consumer.on(consumer.events.GROUP_JOIN, (e) => handlers.assigned(e.payload.memberAssignment));
+    // kafkajs resolves fetches that held only markers, aborted or compacted records by itself, without
+    // calling eachBatch; it announces them with an empty batch event, emitted before its next fetch.
+    consumer.on(consumer.events.START_BATCH_PROCESS, (e) => {
+      const { topic, partition, batchSize, lastOffset } = e.payload;
+      if (batchSize === 0 && lastOffset !== null && /^\d+$/.test(String(lastOffset))) {
+        handlers.skipped(topic, partition, BigInt(lastOffset) + 1n);
+      }
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) handlers.crashed(classifyCrash(e.payload.error));
+    });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: ({ batch, heartbeat, isRunning, isStale, resolveOffset }) =>
+        handlers.batch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
+            messages: batch.messages,
+          },
+          { heartbeat, isRunning, isStale, resolveOffset },
+        ),
+    });
+  }
+
+  seek(topic: string, partition: number, offset: bigint): void {
+    this.consumer.seek({ topic, partition, offset: offset.toString() });
+  }
+
+  async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.consumer.commitOffsets(
+      offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })),
+    );
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  disconnect(): Promise<void> {
+    return this.consumer.disconnect();
+  }
+}
+
+class KafkajsProducer implements RecordProducer {
+  constructor(private readonly producer: Producer) {}
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: records.map((r) => ({ ...r })) });
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+const CODEC_ERROR = /compression|codec|decompress|snappy|lz4|zstd|gzip|unexpected end|incorrect header/i;
+
+/**
+ * A crash that kafkajs will not recover from. A record batch that cannot be decompressed or parsed is
+ * DECODE_FAILED (the sink adds the partitions and offsets it was reading); the rest is the cluster's.
+ */
+export function classifyCrash(error: unknown): FloeError {
+  const e = error as { name?: string; message?: string; retriable?: boolean } | undefined;
+  const name = e?.name ?? "";
+  const message = e?.message ?? String(error);
+  if (
+    name === "KafkaJSNotImplemented" ||
+    (name !== "KafkaJSConnectionError" && name !== "KafkaJSRequestTimeoutError" && CODEC_ERROR.test(message))
+  ) {
+    return new FloeError("DECODE_FAILED", `a fetched record batch could not be decoded: ${message}`, {
+      cause: error,
+      retryable: false,
+    });
+  }
+  return toFloeError(error, "SERVICE_UNAVAILABLE");
+}
