@@ -53,7 +53,12 @@ function rows(s: JsonSchema, path: string, out: string[][]): void {
         child.oneOf !== undefined ||
         child.anyOf !== undefined;
       if (isSection) {
-        out.push([`**${p}**`, "", "", child.description ?? ""]);
+        // A setting that is either a plain value or an object (kafka.ssl: true | {ca, ...}) shows both.
+        const plain = (child.anyOf ?? child.oneOf ?? []).filter(
+          (v) => v.type !== undefined && v.type !== "object",
+        );
+        const type = plain.length > 0 ? [...plain.map(typeOf), "object"].join(" \\| ") : "";
+        out.push([`**${p}**`, type, plain.length > 0 ? defaultOf(child) : "", child.description ?? ""]);
         rows(child, p, out);
       } else if (child.type === "array" && child.items?.type === "object") {
         out.push([`**${p}[]**`, "list", "`[]`", child.description ?? ""]);

@@ -8,6 +8,93 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { FloeError } from "./errors.js";
 
+/** A PEM setting: a file path, or the PEM text itself (anything containing "-----BEGIN"). */
+const pem = (what: string) => z.string().min(1).describe(`${what}: a file path or inline PEM`);
+
+/** TLS settings shared by Kafka and the Schema Registry (node:tls options, PEM as file or inline). */
+export const TlsSection = z
+  .object({
+    ca: pem("CA certificate(s) to trust instead of the system store, for a private CA").optional(),
+    cert: pem("Client certificate (chain) for mutual TLS").optional(),
+    key: pem("Client private key for mutual TLS (inline keys are never logged)").optional(),
+    passphrase: z.string().optional().describe("Passphrase of an encrypted client key (never logged)"),
+    servername: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Server name (SNI) to send and verify the certificate against, when it differs from the host",
+      ),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe("Verify the server's certificate; false only for testing, never in production"),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+    message: "set both cert and key for mutual TLS, or neither",
+  });
+
+const PasswordSasl = z
+  .object({
+    mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism"),
+    username: z.string().min(1).describe("SASL user"),
+    password: z.string().min(1).describe("SASL password (use ${ENV_VAR}; never logged)"),
+  })
+  .strict();
+const OAuthBearerSasl = z
+  .object({
+    mechanism: z
+      .literal("oauthbearer")
+      .describe("SASL OAUTHBEARER with a static token or OAuth2 client credentials"),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A static bearer token, e.g. ${KAFKA_OAUTH_TOKEN} (never logged)"),
+    tokenEndpoint: z
+      .url()
+      .optional()
+      .describe(
+        "OAuth2 token endpoint for the client-credentials grant; the token is refreshed before it expires",
+      ),
+    clientId: z.string().min(1).optional().describe("OAuth2 client id"),
+    clientSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("OAuth2 client secret (use ${ENV_VAR}; never logged)"),
+    scope: z.string().min(1).optional().describe("OAuth2 scope to request"),
+    audience: z.string().min(1).optional().describe("OAuth2 audience to request (Auth0, Okta and others)"),
+    extensions: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("SASL extensions sent with the token (Confluent Cloud: logicalCluster, identityPoolId)"),
+  })
+  .strict()
+  .refine((s) => (s.token === undefined) !== (s.tokenEndpoint === undefined), {
+    message: "set exactly one of token or tokenEndpoint",
+  })
+  .refine(
+    (s) => s.tokenEndpoint === undefined || (s.clientId !== undefined && s.clientSecret !== undefined),
+    {
+      message: "tokenEndpoint needs clientId and clientSecret",
+    },
+  );
+const MskIamSasl = z
+  .object({
+    mechanism: z
+      .literal("aws-msk-iam")
+      .describe("AWS MSK IAM: OAUTHBEARER with a signed token from the AWS default credential chain"),
+    region: z.string().min(1).describe("AWS region of the MSK cluster"),
+    roleArn: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("IAM role to assume for the token; the caller's credentials when unset"),
+  })
+  .strict();
+
 export const KafkaSection = z
   .object({
     brokers: z
@@ -21,18 +108,20 @@ export const KafkaSection = z
       .min(1)
       .default("floe")
       .describe("Consumer group; offsets are kept in snapshot summaries under floe.offsets.<groupId>"),
-    ssl: z.boolean().default(false).describe("Connect to Kafka with TLS"),
+    ssl: z
+      .union([z.boolean(), TlsSection])
+      .default(false)
+      .describe("TLS: true (system CAs), false, or settings (private CA, client certificate, server name)"),
     sasl: z
-      .object({
-        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism"),
-        username: z.string().min(1).describe("SASL user"),
-        password: z.string().min(1).describe("SASL password (use ${ENV_VAR}; never logged)"),
-      })
-      .strict()
+      .discriminatedUnion("mechanism", [PasswordSasl, OAuthBearerSasl, MskIamSasl])
       .optional()
       .describe("SASL authentication"),
   })
-  .strict();
+  .strict()
+  .refine((k) => k.sasl?.mechanism !== "aws-msk-iam" || k.ssl !== false, {
+    message: "sasl aws-msk-iam needs TLS: set kafka.ssl to true (MSK's IAM listeners use TLS)",
+    path: ["ssl"],
+  });
 
 export const StorageSection = z
   .object({
@@ -100,6 +189,7 @@ export const SchemaRegistrySection = z
     username: z.string().optional().describe("Basic auth user"),
     password: z.string().optional().describe("Basic auth password (never logged)"),
     bearerToken: z.string().optional().describe("Bearer token (never logged)"),
+    tls: TlsSection.optional().describe("TLS for https registry URLs: private CA, client certificate"),
   })
   .strict();
 

@@ -16,7 +16,9 @@ export interface Logger {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEY = /(secret|password|passwd|token|credential|authorization|api[-_]?key|sasl)/i;
+const SECRET_KEY = /(secret|password|passwd|passphrase|token|credential|authorization|api[-_]?key|sasl)/i;
+/** Inline private keys (a TLS `key` setting given as PEM) are secret under any name. */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 export const REDACTED = "[redacted]";
 
 /** Copies fields for output: redacts secret-looking keys (at any depth) and turns errors into objects. */
@@ -27,6 +29,7 @@ export function redact(value: unknown, depth = 0): unknown {
     const code = (value as { code?: unknown }).code;
     return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
   }
+  if (typeof value === "string" && PRIVATE_KEY_PEM.test(value)) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};

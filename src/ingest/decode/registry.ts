@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import { FloeError } from "../../errors.js";
+import { loadTls, type TlsSettings, tlsFetch } from "../../tls.js";
 
 export type SchemaType = "AVRO" | "JSON" | "PROTOBUF";
 
@@ -30,6 +31,8 @@ export interface SchemaRegistryOptions {
   password?: string;
   bearerToken?: string;
   fetch?: typeof fetch;
+  /** TLS for https URLs: a private CA, a client certificate (file paths or inline PEM). */
+  tls?: TlsSettings;
   /** Per request; default 10 s. */
   timeoutMs?: number;
 }
@@ -98,7 +101,8 @@ export class SchemaRegistryClient {
     if (opts.bearerToken) this.#authorization = `Bearer ${opts.bearerToken}`;
     else if (opts.username !== undefined)
       this.#authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ""}`).toString("base64")}`;
-    this.#fetch = opts.fetch ?? globalThis.fetch;
+    this.#fetch =
+      opts.fetch ?? (opts.tls ? tlsFetch(loadTls(opts.tls, "schemaRegistry.tls")) : globalThis.fetch);
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
