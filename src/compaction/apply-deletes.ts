@@ -11,7 +11,7 @@ import * as arrow from "apache-arrow";
 import { FloeError } from "../errors.js";
 import { findFieldById, makeSchema, type Schema } from "../iceberg/spec/index.js";
 import { DELETE_FILE_PATH_ID, DELETE_POS_ID, fieldIdOf } from "../iceberg/write/index.js";
-import { conformToSchema } from "./arrow-read.js";
+import { type ConformOptions, conformToSchema } from "./arrow-read.js";
 
 function isNull(data: arrow.Data, i: number): boolean {
   if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return false;
@@ -51,9 +51,34 @@ function columnById(batch: arrow.RecordBatch, id: number): arrow.Data | undefine
   return i < 0 ? undefined : batch.data.children[i];
 }
 
+/** The position delete schema's two columns (a `row` column, if any, is not needed). */
+const POSITION_DELETE_SCHEMA = makeSchema([
+  { id: DELETE_FILE_PATH_ID, name: "file_path", required: true, type: "string" },
+  { id: DELETE_POS_ID, name: "pos", required: true, type: "long" },
+]);
+
+/** Position delete files as other writers laid them out (large_string paths...) -> string, long. */
+const conformedPositions = new WeakMap<arrow.Table, arrow.Table>();
+
+function positionColumns(deletes: arrow.Table): arrow.Table {
+  let t = conformedPositions.get(deletes);
+  if (t === undefined) {
+    const ids = new Set(deletes.schema.fields.map(fieldIdOf));
+    if (!ids.has(DELETE_FILE_PATH_ID) || !ids.has(DELETE_POS_ID)) {
+      throw new FloeError(
+        "UNSUPPORTED",
+        "position delete file lacks file_path/pos columns (field ids 2147483546/5)",
+      );
+    }
+    t = conformToSchema(deletes, POSITION_DELETE_SCHEMA, "position delete file");
+    conformedPositions.set(deletes, t);
+  }
+  return t;
+}
+
 /** Positions (0-based, in file order) that a position delete file removes from `dataPath`. */
 export function positionsFor(deletes: arrow.Table, dataPath: string, into = new Set<number>()): Set<number> {
-  for (const batch of deletes.batches) {
+  for (const batch of positionColumns(deletes).batches) {
     const paths = columnById(batch, DELETE_FILE_PATH_ID);
     const pos = columnById(batch, DELETE_POS_ID);
     if (paths === undefined || pos === undefined) {
@@ -83,6 +108,7 @@ export function equalityDeleteSet(
   deletes: arrow.Table,
   equalityIds: readonly number[],
   schema: Schema,
+  options: ConformOptions = {},
 ): EqualityDeleteSet {
   const fields = equalityIds.map((id) => {
     const f = findFieldById(schema, id);
@@ -94,7 +120,7 @@ export function equalityDeleteSet(
     }
     return f;
   });
-  const conformed = conformToSchema(deletes, makeSchema(fields), "equality delete file");
+  const conformed = conformToSchema(deletes, makeSchema(fields), "equality delete file", options);
   const keys = new Set<string>();
   for (const batch of conformed.batches) {
     const cols = equalityIds.map((id) => columnById(batch, id)!);

@@ -4,22 +4,27 @@
  * carry `PARQUET:field_id` at every level and the types it expects.
  *
  * Conforming matches columns by field id (renamed columns follow their id), fills columns the file
- * does not have with nulls (optional ones only), drops columns the table no longer has, and applies
- * the promotions Iceberg allows: int -> long, float -> double, decimal precision widening. A file
- * without field ids, or with types it cannot map (dictionary, large or view strings), is refused with
- * UNSUPPORTED rather than rewritten wrongly.
+ * does not have with nulls (optional ones only), drops columns the table no longer has, and converts
+ * every physical variant Iceberg allows to the writer's Arrow type (arrow-convert.ts: large and view
+ * layouts, dictionaries, time units, decimal widths, int widths, and the promotions int -> long,
+ * float -> double, decimal precision widening). Files written without field ids (migrated tables)
+ * get them from the table's name mapping (`schema.name-mapping.default`). A file without field ids and
+ * no mapping, or with a type Iceberg does not let the field be read from, is refused with UNSUPPORTED
+ * rather than rewritten wrongly.
  */
 import * as arrow from "apache-arrow";
 import { FloeError } from "../errors.js";
-import type { Schema } from "../iceberg/spec/index.js";
+import { type MappedField, mappedField, type NameMapping, type Schema } from "../iceberg/spec/index.js";
 import {
   arrowSchema,
   buildColumn,
+  fieldIdMetadata,
   fieldIdOf,
   parquetWasm,
   type WriteField,
   writeFieldsFromSchema,
 } from "../iceberg/write/index.js";
+import { convertPrimitive, plainLayout, unsupported } from "./arrow-convert.js";
 
 /** Rows per Arrow batch when reading (parquet-wasm's default of 1024 makes many tiny batches). */
 const READ_BATCH_ROWS = 65_536;
@@ -39,10 +44,6 @@ export function parquetToArrow(bytes: Uint8Array, path = "<bytes>"): arrow.Table
       },
     );
   }
-}
-
-function unsupported(path: string, message: string): FloeError {
-  return new FloeError("UNSUPPORTED", `column ${path}: ${message}`, { context: { column: path } });
 }
 
 function nullData(field: WriteField, length: number, path: string): arrow.Data {
@@ -67,60 +68,43 @@ function conformChildren(
     const childPath = path === "" ? t.name : `${path}.${t.name}`;
     const pos = byId.get(t.id);
     const data = pos === undefined ? undefined : source.children[pos];
+    const sf = pos === undefined ? undefined : sourceFields[pos];
     const tf = targetArrow[i];
     if (tf === undefined) throw unsupported(childPath, "internal: no Arrow field");
-    if (data === undefined || pos === undefined) return nullData(t, source.length, childPath);
-    return conformData(data, t, tf, childPath);
+    if (data === undefined || sf === undefined) return nullData(t, source.length, childPath);
+    return conformData(data, sf, t, tf, childPath);
   });
 }
 
-function promoteInts(data: arrow.Data, to: arrow.DataType): arrow.Data {
-  const src = data.values as Int32Array;
-  const out = new BigInt64Array(data.offset + data.length);
-  for (let i = data.offset; i < data.offset + data.length; i++) out[i] = BigInt(src[i] ?? 0);
-  return arrow.makeData({
-    type: to as arrow.Int64,
-    offset: data.offset,
-    length: data.length,
-    nullCount: data.nullCount,
-    nullBitmap: data.nullBitmap,
-    data: out,
-  });
-}
-
-function promoteFloats(data: arrow.Data, to: arrow.DataType): arrow.Data {
-  const src = data.values as Float32Array;
-  const out = new Float64Array(data.offset + data.length);
-  for (let i = data.offset; i < data.offset + data.length; i++) out[i] = src[i] ?? 0;
-  return arrow.makeData({
-    type: to as arrow.Float64,
-    offset: data.offset,
-    length: data.length,
-    nullCount: data.nullCount,
-    nullBitmap: data.nullBitmap,
-    data: out,
-  });
-}
-
-/** `data` retyped as `target` (its Arrow field `tf`), recursively; throws UNSUPPORTED if it cannot be. */
-function conformData(data: arrow.Data, target: WriteField, tf: arrow.Field, path: string): arrow.Data {
-  const s = data.type as arrow.DataType;
+/**
+ * `data` (described by the file's field `sf`, whose nested fields carry the ids) retyped as `target`
+ * (its Arrow field `tf`), recursively; throws UNSUPPORTED if it cannot be.
+ */
+function conformData(
+  raw: arrow.Data,
+  sf: arrow.Field,
+  target: WriteField,
+  tf: arrow.Field,
+  path: string,
+): arrow.Data {
   const t = tf.type as arrow.DataType;
-  const same = () => data.clone(t);
-  const mismatch = () => unsupported(path, `file type ${s} cannot be read as ${t}`);
+  if (arrow.DataType.isNull(raw.type)) return nullData(target, raw.length, path);
+  const data = plainLayout(raw, path);
+  const s = data.type as arrow.DataType;
+  const mismatch = () => unsupported(path, `file type ${raw.type} cannot be read as ${t}`);
   const wt = target.type;
-  if (arrow.DataType.isDictionary(s)) throw unsupported(path, "dictionary-encoded columns are not supported");
   switch (wt.kind) {
     case "struct": {
       if (!arrow.DataType.isStruct(s)) throw mismatch();
-      const children = conformChildren(data, s.children, wt.fields, t.children, path);
+      const children = conformChildren(data, sf.type.children, wt.fields, t.children, path);
       return data.clone(t, data.offset, data.length, data.nullCount, undefined, children);
     }
     case "list": {
       if (!arrow.DataType.isList(s)) throw mismatch();
       const child = data.children[0];
       const el = t.children[0];
-      if (child === undefined || el === undefined) throw mismatch();
+      const sel = (sf.type as arrow.DataType).children[0];
+      if (child === undefined || el === undefined || sel === undefined) throw mismatch();
       const element: WriteField = {
         id: wt.elementId,
         name: el.name,
@@ -128,14 +112,14 @@ function conformData(data: arrow.Data, target: WriteField, tf: arrow.Field, path
         type: wt.element,
       };
       return data.clone(t, data.offset, data.length, data.nullCount, undefined, [
-        conformData(child, element, el, `${path}.element`),
+        conformData(child, sel, element, el, `${path}.element`),
       ]);
     }
     case "map": {
       if (!arrow.DataType.isMap(s)) throw mismatch();
       const entries = data.children[0];
       const te = t.children[0];
-      const se = s.children[0];
+      const se = (sf.type as arrow.DataType).children[0];
       if (entries === undefined || te === undefined || se === undefined) throw mismatch();
       const kv: WriteField[] = [
         { id: wt.keyId, name: "key", required: true, type: wt.key },
@@ -144,85 +128,84 @@ function conformData(data: arrow.Data, target: WriteField, tf: arrow.Field, path
       // Key and value by position: a map's entries always hold exactly these two.
       const [sk, sv] = entries.children;
       const [tk, tv] = te.type.children;
-      if (sk === undefined || sv === undefined || tk === undefined || tv === undefined) throw mismatch();
+      const [fk, fv] = (se.type as arrow.DataType).children;
+      if (!sk || !sv || !tk || !tv || !fk || !fv) throw mismatch();
       const conformed = entries.clone(te.type, entries.offset, entries.length, entries.nullCount, undefined, [
-        conformData(sk, kv[0]!, tk, `${path}.key`),
-        conformData(sv, kv[1]!, tv, `${path}.value`),
+        conformData(sk, fk, kv[0]!, tk, `${path}.key`),
+        conformData(sv, fv, kv[1]!, tv, `${path}.value`),
       ]);
       return data.clone(t, data.offset, data.length, data.nullCount, undefined, [conformed]);
     }
-    case "int":
-      if (arrow.DataType.isInt(s) && s.bitWidth === 32 && s.isSigned) return same();
-      throw mismatch();
-    case "long":
-      if (arrow.DataType.isInt(s) && s.isSigned && s.bitWidth === 64) return same();
-      if (arrow.DataType.isInt(s) && s.isSigned && s.bitWidth === 32) return promoteInts(data, t);
-      throw mismatch();
-    case "float":
-      if (arrow.DataType.isFloat(s) && s.precision === arrow.Precision.SINGLE) return same();
-      throw mismatch();
-    case "double":
-      if (arrow.DataType.isFloat(s) && s.precision === arrow.Precision.DOUBLE) return same();
-      if (arrow.DataType.isFloat(s) && s.precision === arrow.Precision.SINGLE) return promoteFloats(data, t);
-      throw mismatch();
-    case "decimal":
-      if (
-        arrow.DataType.isDecimal(s) &&
-        s.bitWidth === 128 &&
-        s.scale === wt.scale &&
-        s.precision <= wt.precision
-      )
-        return same();
-      throw mismatch();
-    case "boolean":
-      if (arrow.DataType.isBool(s)) return same();
-      throw mismatch();
-    case "date":
-      if (arrow.DataType.isDate(s) && s.unit === arrow.DateUnit.DAY) return same();
-      throw mismatch();
-    case "time":
-      if (arrow.DataType.isTime(s) && s.unit === arrow.TimeUnit.MICROSECOND && s.bitWidth === 64)
-        return same();
-      throw mismatch();
-    case "timestamp":
-    case "timestamptz": {
-      const wantTz = wt.kind === "timestamptz";
-      if (
-        arrow.DataType.isTimestamp(s) &&
-        s.unit === arrow.TimeUnit.MICROSECOND &&
-        (s.timezone != null) === wantTz
-      )
-        return same();
-      throw mismatch();
-    }
-    case "string":
-      if (arrow.DataType.isUtf8(s)) return same();
-      throw mismatch();
-    case "binary":
-      if (arrow.DataType.isBinary(s)) return same();
-      throw mismatch();
-    case "uuid":
-      if (arrow.DataType.isFixedSizeBinary(s) && s.byteWidth === 16) return same();
-      throw mismatch();
-    case "fixed":
-      if (arrow.DataType.isFixedSizeBinary(s) && s.byteWidth === wt.length) return same();
-      throw mismatch();
+    default:
+      return (
+        convertPrimitive(data, wt, t, path) ??
+        (() => {
+          throw mismatch();
+        })()
+      );
   }
-  throw mismatch();
+}
+
+/**
+ * The file's fields with Iceberg field ids from a name mapping (fields the mapping does not name stay
+ * without one, so they are dropped like columns the table no longer has). Only the fields' metadata
+ * and nesting are rebuilt; the data keeps its own types.
+ */
+function withMappedIds(
+  fields: readonly arrow.Field[],
+  mapping: readonly MappedField[] | undefined,
+): arrow.Field[] {
+  return fields.map((f) => {
+    const m = mappedField(mapping, f.name);
+    const type = f.type as arrow.DataType;
+    let mapped: arrow.DataType = type;
+    const nested = (children: readonly arrow.Field[]) => withMappedIds(children, m?.fields);
+    if (arrow.DataType.isStruct(type)) mapped = new arrow.Struct(nested(type.children));
+    else if (arrow.DataType.isList(type) || arrow.DataType.isLargeList(type)) {
+      const [el] = type.children;
+      if (el)
+        mapped = new arrow.List(withMappedIds([el.clone({ name: "element" })], m?.fields)[0] as arrow.Field);
+    } else if (arrow.DataType.isMap(type)) {
+      const [entries] = type.children;
+      const [k, v] = (entries?.type as arrow.DataType | undefined)?.children ?? [];
+      if (entries && k && v) {
+        const kv = withMappedIds([k.clone({ name: "key" }), v.clone({ name: "value" })], m?.fields);
+        mapped = new arrow.Map_(entries.clone({ type: new arrow.Struct(kv) }) as never);
+      }
+    }
+    const id = m?.["field-id"];
+    return new arrow.Field(f.name, mapped, f.nullable, id === undefined ? new Map() : fieldIdMetadata(id));
+  });
+}
+
+export interface ConformOptions {
+  /** The table's name mapping: gives field ids to files written without them. */
+  nameMapping?: NameMapping | undefined;
 }
 
 /** The table conformed to `schema`: fields carry field ids, types and order are the schema's. */
-export function conformToSchema(table: arrow.Table, schema: Schema, path = "<table>"): arrow.Table {
+export function conformToSchema(
+  table: arrow.Table,
+  schema: Schema,
+  path = "<table>",
+  options: ConformOptions = {},
+): arrow.Table {
   const fields = writeFieldsFromSchema(schema);
   const target = arrowSchema(fields);
-  if (table.schema.fields.length > 0 && table.schema.fields.every((f) => fieldIdOf(f) === undefined)) {
-    throw new FloeError("UNSUPPORTED", `${path} has no Parquet field ids (name mapping is not supported)`, {
-      context: { path },
-    });
+  let sourceFields = table.schema.fields;
+  if (sourceFields.length > 0 && sourceFields.every((f) => fieldIdOf(f) === undefined)) {
+    if (options.nameMapping === undefined) {
+      throw new FloeError(
+        "UNSUPPORTED",
+        `${path} has no Parquet field ids and the table has no name mapping (schema.name-mapping.default)`,
+        { context: { path } },
+      );
+    }
+    sourceFields = withMappedIds(sourceFields, options.nameMapping);
   }
   const structType = new arrow.Struct(target.fields);
   const batches = table.batches.map((batch) => {
-    const children = conformChildren(batch.data, table.schema.fields, fields, target.fields, "");
+    const children = conformChildren(batch.data, sourceFields, fields, target.fields, "");
     return new arrow.RecordBatch(
       target,
       arrow.makeData({ type: structType, length: batch.numRows, nullCount: 0, children }),

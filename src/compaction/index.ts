@@ -8,7 +8,7 @@ export {
   positionsFor,
   valueKey,
 } from "./apply-deletes.js";
-export { conformToSchema, parquetToArrow } from "./arrow-read.js";
+export { type ConformOptions, conformToSchema, parquetToArrow } from "./arrow-read.js";
 export {
   type BatchOptions,
   type BatchResult,

@@ -16,7 +16,13 @@ import type { Table, WriterSettings } from "../catalog/index.js";
 import { isFloeError, toFloeError } from "../errors.js";
 import type { DataFile } from "../iceberg/avro/index.js";
 import { deleteFiles } from "../iceberg/io/index.js";
-import { currentSchema, type PrimitiveValue, type Schema, specById } from "../iceberg/spec/index.js";
+import {
+  currentSchema,
+  nameMappingOf,
+  type PrimitiveValue,
+  type Schema,
+  specById,
+} from "../iceberg/spec/index.js";
 import {
   arrowSchema,
   DataFileWriter,
@@ -144,6 +150,7 @@ async function rewriteFiles(
 ): Promise<{ rowsIn: number; deleted: number }> {
   const io = table.io;
   const target = arrowSchema(writeFieldsFromSchema(schema));
+  const conform = { nameMapping: nameMappingOf(table.metadata.properties) };
   const deleteTables = new Map<string, arrow.Table>();
   const deleteTable = async (path: string) => {
     let t = deleteTables.get(path);
@@ -185,7 +192,7 @@ async function rewriteFiles(
     const bytes = await (reads[i] as Promise<Uint8Array>);
     reads[i] = EMPTY;
     inFlight -= f.sizeBytes;
-    let t = conformToSchema(parquetToArrow(bytes, f.path), schema, f.path);
+    let t = conformToSchema(parquetToArrow(bytes, f.path), schema, f.path, conform);
     rowsIn += t.numRows;
     const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
     if (attached.length > 0) {
@@ -194,7 +201,7 @@ async function rewriteFiles(
       for (const d of attached) {
         const dt = await deleteTable(d.file.file_path);
         if (d.file.content === 1) positionsFor(dt, f.path, positions);
-        else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema));
+        else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema, conform));
       }
       const applied = applyDeletes(t, positions, equality);
       t = applied.table;

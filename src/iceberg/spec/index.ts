@@ -33,6 +33,14 @@ export {
   hashValue,
   murmur3Hash32,
 } from "./murmur3.js";
+export {
+  type MappedField,
+  mappedField,
+  NAME_MAPPING_PROPERTY,
+  type NameMapping,
+  nameMappingOf,
+  parseNameMapping,
+} from "./name-mapping.js";
 export { createTableUpdates, type NewTableOptions, newTableMetadata } from "./new-table.js";
 export {
   buildPartitionSpec,
