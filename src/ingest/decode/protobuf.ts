@@ -105,6 +105,11 @@ function nestedMessages(ns: protobuf.NamespaceBase): protobuf.Type[] {
   return ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
 }
 
+/** protobufjs quotes a whole illegal token, which can be the rest of the schema. */
+function clip(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
+}
+
 /** Adds one file, .proto text or a base64 descriptor, to `root`: its imports and top-level messages. */
 function addFile(root: protobuf.Root, file: ProtoFile): { imports: string[]; messages: protobuf.Type[] } {
   if (isBase64Descriptor(file.text)) return addDescriptor(root, file.text, file.what);
@@ -112,7 +117,7 @@ function addFile(root: protobuf.Root, file: ProtoFile): { imports: string[]; mes
   try {
     parsed = protobuf.parse(file.text, root, PARSE_OPTIONS);
   } catch (e) {
-    throw decodeFailed(`${file.what} is not a valid Protobuf schema: ${(e as Error).message}`, e);
+    throw decodeFailed(`${file.what} is not a valid Protobuf schema: ${clip((e as Error).message)}`, e);
   }
   // Only right for the first file parsed into a root (its package then holds only its own messages).
   const ns = parsed.package ? root.lookup(parsed.package) : root;

@@ -393,5 +393,10 @@ describe("protobuf schemas as base64 FileDescriptorProtos", () => {
     expect(e.code).toBe("DECODE_FAILED");
     expect(e.message).toMatch(/schema id 5 is not a valid Protobuf schema: .*google\.type\.Date/);
     expect(e.message).toMatch(/imports no reference provides: google\/type\/date\.proto/);
+    // .proto text that does not parse: protobufjs's message quotes the token, clipped
+    registry.byId.set(6, { schema: `${"x".repeat(5000)} ;`, schemaType: "PROTOBUF" });
+    const text = await failure(decoder.decode(input(Buffer.concat([wireHeader(6), Uint8Array.of(0)]))));
+    expect(text.message).toMatch(/schema id 6 is not a valid Protobuf schema: illegal/);
+    expect(text.message.length).toBeLessThan(500);
   });
 });
