@@ -12,12 +12,14 @@
  * (google.protobuf.StringValue, Int64Value etc.) -> their primitive, null when absent;
  * google.protobuf.Struct, Value and ListValue -> string holding the JSON text (a Value set to
  * null_value is the text `null`); google.protobuf.Empty -> no column; Any and FieldMask are ordinary
- * messages (struct<type_url, value> and struct<paths>).
- * Every column is optional: a field without
- * presence (a proto3 scalar) holds its value or the default, a field with presence (a message, a
- * oneof member, proto3 `optional`, proto2 `optional`) is null when absent; proto2 `required` fields are
- * required columns. Fields of a message type with no fields (google.protobuf.Empty) carry no values
- * and are left out; a recursive message type is SCHEMA_INCOMPATIBLE.
+ * messages (struct<type_url, value> and struct<paths>). google/type/* and confluent/* imports, which
+ * Confluent's serializers also leave out of the references, are not bundled: such a schema fails.
+ *
+ * Every column is optional: a field without presence (a proto3 scalar) holds its value or the default,
+ * a field with presence (a message, a oneof member, proto3 `optional`, proto2 `optional`) is null when
+ * absent; proto2 `required` fields are required columns. Fields of a message type with no fields
+ * (google.protobuf.Empty) carry no values and are left out; a recursive message type is
+ * SCHEMA_INCOMPATIBLE.
  */
 
 import protobuf from "protobufjs";
