@@ -14,7 +14,14 @@ import { type Catalog, commitWithRetry, type LoadedTable, type TableIdentifier }
 import { isFloeError } from "../errors.js";
 import { ENTRY_STATUS, encodeManifestList, type ManifestFile } from "../iceberg/avro/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
-import { buildSummary, newSnapshotId, readManifestList, writeManifest } from "../iceberg/snapshot/index.js";
+import {
+  buildSummary,
+  newSnapshotId,
+  nextSequenceNumber,
+  readManifestList,
+  writeManifest,
+  writeVersion,
+} from "../iceberg/snapshot/index.js";
 import {
   currentSchema,
   MAIN_BRANCH,
@@ -100,7 +107,14 @@ async function mergeBin(
     }
   }
   const manifest = await writeManifest(
-    { io, location: md.location, schema: currentSchema(md), spec, snapshotId },
+    {
+      io,
+      location: md.location,
+      schema: currentSchema(md),
+      spec,
+      snapshotId,
+      formatVersion: writeVersion(md),
+    },
     entries,
     first.content === 0 ? "data" : "deletes",
   );
@@ -162,7 +176,7 @@ export async function rewriteManifests(
     used = merged.filter((m) => [...m.sources].every((p) => present.has(p)));
     if (used.length === 0) return null;
     const replaced = new Set(used.flatMap((m) => [...m.sources]));
-    const sequenceNumber = md["last-sequence-number"] + 1n;
+    const sequenceNumber = nextSequenceNumber(md);
     const fresh = used.map((m) => ({
       ...m.manifest,
       sequence_number: sequenceNumber,
@@ -183,7 +197,7 @@ export async function rewriteManifests(
         snapshotId,
         parentSnapshotId: parent["snapshot-id"],
         sequenceNumber,
-        formatVersion: 2,
+        formatVersion: writeVersion(md),
       }),
       { ifNoneMatch: true, contentType: "application/avro" },
     );

@@ -32,9 +32,11 @@ import {
   buildSummary,
   hasLiveFiles,
   newSnapshotId,
+  nextSequenceNumber,
   readManifestEntries,
   readManifestList,
   writeManifest,
+  writeVersion,
 } from "../iceberg/snapshot/index.js";
 import {
   currentSchema,
@@ -141,7 +143,7 @@ export async function commitReplace(
       const spec = specById(md, specId);
       if (spec === undefined) throw new FloeError("INVALID_ARGUMENT", `manifest uses unknown spec ${specId}`);
       const manifest = await writeManifest(
-        { io, location, schema: currentSchema(md), spec, snapshotId },
+        { io, location, schema: currentSchema(md), spec, snapshotId, formatVersion: writeVersion(md) },
         entries,
         "data",
       );
@@ -166,14 +168,14 @@ export async function commitReplace(
       if (spec === undefined)
         throw new FloeError("INVALID_ARGUMENT", `table has no spec ${md["default-spec-id"]}`);
       prepared = await writeManifest(
-        { io, location, schema: currentSchema(md), spec, snapshotId },
+        { io, location, schema: currentSchema(md), spec, snapshotId, formatVersion: writeVersion(md) },
         addedEntries(added, snapshotId),
         "data",
       );
       written.push(prepared.manifest_path);
     }
     const parent = snapshotForRef(md, MAIN_BRANCH);
-    const sequenceNumber = md["last-sequence-number"] + 1n;
+    const sequenceNumber = nextSequenceNumber(md);
     const carried: ManifestFile[] = [];
     const sources: ManifestFile[] = [];
     const removedFiles: DataFile[] = [];
@@ -216,7 +218,7 @@ export async function commitReplace(
         snapshotId,
         parentSnapshotId: parent?.["snapshot-id"] ?? null,
         sequenceNumber,
-        formatVersion: 2,
+        formatVersion: writeVersion(md),
       }),
       { ifNoneMatch: true, contentType: "application/avro" },
     );

@@ -1,6 +1,6 @@
 /**
  * Iceberg manifest lists: one Avro file per snapshot, a `manifest_file` row per manifest.
- * Written as format v2 with the deflate codec (see manifest.ts for why); read from v1 and v2 files.
+ * Written as format v2 (v1 for v1 tables: no content or sequence numbers) with the deflate codec (see manifest.ts for why); read from v1 and v2 files.
  */
 
 import { FloeError } from "../../errors.js";
@@ -17,8 +17,9 @@ export interface EncodeManifestListOptions {
   snapshotId: bigint;
   /** Null for a table's first snapshot: written as "null", as the Java and Python writers do. */
   parentSnapshotId: bigint | null;
+  /** Ignored for v1 (no sequence numbers). */
   sequenceNumber: bigint;
-  formatVersion: 2;
+  formatVersion: 1 | 2;
   codec?: WriteCodec;
 }
 
@@ -42,16 +43,23 @@ function summaryToAvro(s: FieldSummary): Record<string, unknown> {
   };
 }
 
-function requireCount<T>(value: T | null | undefined, name: string, path: string): T {
+function requireV2Count<T>(value: T | null | undefined, name: string, path: string): T {
   if (value === null || value === undefined) {
     throw new FloeError("INVALID_ARGUMENT", `v2 manifest lists require ${name} (manifest ${path})`);
   }
   return value;
 }
 
-function* manifestRecords(manifests: Iterable<ManifestFile>): Generator<Record<string, unknown>> {
+function* manifestRecords(manifests: Iterable<ManifestFile>, v: 1 | 2): Generator<Record<string, unknown>> {
+  const requireCount = v === 2 ? requireV2Count : <T>(x: T | null | undefined) => x ?? null;
   for (const m of manifests) {
     const p = m.manifest_path;
+    if (v === 1 && m.content !== 0) {
+      throw new FloeError(
+        "INVALID_ARGUMENT",
+        `format v1 manifest lists hold data manifests only (manifest ${p})`,
+      );
+    }
     yield {
       manifest_path: m.manifest_path,
       manifest_length: m.manifest_length,
@@ -72,20 +80,21 @@ function* manifestRecords(manifests: Iterable<ManifestFile>): Generator<Record<s
   }
 }
 
-/** Writes a v2 manifest list for one snapshot. */
+/** Writes a v1 or v2 manifest list for one snapshot. */
 export function encodeManifestList(opts: EncodeManifestListOptions): Uint8Array {
-  if (opts.formatVersion !== 2) {
-    throw new FloeError("INVALID_ARGUMENT", `cannot write manifest list format ${opts.formatVersion}`);
+  const v = opts.formatVersion;
+  if (v !== 1 && v !== 2) {
+    throw new FloeError("INVALID_ARGUMENT", `cannot write manifest list format ${String(v)}`);
   }
   return writeContainer({
-    schema: manifestFileSchema(2),
+    schema: manifestFileSchema(v),
     metadata: {
       "snapshot-id": opts.snapshotId.toString(),
       "parent-snapshot-id": opts.parentSnapshotId === null ? "null" : opts.parentSnapshotId.toString(),
-      "sequence-number": opts.sequenceNumber.toString(),
-      "format-version": "2",
+      ...(v === 2 ? { "sequence-number": opts.sequenceNumber.toString() } : {}),
+      "format-version": String(v),
     },
-    records: manifestRecords(opts.manifests),
+    records: manifestRecords(opts.manifests, v),
     codec: opts.codec ?? "deflate",
   });
 }

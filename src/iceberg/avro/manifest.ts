@@ -1,7 +1,7 @@
 /**
  * Iceberg manifests: Avro files of `manifest_entry` rows, each tracking one data or delete file.
  *
- * Writing produces format v2 with the deflate codec by default: deflate is one of the two codecs every
+ * Writing produces format v2 (v1 for v1 tables) with the deflate codec by default: deflate is one of the two codecs every
  * Avro reader must support (null being the other), Java's default for Iceberg metadata ("gzip"), built
  * into Node's zlib, and shrinks manifests several-fold (paths and bounds compress well).
  * Reading accepts v1 and v2 (and v3 files, ignoring fields it does not know), written by any writer,
@@ -38,7 +38,8 @@ export interface EncodeManifestOptions {
   /** JSON of the partition spec's fields array (a whole spec object is accepted: its `fields` are kept). */
   partitionSpecJson: string;
   partitionSpecId: number;
-  formatVersion: 2;
+  /** The table's format version: 1 (data only, no sequence numbers) or 2. */
+  formatVersion: 1 | 2;
   /** "data" manifests hold content 0 files only, "deletes" manifests content 1 or 2. */
   content: "data" | "deletes";
   /** Result type of the partition spec: decides the `partition` record of the Avro schema. */
@@ -89,6 +90,9 @@ function schemaIdOf(schemaJson: string, given: number | undefined): number {
   return id;
 }
 
+/** block_size_in_bytes, required in v1 data files and meaningless: the value Java's writers put there. */
+const V1_BLOCK_SIZE = 64n * 1024n * 1024n;
+
 function entryToAvro(entry: ManifestEntry, partitionType: PartitionType): Record<string, unknown> {
   const f = entry.data_file;
   return {
@@ -103,6 +107,7 @@ function entryToAvro(entry: ManifestEntry, partitionType: PartitionType): Record
       partition: partitionToAvro(partitionType, f.partition),
       record_count: f.record_count,
       file_size_in_bytes: f.file_size_in_bytes,
+      block_size_in_bytes: V1_BLOCK_SIZE,
       column_sizes: intKeyMapToAvro(f.column_sizes),
       value_counts: intKeyMapToAvro(f.value_counts),
       null_value_counts: intKeyMapToAvro(f.null_value_counts),
@@ -134,21 +139,23 @@ function* checkedEntries(
   }
 }
 
-/** Writes a v2 manifest; the bytes' length is the manifest_length of its manifest list entry. */
+/** Writes a v1 or v2 manifest; the bytes' length is the manifest_length of its manifest list entry. */
 export function encodeManifest(opts: EncodeManifestOptions): Uint8Array {
-  if (opts.formatVersion !== 2) throw invalidArg(`cannot write manifest format ${opts.formatVersion}`);
+  const v = opts.formatVersion;
+  if (v !== 1 && v !== 2) throw invalidArg(`cannot write manifest format ${String(v)}`);
   if (opts.content !== "data" && opts.content !== "deletes") {
     throw invalidArg(`manifest content must be "data" or "deletes", got ${String(opts.content)}`);
   }
+  if (v === 1 && opts.content !== "data") throw invalidArg("format v1 tables have no delete files");
   return writeContainer({
-    schema: manifestEntrySchema(opts.partitionType, 2),
+    schema: manifestEntrySchema(opts.partitionType, v),
     metadata: {
       schema: opts.schemaJson,
       "schema-id": String(schemaIdOf(opts.schemaJson, opts.schemaId)),
       "partition-spec": specFieldsJson(opts.partitionSpecJson),
       "partition-spec-id": String(opts.partitionSpecId),
-      "format-version": "2",
-      content: opts.content,
+      "format-version": String(v),
+      ...(v === 2 ? { content: opts.content } : {}),
     },
     records: checkedEntries(opts.entries, opts.content, opts.partitionType),
     codec: opts.codec ?? "deflate",

@@ -125,7 +125,8 @@ export class RecordView {
     if (typeof t !== "object" || Array.isArray(t) || t.type !== "array") {
       throw new FloeError("DECODE_FAILED", `field ${f.name} (id ${id}) is not a list`);
     }
-    const items = resolveNamed(t.items as AvroSchema, this.named);
+    // DuckDB writes the elements as an optional union (["null", record]).
+    const items = unwrapOptional(t.items as AvroSchema, this.named);
     if (typeof items !== "object" || Array.isArray(items) || items.type !== "record") {
       throw new FloeError("DECODE_FAILED", `field ${f.name} (id ${id}) is not a list of records`);
     }

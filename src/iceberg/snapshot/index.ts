@@ -7,9 +7,11 @@ export {
   avroPartitionType,
   hasLiveFiles,
   liveEntries,
+  nextSequenceNumber,
   readManifestEntries,
   readManifestList,
   writeManifest,
+  writeVersion,
 } from "./manifests.js";
 export type {
   ProducerOperation,

@@ -26,6 +26,7 @@ import {
   type Schema,
   type Snapshot,
   stringifyJson,
+  type TableMetadata,
 } from "../spec/index.js";
 
 /** The partition struct of a spec in the shape the Avro layer takes. */
@@ -74,6 +75,20 @@ export interface ManifestContext {
   schema: Schema;
   spec: PartitionSpec;
   snapshotId: bigint;
+  /** The table's format version (writeVersion): v1 tables get v1 manifests. Default 2. */
+  formatVersion?: 1 | 2;
+}
+
+/** The manifest format to write for a table: 1 for v1 tables, else 2. */
+export function writeVersion(md: Pick<TableMetadata, "format-version">): 1 | 2 {
+  return md["format-version"] === 1 ? 1 : 2;
+}
+
+/** The sequence number of the table's next snapshot: always 0 in v1, the last one plus one after. */
+export function nextSequenceNumber(
+  md: Pick<TableMetadata, "format-version" | "last-sequence-number">,
+): bigint {
+  return md["format-version"] === 1 ? 0n : md["last-sequence-number"] + 1n;
 }
 
 /** Partition field summaries for a manifest's entries, with the spec layer's single-value encoding. */
@@ -100,7 +115,7 @@ export async function writeManifest(
     schemaJson: stringifyJson(ctx.schema),
     partitionSpecJson: stringifyJson(ctx.spec.fields),
     partitionSpecId: ctx.spec["spec-id"],
-    formatVersion: 2,
+    formatVersion: ctx.formatVersion ?? 2,
     content,
     partitionType: type,
   });

@@ -30,9 +30,11 @@ import {
   addedEntries,
   hasLiveFiles,
   type ManifestContext,
+  nextSequenceNumber,
   readManifestEntries,
   readManifestList,
   writeManifest,
+  writeVersion,
 } from "./manifests.js";
 import { buildSummary } from "./summary.js";
 
@@ -119,6 +121,7 @@ export class SnapshotProducer {
       schema: currentSchema(base),
       spec,
       snapshotId: this.snapshotId,
+      formatVersion: writeVersion(base),
     };
     const manifests: ManifestFile[] = [];
     const data = this.changes.addedDataFiles ?? [];
@@ -143,7 +146,7 @@ export class SnapshotProducer {
   async stage(base: TableMetadata, extraSummary?: Readonly<Record<string, string>>): Promise<StagedSnapshot> {
     const { manifests: newManifests } = await this.prepare(base);
     const parent = snapshotForRef(base, this.branch);
-    const sequenceNumber = base["last-sequence-number"] + 1n;
+    const sequenceNumber = nextSequenceNumber(base);
     const attemptFiles: string[] = [];
     const parentManifests = await readManifestList(this.opts.io, parent);
     const removed = new Set(this.changes.removedFilePaths ?? []);
@@ -178,6 +181,7 @@ export class SnapshotProducer {
         schema: currentSchema(base),
         spec,
         snapshotId: this.snapshotId,
+        formatVersion: writeVersion(base),
       };
       const out = await writeManifest(ctx, rewritten, m.content === 0 ? "data" : "deletes");
       attemptFiles.push(out.manifest_path);
@@ -207,7 +211,7 @@ export class SnapshotProducer {
       snapshotId: this.snapshotId,
       parentSnapshotId: parent?.["snapshot-id"] ?? null,
       sequenceNumber,
-      formatVersion: 2,
+      formatVersion: writeVersion(base),
     });
     await this.opts.io.write(listPath, listBytes, { ifNoneMatch: true, contentType: "application/avro" });
     attemptFiles.push(listPath);
