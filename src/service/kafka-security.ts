@@ -101,7 +101,11 @@ const TLS_TRUST =
 export function explainKafkaError(e: unknown, k: KafkaConfig): unknown {
   if (isFloeError(e) && e.code !== "SERVICE_UNAVAILABLE") return e;
   const err = e as { name?: string; message?: string; cause?: { message?: string } };
-  const message = [err.message, err.cause?.message].filter(Boolean).join(": ");
+  const outer = err.message ?? "";
+  const inner = err.cause?.message ?? "";
+  const message = (
+    inner === "" || outer.includes(inner) ? outer : inner.includes(outer) ? inner : `${outer}: ${inner}`
+  ).replace(/^Connection error: /, "");
   const brokers = k.brokers.join(",");
   const context = { brokers, mechanism: k.sasl?.mechanism };
   if (err.name === "KafkaJSSASLAuthenticationError" || /SASL .*authentication failed/i.test(message)) {
@@ -118,7 +122,7 @@ export function explainKafkaError(e: unknown, k: KafkaConfig): unknown {
   if (TLS_TRUST.test(message)) {
     return new FloeError(
       "UNAUTHORIZED",
-      `Kafka ${brokers}: the broker's TLS certificate is not trusted (${message.replace(/^Connection error: /, "")}); set kafka.ssl.ca to the CA that signed it (a file path or inline PEM)`,
+      `Kafka ${brokers}: the broker's TLS certificate is not trusted (${message}); set kafka.ssl.ca to the CA that signed it (a file path or inline PEM)`,
       { cause: e, context, retryable: false },
     );
   }

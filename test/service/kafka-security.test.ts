@@ -227,6 +227,18 @@ describe("explainKafkaError", () => {
     );
   });
 
+  it("states the TLS reason once when the client wrapped the connection error", () => {
+    const cause = new Error("Connection error: self-signed certificate in certificate chain");
+    const wrapped = new FloeError("SERVICE_UNAVAILABLE", "self-signed certificate in certificate chain", {
+      cause,
+    });
+    const e = explainKafkaError(wrapped, scram) as FloeError;
+    expect(e.code).toBe("UNAUTHORIZED");
+    expect(e.message).toContain(
+      "is not trusted (self-signed certificate in certificate chain); set kafka.ssl.ca",
+    );
+  });
+
   it("names the client certificate when the broker rejects the handshake", () => {
     const cause = new Error(
       "Connection error: 80FC:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../rec_layer_s3.c:1601:SSL alert number 42",
