@@ -15,6 +15,8 @@ const PREREQS = [
   { cmd: "java", hint: "a JDK or JRE 17+ (Debian: apt-get install openjdk-17-jre-headless)" },
   { cmd: "mvn", hint: "Apache Maven 3.6+ (Debian: apt-get install maven)" },
   { cmd: "python3", hint: "Python 3.9+ with venv (Debian: apt-get install python3 python3-venv)" },
+  { cmd: "openssl", hint: "for the kafka-secure certificates (Debian: apt-get install openssl)" },
+  { cmd: "keytool", hint: "the JDK's keytool, for the kafka-secure truststore (it comes with Java)" },
 ];
 
 /** Fails with one line naming the first missing prerequisite. */
