@@ -297,7 +297,15 @@ export const TableRoute = z
   });
 
 export const DlqSection = z
-  .object({ topic: z.string().min(1).default("floe-dlq").describe("Default dead-letter topic") })
+  .object({
+    topic: z.string().min(1).default("floe-dlq").describe("Default dead-letter topic"),
+    compression: z
+      .enum(["none", "gzip", "snappy", "lz4", "zstd"])
+      .default("none")
+      .describe(
+        "Record-batch codec of dead letters. Default none: each dead letter is sent alone, where a codec saves little, and every Kafka client reads it",
+      ),
+  })
   .strict();
 
 export const LogSection = z

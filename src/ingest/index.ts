@@ -37,4 +37,10 @@ export type {
   SourceMessage,
   TopicPartitionOffset,
 } from "./source/index.js";
-export { classifyCrash, kafkajsClient } from "./source/index.js";
+export {
+  type CodecName,
+  classifyCrash,
+  compressionType,
+  kafkajsClient,
+  registerCodecs,
+} from "./source/index.js";

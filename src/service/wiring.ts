@@ -9,7 +9,7 @@ import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import { type Catalog, EmbeddedCatalog, GlueCatalog, RestCatalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { type FileIO, RoutingFileIO } from "../iceberg/io/index.js";
-import { type KafkaClient, kafkajsClient } from "../ingest/index.js";
+import { type KafkaClient, kafkajsClient, registerCodecs } from "../ingest/index.js";
 import type { Logger } from "../log.js";
 import { kafkaSecurity } from "./kafka-security.js";
 
@@ -65,6 +65,7 @@ export function createCatalog(config: Config, io: FileIO, logger: Logger): Catal
 }
 
 export function createKafka(config: Config, logger: Logger): Kafka {
+  registerCodecs();
   const k = config.kafka;
   const log = logger.child({ component: "kafka" });
   return new Kafka({
@@ -86,5 +87,5 @@ export function createKafka(config: Config, logger: Logger): Kafka {
 
 /** The sink's Kafka client (consumer and dead-letter producer) for a validated config. */
 export function createKafkaClient(config: Config, logger: Logger): KafkaClient {
-  return kafkajsClient(createKafka(config, logger));
+  return kafkajsClient(createKafka(config, logger), { producerCompression: config.dlq.compression });
 }

@@ -1,8 +1,10 @@
 import { type Admin, Kafka, logLevel } from "kafkajs";
-import { type KafkaClient, kafkajsClient } from "../../src/ingest/index.js";
+import { type KafkaClient, kafkajsClient, registerCodecs } from "../../src/ingest/index.js";
 import { stackEnv } from "./stack.js";
 
+/** A kafkajs client for the stack's broker, with every record-batch codec registered. */
 export function stackKafka(clientId = "floe-test"): Kafka {
+  registerCodecs();
   return new Kafka({ clientId, brokers: [stackEnv().FLOE_KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 }
 

@@ -1,6 +1,7 @@
 // The Kafka source port and its one adapter (kafkajs): the only code that imports a Kafka client.
 // May import: errors, log, config.
 
+export { CODEC_NAMES, type CodecName, compressionType, registerCodecs } from "./codecs.js";
 export { classifyCrash, type KafkajsSourceOptions, kafkajsClient } from "./kafkajs.js";
 export type {
   BatchControl,

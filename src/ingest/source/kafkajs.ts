@@ -4,8 +4,9 @@
  * auto-commits, and reports fetches that held only filtered records as `skipped` so the sink's position
  * moves past them.
  */
-import type { Consumer, Kafka, Producer } from "kafkajs";
+import type { CompressionTypes, Consumer, Kafka, Producer } from "kafkajs";
 import { FloeError, toFloeError } from "../../errors.js";
+import { type CodecName, compressionType } from "./codecs.js";
 import type {
   KafkaClient,
   OutgoingRecord,
@@ -18,13 +19,19 @@ import type {
 export interface KafkajsSourceOptions {
   /** A dead member keeps its partitions this long; kafkajs has no static membership. */
   sessionTimeoutMs?: number;
+  /** Record-batch codec of what the producer sends (dead letters); default none. */
+  producerCompression?: CodecName;
 }
 
 /** The sink's Kafka client over a kafkajs `Kafka`. */
 export function kafkajsClient(kafka: Kafka, options: KafkajsSourceOptions = {}): KafkaClient {
   return {
     source: (groupId) => new KafkajsSource(kafka, groupId, options),
-    producer: () => new KafkajsProducer(kafka.producer({ idempotent: true, maxInFlightRequests: 1 })),
+    producer: () =>
+      new KafkajsProducer(
+        kafka.producer({ idempotent: true, maxInFlightRequests: 1 }),
+        compressionType(options.producerCompression ?? "none"),
+      ),
   };
 }
 
@@ -104,14 +111,18 @@ class KafkajsSource implements Source {
 }
 
 class KafkajsProducer implements RecordProducer {
-  constructor(private readonly producer: Producer) {}
+  constructor(
+    private readonly producer: Producer,
+    private readonly compression: CompressionTypes,
+  ) {}
 
   connect(): Promise<void> {
     return this.producer.connect();
   }
 
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: records.map((r) => ({ ...r })) });
+    const { compression } = this;
+    await this.producer.send({ topic, acks: -1, compression, messages: records.map((r) => ({ ...r })) });
   }
 
   disconnect(): Promise<void> {
