@@ -256,11 +256,6 @@ export class TableBuffer {
     return this.topicNames[this.topicIndex.at(i)] ?? "";
   }
 
-  /** Whether this buffer holds an offset range of the partition. */
-  covers(topic: string, partition: number): boolean {
-    return this.ranges.has(tpKey(topic, partition));
-  }
-
   /** Marks an offset as handled for this table without a row (e.g. a dead letter). */
   cover(topic: string, partition: number, offset: bigint): void {
     let r = topic === this.lastTopic && partition === this.lastPartition ? this.lastRange : undefined;

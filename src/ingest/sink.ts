@@ -89,8 +89,11 @@ export class Sink {
       intervalMs: config.commit.intervalMs,
       idleMs: config.commit.idleMs,
       flush: () => void this.requestFlush(),
+      // Offsets alone (dead letters, skipped markers) are worth a commit too: they move the position.
       worthFlushing: () =>
-        this.state === "running" && this.bufferedBytes > 0 && this.queuedFlush === undefined,
+        this.state === "running" &&
+        this.queuedFlush === undefined &&
+        (this.bufferedBytes > 0 || [...this.buffers.values()].some((b) => !b.empty)),
     });
     this.recordErrors = new RecordErrors({
       config,
@@ -304,6 +307,10 @@ export class Sink {
           if (!live()) return;
         }
       }
+      // The whole batch is handled: offsets after its last record (markers, aborted records) are too.
+      if (resolved !== undefined && batch.nextOffset > (expected ?? batch.nextOffset)) {
+        this.onSkipped(topic, partition, batch.nextOffset);
+      }
     } finally {
       if (resolved !== undefined) resolveOffset(resolved);
       if (records > 0) this.clock.sawRecords();
@@ -315,16 +322,18 @@ export class Sink {
 
   /**
    * A fetch of this partition held nothing to deliver (transaction markers, aborted or compacted
-   * records) and the client moved past it: so does our position, and a pending table range of the
-   * partition covers those offsets, so the committed offset never points at a record that will not come.
+   * records) and the client moved past it: so does our position, and the partition's table covers
+   * those offsets in its next commit, so the committed offset (and the group's lag) reaches the end
+   * of the partition instead of pointing at a record that will never come.
    */
   private onSkipped(topic: string, partition: number, next: bigint): void {
     const k = tpKey(topic, partition);
     const expected = this.positions.get(k);
-    if (expected === undefined || next <= expected) return;
+    if (expected === undefined || next <= expected || this.halted.has(k)) return;
     this.positions.set(k, next);
-    const buf = this.topicBuffers.get(topic);
-    if (buf?.covers(topic, partition)) buf.cover(topic, partition, next - 1n);
+    const route = routeFor(this.routes, topic);
+    if (route === undefined || route.config.tableField !== undefined) return;
+    this.tableBuffer(route, route.tableFor(topic, {})).cover(topic, partition, next - 1n);
   }
 
   /** A tombstone or empty value in a route whose format cannot hold one: counted and skipped. */

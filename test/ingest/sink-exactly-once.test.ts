@@ -141,7 +141,7 @@ describe("sink exactly-once logic (fake source)", () => {
     const a = await s.newSink();
     a.source.assign({ t: [0] });
     await a.source.fetchOnce(); // 0-9 buffered
-    a.source.jump("t", 0, 25); // the client's position moves behind the sink's back
+    a.source.jump("t", 0, 25n); // the client's position moves behind the sink's back
     await s.settle(a.source);
     await a.sink.requestFlush();
     expect(await s.ids()).toEqual(range(0, 40));

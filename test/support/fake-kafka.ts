@@ -30,7 +30,12 @@ export class FakeKafka implements KafkaClient {
   fetchSize = 50;
 
   /** Appends records with values `values` (JSON-encoded unless bytes or null) at the next offsets. */
-  append(topic: string, partition: number, values: readonly unknown[], key?: (i: number) => string): bigint[] {
+  append(
+    topic: string,
+    partition: number,
+    values: readonly unknown[],
+    key?: (i: number) => string,
+  ): bigint[] {
     const log = this.log(topic, partition);
     const offsets: bigint[] = [];
     values.forEach((v, i) => {
@@ -194,9 +199,14 @@ export class FakeSource implements Source {
             resolved = o;
           },
         };
-        await handlers.batch({ topic, partition, fetchedOffset: from, messages }, control);
-        // kafkajs moves on from the last resolved offset; nothing resolved means the same fetch again.
-        if (resolved !== undefined && !this.seeks.has(k)) this.positions.set(k, BigInt(resolved) + 1n);
+        const nextOffset = last.offset + 1n;
+        await handlers.batch({ topic, partition, fetchedOffset: from, messages, nextOffset }, control);
+        // kafkajs moves on from the last resolved offset (past trailing hidden ones when it is the
+        // batch's last record); nothing resolved means the same fetch again.
+        if (resolved !== undefined && !this.seeks.has(k)) {
+          const all = resolved === messages.at(-1)?.offset;
+          this.positions.set(k, all ? nextOffset : BigInt(resolved) + 1n);
+        }
         if (this.seeks.has(k) || this.positions.get(k) !== from) moved = true;
       }
     }

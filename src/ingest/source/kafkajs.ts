@@ -84,6 +84,8 @@ class KafkajsSource implements Source {
             partition: batch.partition,
             fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
             messages: batch.messages,
+            // kafkajs resolves the batch's trailing markers with its last record (see resolveOffset).
+            nextOffset: BigInt(batch.lastOffset()) + 1n,
           },
           { heartbeat, isRunning, isStale, resolveOffset },
         ),

@@ -29,6 +29,11 @@ export interface SourceBatch {
   /** Where the fetch began: the broker returned every surviving record from here on. */
   fetchedOffset: bigint;
   messages: readonly SourceMessage[];
+  /**
+   * One past the last offset the fetch accounted for, trailing transaction markers and aborted records
+   * included: resolving the batch's last record moves the client's position here.
+   */
+  nextOffset: bigint;
 }
 
 /** What a batch handler may do while it works through a batch. */
