@@ -126,9 +126,13 @@ export async function describeTableText(catalog: Catalog, name: string): Promise
   if (props.length > 0) out.push("", "properties:", ...props.map(([k, v]) => `  ${k} = ${v}`));
   const history = ancestorsOf(md["current-snapshot-id"], md.snapshots);
   const head = history[0];
+  // Some writers (DuckDB 1.4) leave the totals out of snapshot summaries, and later snapshots can only
+  // carry them on when the parent has them: say so rather than print zeros.
   out.push(
     "",
-    `files: ${head?.summary["total-data-files"] ?? 0} data, ${head?.summary["total-delete-files"] ?? 0} delete; records: ${head?.summary["total-records"] ?? 0}; size: ${bytes(head?.summary["total-files-size"])}`,
+    head !== undefined && head.summary["total-records"] === undefined
+      ? "files, records, size: unknown (the current snapshot's summary has no totals)"
+      : `files: ${head?.summary["total-data-files"] ?? 0} data, ${head?.summary["total-delete-files"] ?? 0} delete; records: ${head?.summary["total-records"] ?? 0}; size: ${bytes(head?.summary["total-files-size"])}`,
   );
   out.push("", `snapshots (${md.snapshots.length}, newest first):`);
   out.push(

@@ -175,5 +175,10 @@ export function applyDeletes(
   }
   if (deleted === 0) return { table, deleted: 0 };
   const kept = new arrow.Table(table.schema, slices);
-  return { table: kept.numRows === 0 ? kept : arrow.tableFromIPC(arrow.tableToIPC(kept, "stream")), deleted };
+  if (kept.numRows === 0) return { table: kept, deleted };
+  // The IPC copy's types are Arrow's base classes (Int_, not Int64), which Table's schema check tells
+  // apart: the batches get the input's schema back, so they can join batches of other files.
+  const copy = arrow.tableFromIPC(arrow.tableToIPC(kept, "stream"));
+  const batches = copy.batches.map((b) => new arrow.RecordBatch(table.schema, b.data));
+  return { table: new arrow.Table(table.schema, batches), deleted };
 }

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { conformToSchema, parquetToArrow, positionsFor } from "../../src/compaction/index.js";
+import { applyDeletes, conformToSchema, parquetToArrow, positionsFor } from "../../src/compaction/index.js";
 import { makeSchema, parseNameMapping } from "../../src/iceberg/spec/index.js";
 import { fieldIdMetadata, fieldIdOf, writeParquet } from "../../src/iceberg/write/index.js";
 
@@ -364,5 +364,15 @@ describe("reading files other engines wrote", () => {
       ],
     ]);
     expect([...positionsFor(deletes, "s3://b/f1.parquet")].sort()).toEqual([4, 9]);
+  });
+
+  it("keeps the writer's schema on rows left after deletes, so they join other files' rows in one table", () => {
+    const c = conformToSchema(foreignTable(), schema);
+    const { table: kept, deleted } = applyDeletes(c, new Set([1]), []);
+    expect(deleted).toBe(1);
+    const joined = new arrow.Table(c.schema, [...kept.batches, ...c.batches]);
+    expect(joined.numRows).toBe(5);
+    expect(values(joined, "ts_ns")).toEqual([T0, null, T0, -1n, null]);
+    expect(values(joined, "s")).toEqual(["a", "ccc", "a", null, "ccc"]);
   });
 });
