@@ -108,6 +108,15 @@ export const KafkaSection = z
       .min(1)
       .default("floe")
       .describe("Consumer group; offsets are kept in snapshot summaries under floe.offsets.<groupId>"),
+    sessionTimeoutMs: z
+      .number()
+      .int()
+      .min(6_000)
+      .max(300_000)
+      .default(30_000)
+      .describe(
+        "Group session timeout: a sink killed without leaving the group (kill -9, a lost node) keeps its partitions this long before others (or its restart) take them over. Lower restarts faster; too low and a long pause (GC, a slow commit) costs a rebalance. The broker allows 6 s .. group.max.session.timeout.ms.",
+      ),
     ssl: z
       .union([z.boolean(), TlsSection])
       .default(false)

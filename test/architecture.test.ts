@@ -98,4 +98,17 @@ describe("architecture", () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it("talks to Kafka only through the source port (src/ingest/source/)", () => {
+    const clients =
+      /^(?:import|export)[^;]*?from\s+"(kafkajs|@platformatic\/kafka|node-rdkafka|@confluentinc\/kafka-javascript)"/ms;
+    const outside = all
+      .filter((f) => !relative(SRC, f).startsWith("ingest/source/"))
+      .filter((f) => clients.test(readFileSync(f, "utf8")))
+      .map((f) => relative(SRC, f));
+    expect(outside).toEqual([]);
+    // The rule can fail: the port's adapter is what it finds.
+    const adapter = resolve(SRC, "ingest/source/kafkajs.ts");
+    expect(/from\s+"kafkajs"/.test(readFileSync(adapter, "utf8"))).toBe(true);
+  });
 });

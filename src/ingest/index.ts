@@ -41,6 +41,9 @@ export {
   type CodecName,
   classifyCrash,
   compressionType,
+  createKafka,
+  createKafkaClient,
+  explainKafkaError,
   kafkajsClient,
   registerCodecs,
 } from "./source/index.js";

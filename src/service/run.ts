@@ -5,12 +5,11 @@
 import { type Catalog, s3TableConfig, startRestCatalogServer } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import type { FloeError } from "../errors.js";
-import { Sink } from "../ingest/index.js";
+import { createKafkaClient, explainKafkaError, Sink } from "../ingest/index.js";
 import type { Logger } from "../log.js";
 import { startHttpServer } from "./http.js";
-import { explainKafkaError } from "./kafka-security.js";
 import { sinkMetrics } from "./metrics.js";
-import { createCatalog, createFileIO, createKafkaClient } from "./wiring.js";
+import { createCatalog, createFileIO } from "./wiring.js";
 
 export interface RunOptions {
   logger: Logger;

@@ -1,17 +1,13 @@
 /**
- * Builds the runtime pieces from a validated config: the FileIO for the warehouse, the catalog
- * (embedded | rest | glue) and a kafkajs client whose logs go through our logger, with TLS and SASL
- * from `kafka.ssl` / `kafka.sasl` (see kafka-security.ts).
+ * Builds the runtime pieces from a validated config: the FileIO for the warehouse and the catalog
+ * (embedded | rest | glue). The Kafka client comes from ingest/source (`createKafkaClient`).
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import { type Catalog, EmbeddedCatalog, GlueCatalog, RestCatalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { type FileIO, RoutingFileIO } from "../iceberg/io/index.js";
-import { type KafkaClient, kafkajsClient, registerCodecs } from "../ingest/index.js";
 import type { Logger } from "../log.js";
-import { kafkaSecurity } from "./kafka-security.js";
 
 /** `file://./warehouse` and other relative file locations become absolute file URLs. */
 export function warehouseLocation(location: string, cwd = process.cwd()): string {
@@ -62,30 +58,4 @@ export function createCatalog(config: Config, io: FileIO, logger: Logger): Catal
         logger,
       });
   }
-}
-
-export function createKafka(config: Config, logger: Logger): Kafka {
-  registerCodecs();
-  const k = config.kafka;
-  const log = logger.child({ component: "kafka" });
-  return new Kafka({
-    clientId: k.clientId,
-    brokers: k.brokers,
-    ...kafkaSecurity(k, logger),
-    logLevel: config.log.level === "debug" ? logLevel.INFO : logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        const fields = { ...rest, broker: rest.broker };
-        if (level <= logLevel.ERROR) log.error(message, fields);
-        else if (level === logLevel.WARN) log.warn(message, fields);
-        else log.debug(message, fields);
-      },
-  });
-}
-
-/** The sink's Kafka client (consumer and dead-letter producer) for a validated config. */
-export function createKafkaClient(config: Config, logger: Logger): KafkaClient {
-  return kafkajsClient(createKafka(config, logger), { producerCompression: config.dlq.compression });
 }

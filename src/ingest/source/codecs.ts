@@ -2,18 +2,22 @@
  * Record-batch codecs kafkajs does not ship: snappy, lz4 and zstd (it has none and gzip only).
  * `registerCodecs()` plugs them into kafkajs's codec table, for consuming and for producing.
  *
- * Packages (chosen on measured decompression speed of ~1 MB batches of ~280 B JSON records, see
- * bench/results/kafka-clients.md), all napi-rs builds shipped inside npm packages (no compiler, no
- * download at install), loaded on first use so a platform without a build fails only the codec it uses:
- * - snappy: `snappy` (Rust snap). Reads raw snappy (librdkafka) and the xerial framing the Java client
- *   writes; writes the xerial framing, like the Java client, which every client reads.
- * - lz4: `lz4-napi` (lz4_flex), the LZ4 frame format Kafka uses since message format v1.
- * - zstd: `@toondepauw/node-zstd` (libzstd). Java's zstd-jni writes streamed frames without a content
- *   size; this decoder handles them (the WASM build we tried fails on those above 1 MB).
+ * Packages, chosen on decompression speed measured on record batches librdkafka wrote (~1 MB batches of
+ * ~280 B JSON records; bench/results/kafka-clients.md), installed by `npm ci` with no compiler and no
+ * download outside the npm registry:
+ * - snappy and lz4: `@platformatic/wasm-utils` (Rust snap and lz4_flex compiled to one 57 KB WASM module,
+ *   what @platformatic/kafka uses): no platform binaries at all, and faster here than the napi-rs builds
+ *   (`snappy`, `lz4-napi`) and the pure-JS ones. Snappy reads raw blocks (librdkafka) and the xerial
+ *   framing the Java client writes, and writes the xerial framing, as the Java client does; lz4 is the
+ *   LZ4 frame format. A corrupt input traps the WASM decoder ("unreachable"); it stays usable.
+ * - zstd: `@toondepauw/node-zstd` (libzstd through napi-rs, prebuilt for linux/macOS/Windows x64 and
+ *   arm64, glibc and musl), loaded on first use. Java's zstd-jni writes streamed frames without a content
+ *   size; this decoder handles them (the WASM build we measured fails on those above 1 MB).
  * All calls are synchronous: kafkajs awaits the codec anyway, and a thread-pool hop costs more than it
  * saves for a ~1 MB batch.
  */
 import { createRequire } from "node:module";
+import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from "@platformatic/wasm-utils";
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
 import { FloeError } from "../../errors.js";
 
@@ -54,13 +58,16 @@ function load<T>(codec: CodecName, pkg: string): () => T {
   };
 }
 
-const snappyLib = load<typeof import("snappy")>("snappy", "snappy");
-const lz4Lib = load<typeof import("lz4-napi")>("lz4", "lz4-napi");
 const zstdLib = load<typeof import("@toondepauw/node-zstd")>("zstd", "@toondepauw/node-zstd");
 
 function corrupt(codec: CodecName, data: Buffer, e: unknown): FloeError {
   if (e instanceof FloeError) return e;
-  const why = e instanceof Error ? e.message : String(e);
+  const why =
+    e instanceof WebAssembly.RuntimeError
+      ? `corrupt or truncated data (the decoder trapped: ${e.message})`
+      : e instanceof Error
+        ? e.message
+        : String(e);
   return new FloeError(
     "DECODE_FAILED",
     `cannot decompress ${codec} record batch (${data.length} bytes): ${why || "corrupt input"}`,
@@ -79,7 +86,7 @@ export function isXerial(data: Buffer): boolean {
 }
 
 function unsnappy(block: Buffer): Buffer {
-  return snappyLib().uncompressSync(block, { asBuffer: true }) as Buffer;
+  return snappyDecompress(block);
 }
 
 /** Raw snappy blocks, each prefixed with its 4-byte big-endian length, after the xerial header. */
@@ -106,9 +113,8 @@ export function xerialCompress(data: Buffer, blockSize = XERIAL_BLOCK): Buffer {
   header.writeInt32BE(1, 8);
   header.writeInt32BE(1, 12);
   const parts: Buffer[] = [header];
-  const lib = snappyLib();
   for (let pos = 0; pos < data.length; pos += blockSize) {
-    const block = lib.compressSync(data.subarray(pos, pos + blockSize));
+    const block = snappyCompress(data.subarray(pos, pos + blockSize));
     const len = Buffer.alloc(4);
     len.writeUInt32BE(block.length, 0);
     parts.push(len, block);
@@ -130,11 +136,11 @@ export const snappyCodec: BlockCodec = {
 
 export const lz4Codec: BlockCodec = {
   name: "lz4",
-  // lz4_flex's frame defaults match the Java client's: independent 64 KiB blocks, no checksums.
-  compress: (data) => lz4Lib().compressFrameSync(data),
+  // Independent blocks, no checksums: a frame every client reads (the Java client requires independence).
+  compress: (data) => lz4Compress(data),
   decompress(data) {
     try {
-      return lz4Lib().decompressFrameSync(data);
+      return lz4Decompress(data);
     } catch (e) {
       throw corrupt("lz4", data, e);
     }

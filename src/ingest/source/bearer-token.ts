@@ -6,8 +6,8 @@
  * a failed refresh keeps the old token while it is still valid). Errors name the endpoint, never the
  * client secret or a token.
  */
-import { FloeError } from "../errors.js";
-import type { Logger } from "../log.js";
+import { FloeError } from "../../errors.js";
+import type { Logger } from "../../log.js";
 
 export interface BearerToken {
   value: string;

@@ -1,10 +1,10 @@
 import type { OauthbearerProviderResponse, SASLOptions } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Config, parseConfig } from "../../src/config.js";
-import { FloeError } from "../../src/errors.js";
-import { REDACTED, redact, silentLogger } from "../../src/log.js";
-import { explainKafkaError, kafkaSecurity } from "../../src/service/kafka-security.js";
-import { makeCertificates, type TestCertificates } from "../support/tls-certs.js";
+import { type Config, parseConfig } from "../../../src/config.js";
+import { FloeError } from "../../../src/errors.js";
+import { explainKafkaError, kafkaSecurity } from "../../../src/ingest/source/security.js";
+import { REDACTED, redact, silentLogger } from "../../../src/log.js";
+import { makeCertificates, type TestCertificates } from "../../support/tls-certs.js";
 
 let certs: TestCertificates;
 beforeAll(() => {

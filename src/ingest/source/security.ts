@@ -6,10 +6,10 @@
  * which setting to look at, without any secret.
  */
 import type { SASLOptions } from "kafkajs";
-import type { Config } from "../config.js";
-import { FloeError, isFloeError } from "../errors.js";
-import type { Logger } from "../log.js";
-import { loadTls, type TlsOptions } from "../tls.js";
+import type { Config } from "../../config.js";
+import { FloeError, isFloeError } from "../../errors.js";
+import type { Logger } from "../../log.js";
+import { loadTls, type TlsOptions } from "../../tls.js";
 import {
   type BearerToken,
   clientCredentialsToken,

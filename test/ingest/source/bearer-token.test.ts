@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isFloeError } from "../../src/errors.js";
-import type { Logger } from "../../src/log.js";
+import { isFloeError } from "../../../src/errors.js";
 import {
   type BearerToken,
   clientCredentialsToken,
@@ -8,8 +7,9 @@ import {
   mskIamToken,
   RefreshingToken,
   staticToken,
-} from "../../src/service/bearer-token.js";
-import { failure } from "../support/failure.js";
+} from "../../../src/ingest/source/bearer-token.js";
+import type { Logger } from "../../../src/log.js";
+import { failure } from "../../support/failure.js";
 
 const unsignedJwt = (claims: Record<string, unknown>) => {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
