@@ -4,6 +4,7 @@ import * as bytes from "../../../src/iceberg/spec/bytes.js";
 import * as spec from "../../../src/iceberg/spec/index.js";
 import * as json from "../../../src/iceberg/spec/json.js";
 import * as murmur3 from "../../../src/iceberg/spec/murmur3.js";
+import * as nameMapping from "../../../src/iceberg/spec/name-mapping.js";
 import * as newTable from "../../../src/iceberg/spec/new-table.js";
 import * as partition from "../../../src/iceberg/spec/partition.js";
 import * as schema from "../../../src/iceberg/spec/schema.js";
@@ -21,6 +22,7 @@ const modules = {
   bytes,
   json,
   murmur3,
+  nameMapping,
   newTable,
   partition,
   schema,
