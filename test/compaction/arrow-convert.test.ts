@@ -336,6 +336,7 @@ describe("reading files other engines wrote", () => {
       }),
     );
     expect(noIds.schema.fields.every((f) => fieldIdOf(f) === undefined)).toBe(true);
+    expect(() => parseNameMapping('{"field-id": 1}')).toThrow(/schema.name-mapping.default is invalid/);
     expect(() => conformToSchema(noIds, schema)).toThrow(
       /no Parquet field ids and the table has no name mapping/,
     );
