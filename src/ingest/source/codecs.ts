@@ -62,12 +62,12 @@ const zstdLib = load<typeof import("@toondepauw/node-zstd")>("zstd", "@toondepau
 
 function corrupt(codec: CodecName, data: Buffer, e: unknown): FloeError {
   if (e instanceof FloeError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  // A WebAssembly.RuntimeError: the WASM decoder hit invalid input (Rust panics trap as "unreachable").
   const why =
-    e instanceof WebAssembly.RuntimeError
-      ? `corrupt or truncated data (the decoder trapped: ${e.message})`
-      : e instanceof Error
-        ? e.message
-        : String(e);
+    e instanceof Error && e.name === "RuntimeError"
+      ? `corrupt or truncated data (the decoder trapped: ${message})`
+      : message;
   return new FloeError(
     "DECODE_FAILED",
     `cannot decompress ${codec} record batch (${data.length} bytes): ${why || "corrupt input"}`,

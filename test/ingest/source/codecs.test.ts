@@ -67,6 +67,9 @@ describe.each(codecs)("$name codec", (codec) => {
       new RegExp(`cannot decompress ${codec.name} record batch \\(64 bytes\\)`),
     );
     expect((thrown as { retryable: boolean }).retryable).toBe(false);
+    // The decoder is still usable afterwards (a WASM trap leaves the instance working).
+    const data = jsonRecords(50);
+    expect(codec.decompress(codec.compress(data)).equals(data)).toBe(true);
   });
 
   it("rejects a truncated batch", () => {
@@ -138,6 +141,15 @@ describe("reference encoders' output", () => {
     expect(lz4Codec.decompress(frame).toString()).toBe("hello hello hello hello kafka");
   });
 
+  it("lz4: writes frames of independent blocks (the Java client reads no other kind)", () => {
+    const frame = lz4Codec.compress(jsonRecords(2000));
+    expect(frame.readUInt32LE(0)).toBe(0x184d2204);
+    const flg = frame[4]!;
+    expect(flg >> 6).toBe(1); // frame format version 01
+    expect(flg & 0x20).toBe(0x20); // block independence
+    expect((frame[5]! >> 4) & 0x07).toBeGreaterThanOrEqual(4); // block max size 64 KiB..4 MiB
+  });
+
   it("lz4: a wrong content checksum is corrupt input", () => {
     const frame = Buffer.from(
       "04224d186440a70f0000006e68656c6c6f200600506b61666b6100000000" + "3484af04",
@@ -192,9 +204,7 @@ describe("registerCodecs", () => {
     const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js") as {
       RecordBatch: (o: object) => Promise<{ buffer: Buffer }>;
     };
-    const decodeBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder.js") as (
-      d: unknown,
-    ) => Promise<{
+    const decodeBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder.js") as (d: unknown) => Promise<{
       records: { key: Buffer; value: Buffer; offset: string; headers: Record<string, Buffer> }[];
     }>;
     const Record = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (o: object) => unknown;
