@@ -17,6 +17,7 @@ import { DeadLetterQueue } from "./dlq.js";
 import { checkNesting } from "./nesting.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
+import { checkRecordNames } from "./schema/index.js";
 import { commitGroupOffsets, commitTables } from "./sink-commit.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
 import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
@@ -66,6 +67,8 @@ export class Sink {
   private readonly clock: CommitClock;
   private flushing: Promise<void> = Promise.resolve();
   private state: State = "starting";
+  /** The start-up in progress (settles, never rejects), for stop() to wait on. */
+  private startingUp: Promise<void> = Promise.resolve();
   private fatal: FloeError | undefined;
   private lastCommitError: string | undefined;
   /** Set once a flush failed: no later flush may commit (see flush). */
@@ -112,10 +115,29 @@ export class Sink {
     return { ready: true };
   }
 
+  /**
+   * Connects, joins the group and starts consuming. A stop() while this runs wins: start-up ends
+   * quietly (whatever the client throws as it is disconnected) and the sink never becomes running.
+   */
   async start(): Promise<void> {
+    const startUp = this.startUp();
+    this.startingUp = startUp.catch(() => undefined);
+    try {
+      await startUp;
+    } catch (e) {
+      if (this.state === "starting") throw e;
+      this.opts.logger.debug("start-up interrupted by a stop", { error: e });
+    }
+  }
+
+  private async startUp(): Promise<void> {
     const { config, logger } = this.opts;
+    const stopped = () => this.state !== "starting";
+    if (stopped()) return;
     await this.producer.connect();
+    if (stopped()) return;
     await this.source.connect();
+    if (stopped()) return;
     await this.source.run(subscriptions(this.routes), {
       assigned: (assignment) => {
         // Batches of the new generation wait for these seeks (see onBatch).
@@ -127,6 +149,7 @@ export class Sink {
       skipped: (topic, partition, next) => this.onSkipped(topic, partition, next),
       crashed: (error) => this.fail(this.describeCrash(error)),
     });
+    if (stopped()) return;
     this.clock.start();
     this.state = "running";
     logger.info("sink running", { group: config.kafka.groupId, routes: this.routes.length });
@@ -154,6 +177,8 @@ export class Sink {
     }
     await this.source.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
+    // A start-up that was still connecting or joining ends with the disconnect; never leave it behind.
+    await Promise.race([this.startingUp, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.state = failing || this.fatal ? "failed" : "stopped";
     for (const w of this.stopWaiters) w(this.fatal);
     this.stopWaiters = [];
@@ -281,6 +306,7 @@ export class Sink {
               if (!live()) return;
             }
             checkNesting(decoded.schema);
+            checkRecordNames(decoded.schema, route.config.metadataColumns);
             this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
               decoded.row,
               decoded.schema,

@@ -45,7 +45,9 @@ export async function runSink(config: Config, opts: RunOptions): Promise<number>
     error = await sink.waitUntilStopped();
   } catch (e) {
     await sink.stop(opts.shutdownDeadlineMs ?? 30_000).catch(() => undefined);
-    throw explainKafkaError(e, config.kafka);
+    if (!stopping) throw explainKafkaError(e, config.kafka);
+    // Stopped while starting: the client's complaints about being disconnected are not an error.
+    error = await sink.waitUntilStopped();
   } finally {
     await http.close();
   }

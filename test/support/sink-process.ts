@@ -2,6 +2,7 @@
 // start, signal and kill a real sink process.
 import { Kafka } from "kafkajs";
 import { main } from "../../src/cli.js";
+import { installStopSignals } from "../../src/service/stop-signals.js";
 
 // Test-only: FLOE_TEST_SESSION_TIMEOUT_MS shortens the consumer group session. A process killed with
 // SIGKILL never leaves its group, and the coordinator holds the next join until the dead member's
@@ -19,16 +20,17 @@ if (sessionTimeout > 0) {
   };
 }
 
+// vite-node's dev server registers its own SIGTERM listener that exits at once (code 143), which
+// would skip the sink's graceful shutdown: the sink's handlers (as bin/floe.js installs them) are the
+// only ones.
+process.removeAllListeners("SIGTERM");
+process.removeAllListeners("SIGINT");
+const signals = installStopSignals({ graceMs: 45_000 });
+
 const code = await main(process.argv.slice(2), {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   env: process.env,
-  onSignal: (stop) => {
-    // vite-node's dev server registers its own SIGTERM listener that exits at once (code 143), which
-    // would skip the sink's graceful shutdown: the sink's handler is the only one.
-    process.removeAllListeners("SIGTERM");
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  },
+  onSignal: signals.onSignal,
 });
 process.exit(code);

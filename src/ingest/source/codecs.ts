@@ -18,8 +18,11 @@
  */
 import { createRequire } from "node:module";
 import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from "@platformatic/wasm-utils";
-import { CompressionCodecs, CompressionTypes } from "kafkajs";
+import kafkajs, { type CompressionTypes as CompressionType } from "kafkajs";
 import { FloeError } from "../../errors.js";
+
+// kafkajs is CommonJS: Node's ESM loader does not see these two as named exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 export const CODEC_NAMES = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 export type CodecName = (typeof CODEC_NAMES)[number];
@@ -195,7 +198,7 @@ export function registerCodecs(): void {
 }
 
 /** kafkajs's compression attribute for a codec name (for `producer.send({ compression })`). */
-export function compressionType(name: CodecName): CompressionTypes {
+export function compressionType(name: CodecName): CompressionType {
   switch (name) {
     case "none":
       return CompressionTypes.None;
