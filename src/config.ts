@@ -300,6 +300,15 @@ export const TableRoute = z
       .default({})
       .describe("Table properties for auto-created tables"),
   })
+    maxColumns: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1000)
+      .describe(
+        "Most columns a table may reach by evolution, counting nested fields, list elements and map keys/values (metadata columns too). A record that would add columns past it is a record error (dead letter, skip or fail).",
+      ),
   .strict()
   .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {
     message: "set exactly one of topics or topicPattern",

@@ -4,13 +4,14 @@
  * and restage), COMMIT_STATE_UNKNOWN (sent, outcome unknown: reload and check before retrying).
  */
 import { FloeError } from "../errors.js";
-import type {
-  PartitionSpec,
-  Schema,
-  SortOrder,
-  TableMetadata,
-  TableRequirement,
-  TableUpdate,
+import {
+  checkIdentifierName,
+  type PartitionSpec,
+  type Schema,
+  type SortOrder,
+  type TableMetadata,
+  type TableRequirement,
+  type TableUpdate,
 } from "../iceberg/spec/index.js";
 
 export type Namespace = readonly string[];
@@ -59,19 +60,12 @@ export interface Catalog {
   ): Promise<LoadedTable>;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
-const PART = /^[^\u0000-\u001f/\\]{1,255}$/;
-
-/** Validates a namespace level or table name: 1-255 characters, no control characters or slashes, not . or .. */
+/**
+ * Validates a namespace level or table name (names.ts in the spec layer): 1-255 bytes of UTF-8, no
+ * control characters or slashes, not . or ..
+ */
 export function checkName(kind: "namespace" | "table", name: string): string {
-  if (!PART.test(name) || name === "." || name === "..") {
-    throw new FloeError(
-      "INVALID_ARGUMENT",
-      `invalid ${kind} name ${JSON.stringify(name.slice(0, 300))}: 1-255 characters, no '/', '\\\\', control characters, '.' or '..'`,
-      { context: { [kind]: name.slice(0, 255) } },
-    );
-  }
-  return name;
+  return checkIdentifierName(kind, name);
 }
 
 export function checkNamespace(namespace: Namespace): Namespace {

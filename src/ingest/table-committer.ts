@@ -14,6 +14,7 @@ import {
 import { FloeError, isFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import {
+  countFields,
   currentSchema,
   highestFieldId,
   makeSchema,
@@ -79,8 +80,16 @@ async function loadOrCreate(deps: CommitterDeps, buf: TableBuffer, first: Struct
     });
   }
   const route = buf.route.config;
-  let schema = evolveSchema(makeSchema([]), first, 0).schema;
-  if (route.metadataColumns) schema = evolveSchema(schema, metadataStruct(1), highestFieldId(schema)).schema;
+  const meta = (s: Schema) =>
+    route.metadataColumns ? evolveSchema(s, metadataStruct(1), highestFieldId(s)).schema : s;
+  let schema = meta(makeSchema([]));
+  try {
+    // The first record's columns, unless they break a rule: then evolve() decides about that record.
+    const withFirst = meta(evolveSchema(makeSchema([]), first, 0).schema);
+    if (countFields(withFirst) <= route.maxColumns) schema = withFirst;
+  } catch (e) {
+    if (!isFloeError(e)) throw e;
+  }
   const spec = parsePartitionBy(schema, route.partitionBy, `tables.${buf.route.index}.partitionBy`);
   try {
     const created = await catalog.createTable(ns, {
@@ -102,9 +111,10 @@ async function evolve(
   deps: CommitterDeps,
   table: Table,
   schemas: readonly StructType[],
-  allowed: boolean,
+  route: { evolve: boolean; maxColumns: number; index: number },
   extra: readonly StructType[],
 ): Promise<Map<StructType, FloeError>> {
+  const allowed = route.evolve;
   for (let attempt = 1; ; attempt++) {
     const md = table.metadata;
     let schema = currentSchema(md);
@@ -120,7 +130,18 @@ async function evolve(
             `record has new fields (${next.changes.join("; ")}) and evolve is off`,
           );
         }
-        if (next.changed) ({ schema, lastColumnId: last } = next);
+        if (next.changed) {
+          const columns = countFields(next.schema);
+          if (columns > route.maxColumns) {
+            throw new FloeError(
+              "SCHEMA_INCOMPATIBLE",
+              `record would take the table to ${columns} columns, over the limit of ${route.maxColumns} ` +
+                `(tables.${route.index}.maxColumns, counting nested fields): ${next.changes.slice(0, 3).join("; ")}${next.changes.length > 3 ? "; ..." : ""}`,
+              { context: { columns, maxColumns: route.maxColumns } },
+            );
+          }
+          ({ schema, lastColumnId: last } = next);
+        }
         changed ||= next.changed;
       } catch (e) {
         if (!isFloeError(e)) throw e;
@@ -204,7 +225,13 @@ export async function commitTableBuffer(deps: CommitterDeps, buf: TableBuffer): 
   if (ahead) return { ...result, reseek: ahead };
 
   const extra = route.metadataColumns ? [metadataStruct(1)] : [];
-  const bad = await evolve(deps, table, buf.schemas, route.evolve, extra);
+  const bad = await evolve(
+    deps,
+    table,
+    buf.schemas,
+    { evolve: route.evolve, maxColumns: route.maxColumns, index: buf.route.index },
+    extra,
+  );
   const schema = currentSchema(table.metadata);
   result.schema = schema;
   const failures = conformColumns(buf, schema, bad);

@@ -12,6 +12,7 @@ const [route] = buildRoutes([
     metadataColumns: true,
     onError: "dlq",
     evolve: true,
+    maxColumns: 1000,
     properties: {},
   },
 ]);

@@ -16,6 +16,7 @@ const [route] = buildRoutes([
     metadataColumns: true,
     onError: "skip",
     evolve: true,
+    maxColumns: 1000,
     properties: {},
   },
 ]);

@@ -16,6 +16,7 @@ import { type SortOrder, sortOrdersEquivalent, UNSORTED_ORDER_ID, unsortedOrder 
 import { type FormatVersion, MAX_FORMAT_VERSION, type TableMetadata } from "./table-metadata.js";
 import { canTransform, transformFromString } from "./transforms.js";
 import { LAST_ADDED_ID, type TableUpdate, type UpdateOf } from "./updates.js";
+import { metadataProblems, schemaChangeProblem } from "./validate-metadata.js";
 
 function bad(update: TableUpdate, message: string): FloeError {
   return new FloeError("INVALID_ARGUMENT", `cannot apply ${update.action}: ${message}`, {
@@ -107,6 +108,7 @@ function applyOne(md: TableMetadata, u: TableUpdate, state: BuildState): TableMe
       if (u["snapshot-id"] !== undefined && u["snapshot-id"] !== id) {
         throw bad(u, `snapshot-id ${u["snapshot-id"]} does not match the statistics file's ${id}`);
       }
+      if (!md.snapshots.some((s) => s["snapshot-id"] === id)) throw bad(u, `snapshot ${id} does not exist`);
       const statistics = [...md.statistics.filter((s) => s["snapshot-id"] !== id), u.statistics];
       return { ...md, statistics };
     }
@@ -163,6 +165,8 @@ function addSchema(md: TableMetadata, u: UpdateOf<"add-schema">, state: BuildSta
     state.lastAddedSchemaId = existing["schema-id"];
     return { ...md, "last-column-id": lastColumnId };
   }
+  const problem = schemaChangeProblem(md, u.schema);
+  if (problem !== undefined) throw bad(u, problem);
   const id =
     md.schemas.length === 0 ? u.schema["schema-id"] : maxId(md.schemas, (s) => s["schema-id"], -1) + 1;
   state.lastAddedSchemaId = id;
@@ -358,6 +362,17 @@ export function applyUpdates(
     if (md["default-spec-id"] < 0) md = { ...md, "default-spec-id": 0 };
     if (md["sort-orders"].length === 0) md = { ...md, "sort-orders": [unsortedOrder()] };
     if (md["default-sort-order-id"] < 0) md = { ...md, "default-sort-order-id": UNSORTED_ORDER_ID };
+  }
+  // Nothing a reader would refuse gets in; what the table already had (written by an older Floe or
+  // another tool) does not block its commits.
+  const had = new Set(base === undefined ? [] : metadataProblems(base));
+  const added = metadataProblems(md).filter((p) => !had.has(p));
+  if (added.length > 0) {
+    throw new FloeError(
+      "INVALID_ARGUMENT",
+      `the updates would leave invalid table metadata: ${added.slice(0, 3).join("; ")}`,
+      { context: { problem: added[0] } },
+    );
   }
   return md;
 }

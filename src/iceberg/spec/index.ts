@@ -41,6 +41,18 @@ export {
   nameMappingOf,
   parseNameMapping,
 } from "./name-mapping.js";
+export {
+  checkFieldNames,
+  checkIdentifierName,
+  countFields,
+  type FieldNameIssue,
+  type FieldNameOptions,
+  fieldNameIssue,
+  identifierNameProblem,
+  MAX_NAME_BYTES,
+  nameProblem,
+  quoteName,
+} from "./names.js";
 export { createTableUpdates, type NewTableOptions, newTableMetadata } from "./new-table.js";
 export {
   buildPartitionSpec,
@@ -233,6 +245,7 @@ export {
   type UpdateOf,
   UpgradeFormatVersionUpdateSchema,
 } from "./updates.js";
+export { metadataProblems, schemaChangeProblem } from "./validate-metadata.js";
 export {
   checkValue,
   civilFromDays,

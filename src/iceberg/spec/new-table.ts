@@ -5,10 +5,11 @@
 
 import { FloeError } from "../../errors.js";
 import { buildPartitionSpec, highestPartitionFieldId, type PartitionSpec } from "./partition.js";
-import { assignFreshIds, highestFieldId, idCounter, type Schema } from "./schema.js";
+import { assignFreshIds, highestFieldId, idCounter, type Schema, validateSchema } from "./schema.js";
 import { type SortOrder, unsortedOrder } from "./sort-order.js";
 import type { FormatVersion, TableMetadata } from "./table-metadata.js";
 import { LAST_ADDED_ID, type TableUpdate } from "./updates.js";
+import { metadataProblems } from "./validate-metadata.js";
 
 export interface NewTableOptions {
   location: string;
@@ -29,6 +30,7 @@ export interface NewTableOptions {
  */
 export function newTableMetadata(options: NewTableOptions): TableMetadata {
   const { schema, idMap } = assignFreshIds(options.schema, idCounter(1), 0);
+  validateSchema(schema);
   const rebind = (id: number, what: string): number => {
     const mapped = idMap.get(id);
     if (mapped === undefined) {
@@ -80,6 +82,12 @@ export function newTableMetadata(options: NewTableOptions): TableMetadata {
     "partition-statistics": [],
   };
   if (version >= 3) md["next-row-id"] = 0n;
+  const problems = metadataProblems(md);
+  if (problems.length > 0) {
+    throw new FloeError("INVALID_ARGUMENT", `invalid new table: ${problems.slice(0, 3).join("; ")}`, {
+      context: { problem: problems[0] },
+    });
+  }
   return md;
 }
 

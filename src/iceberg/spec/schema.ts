@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { FloeError } from "../../errors.js";
+import { checkFieldNames } from "./names.js";
 import {
   decimalParams,
   describeType,
@@ -259,10 +260,11 @@ export function assignFreshIds(
 }
 
 /**
- * Checks the rules a schema must follow: unique ids within the user range, and identifier fields that are
+ * Checks the rules a schema must follow: valid, unique field names (names.ts), unique ids within the user range, and identifier fields that are
  * required primitives (not float/double), not inside a list or map, and not under an optional struct.
  */
 export function validateSchema(schema: Schema): void {
+  checkFieldNames(schema);
   const entries = new Map<number, IndexedField>();
   walk(schema, (e) => {
     const id = e.field.id;

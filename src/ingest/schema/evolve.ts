@@ -12,6 +12,7 @@
 import { FloeError } from "../../errors.js";
 import {
   decimalParams,
+  fieldNameIssue,
   type IcebergType,
   isPromotionAllowed,
   type NestedField,
@@ -241,12 +242,21 @@ function mergeFields(
  * the column as it is. A required record field may go into an optional column, and an optional record
  * field into a required column (conformRow then refuses an actual null). A table column missing from
  * the record is fine unless it is required. The result keeps the table's schema id and identifier
- * fields; the caller's add-schema update assigns the new schema id. Throws SCHEMA_INCOMPATIBLE.
+ * fields; the caller's add-schema update assigns the new schema id. Throws SCHEMA_INCOMPATIBLE, also
+ * for a new field whose name no column may have (see iceberg/spec/names.ts).
  */
 export function evolveSchema(table: Schema, record: StructType, lastColumnId: number): EvolveResult {
   const ctx: Context = { lastColumnId: Math.max(lastColumnId, 0), changes: [] };
   const fields = mergeFields(table.fields, record.fields, "", ctx);
   if (fields === table.fields) return { schema: table, changed: false, lastColumnId, changes: [] };
+  // New columns must have names the spec accepts (and must not collide with the table's dotted names);
+  // a problem the table already had is not the record's doing.
+  const issue = fieldNameIssue({ type: "struct", fields });
+  if (issue !== undefined && fieldNameIssue(table)?.message !== issue.message) {
+    throw new FloeError("SCHEMA_INCOMPATIBLE", `${issue.message}: no column may have this name`, {
+      context: { field: issue.path.slice(0, 255) },
+    });
+  }
   return {
     schema: { ...table, fields },
     changed: true,

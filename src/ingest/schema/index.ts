@@ -6,3 +6,4 @@ export { conformJson, conformRow, setOwn } from "./conform.js";
 export { type ConvertMode, decimalFromText } from "./convert.js";
 export { type EvolveResult, evolveSchema, typeName } from "./evolve.js";
 export { inferFields, inferJsonSchema, numberFields, shapeKey } from "./infer.js";
+export { checkRecordNames, METADATA_COLUMN_PREFIX, recordNameError } from "./names.js";

@@ -388,7 +388,7 @@ describe("table-level updates", () => {
   it("location, properties and statistics", () => {
     const stats: StatisticsFile = { "snapshot-id": 1n, "statistics-path": "s3://b/1.puffin", extra: 1 };
     const md = applyUpdates(
-      { ...base, properties: { keep: "1", drop: "2" } },
+      { ...append(base, snapshot(1n, 1n)), properties: { keep: "1", drop: "2" } },
       [
         { action: "set-location", location: "s3://elsewhere/t" },
         { action: "set-properties", updates: { added: "3", keep: "4" } },

@@ -5,6 +5,7 @@ import * as spec from "../../../src/iceberg/spec/index.js";
 import * as json from "../../../src/iceberg/spec/json.js";
 import * as murmur3 from "../../../src/iceberg/spec/murmur3.js";
 import * as nameMapping from "../../../src/iceberg/spec/name-mapping.js";
+import * as names from "../../../src/iceberg/spec/names.js";
 import * as newTable from "../../../src/iceberg/spec/new-table.js";
 import * as partition from "../../../src/iceberg/spec/partition.js";
 import * as schema from "../../../src/iceberg/spec/schema.js";
@@ -15,6 +16,7 @@ import * as tableMetadata from "../../../src/iceberg/spec/table-metadata.js";
 import * as transforms from "../../../src/iceberg/spec/transforms.js";
 import * as types from "../../../src/iceberg/spec/types.js";
 import * as updates from "../../../src/iceberg/spec/updates.js";
+import * as validateMetadata from "../../../src/iceberg/spec/validate-metadata.js";
 import * as values from "../../../src/iceberg/spec/values.js";
 
 const modules = {
@@ -23,6 +25,7 @@ const modules = {
   json,
   murmur3,
   nameMapping,
+  names,
   newTable,
   partition,
   schema,
@@ -33,6 +36,7 @@ const modules = {
   transforms,
   types,
   updates,
+  validateMetadata,
   values,
 };
 
