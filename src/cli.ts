@@ -50,12 +50,14 @@ HTTP: /healthz, /readyz and /metrics on http.port (default 9464). SIGTERM/SIGINT
 and exit 0; a record with onError: fail stops the sink with exit code 1.
 `;
 
-const SERVE_HELP = `Usage: floe catalog serve [--config FILE] [--host HOST] [--port PORT] [--prefix P] [--vend-credentials]
+const SERVE_HELP = `Usage: floe catalog serve [--config FILE] [--host HOST] [--port PORT] [--prefix P] [--vend-credentials] [--allow-foreign-paths]
 
 Serves the configured catalog (default: the embedded catalog over the warehouse) over the Iceberg REST
 API. Options (defaults): --host 127.0.0.1, --port 8181, --prefix none. A bearer token is required when
 FLOE_CATALOG_TOKEN is set (read from the environment, never from the command line). With
 --vend-credentials the warehouse's S3 keys are handed to clients in each table's config: use a token.
+Commits naming statistics files or manifest lists outside the table's data/ and metadata/ directories get
+400 unless --allow-foreign-paths is given (maintenance never deletes such files either way).
 `;
 
 async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Config> {
@@ -87,6 +89,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     port?: string;
     prefix?: string;
     "vend-credentials"?: boolean;
+    "allow-foreign-paths"?: boolean;
     table?: string;
     "dry-run"?: boolean;
     "target-file-size"?: string;
@@ -105,6 +108,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         port: { type: "string" },
         prefix: { type: "string" },
         "vend-credentials": { type: "boolean" },
+        "allow-foreign-paths": { type: "boolean" },
         table: { type: "string" },
         "dry-run": { type: "boolean" },
         "target-file-size": { type: "string" },
@@ -157,6 +161,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           ...(token ? { token } : {}),
           ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
           vendCredentials: values["vend-credentials"] === true,
+          allowForeignPaths: values["allow-foreign-paths"] === true,
           onListening: (url) => io.out(`floe catalog serving the ${config.catalog.type} catalog at ${url}\n`),
           ...signals(io),
         });

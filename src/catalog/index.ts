@@ -17,6 +17,14 @@ export {
   readMetadataFile,
   writeMetadataFile,
 } from "./metadata-files.js";
+export type { ForeignFile, Ownership, TableFiles } from "./ownership.js";
+export {
+  fileOwnership,
+  isOwnedFile,
+  locationProblem,
+  locationWithin,
+  splitOwned,
+} from "./ownership.js";
 export type { RestCatalogConfig, RestCatalogOptions } from "./rest/index.js";
 export { RestCatalog } from "./rest/index.js";
 export type {

@@ -15,9 +15,19 @@
  *
  * Files: data/delete files of expired snapshots that no retained snapshot reads (live entries of the
  * retained manifests), manifests no retained snapshot lists, the expired manifest lists and statistics
- * files. Nothing is deleted when table property `gc.enabled` is false.
+ * files. Nothing is deleted when table property `gc.enabled` is false, and nothing the table does not
+ * own (catalog/ownership.ts: a statistics file or manifest list pointing elsewhere, another table's
+ * files): those are logged and kept.
  */
-import { type Catalog, commitWithRetry, type LoadedTable, type TableIdentifier } from "../catalog/index.js";
+import {
+  type Catalog,
+  commitWithRetry,
+  type ForeignFile,
+  type LoadedTable,
+  splitOwned,
+  type TableFiles,
+  type TableIdentifier,
+} from "../catalog/index.js";
 import { FloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import {
@@ -211,6 +221,8 @@ export interface ExpireResult {
   snapshotsRetained: number;
   /** Files deleted (or, in a dry run, that would be). */
   files: UnreachableFiles;
+  /** Unreachable files the table does not own: kept, with the reason. */
+  foreignFiles: ForeignFile[];
   filesDeleted: number;
   /** Why files were kept despite expiry (gc.enabled=false or cleanFiles: false). */
   filesKeptReason?: string;
@@ -262,22 +274,28 @@ export async function expireSnapshots(
   const gcOff = before.properties["gc.enabled"]?.toLowerCase() === "false";
   const clean = options.cleanFiles !== false && !gcOff;
   const act = result.committed || options.dryRun === true;
-  const files =
+  const unreachable =
     act && selection.expire.length > 0
       ? await unreachableFiles(reader, before, after)
       : { dataFiles: [], deleteFiles: [], manifests: [], manifestLists: [], statisticsFiles: [] };
+  const owner: TableFiles = { location: before.location, metadataLocation: base.metadataLocation };
+  const { files, foreign } = ownFiles(owner, unreachable);
+  for (const f of foreign) {
+    log.warn("not deleting a file the table does not own", { ...f, location: owner.location });
+  }
   let filesDeleted = 0;
   if (result.committed && clean) {
     // Data first, then manifests, then lists: at every step what remains still names real files or nothing.
     const concurrency = options.concurrency ?? 8;
     filesDeleted += await deletePaths(
       io,
+      owner,
       [...files.dataFiles, ...files.deleteFiles, ...files.statisticsFiles],
       concurrency,
       log,
     );
-    filesDeleted += await deletePaths(io, files.manifests, concurrency, log);
-    filesDeleted += await deletePaths(io, files.manifestLists, concurrency, log);
+    filesDeleted += await deletePaths(io, owner, files.manifests, concurrency, log);
+    filesDeleted += await deletePaths(io, owner, files.manifestLists, concurrency, log);
   }
   const out: ExpireResult = {
     committed: result.committed,
@@ -286,6 +304,7 @@ export async function expireSnapshots(
     snapshotsExpired: result.committed || options.dryRun ? selection.expire.length : 0,
     snapshotsRetained: selection.retain.length,
     files,
+    foreignFiles: foreign,
     filesDeleted,
     table: result.table,
     ...(gcOff
@@ -302,7 +321,29 @@ export async function expireSnapshots(
     deleteFiles: files.deleteFiles.length,
     manifests: files.manifests.length,
     manifestLists: files.manifestLists.length,
+    foreignKept: foreign.length,
     filesDeleted,
   });
   return out;
+}
+
+/** The table's own unreachable files, and the others with the reason they are kept. */
+function ownFiles(
+  owner: TableFiles,
+  u: UnreachableFiles,
+): { files: UnreachableFiles; foreign: ForeignFile[] } {
+  const foreign: ForeignFile[] = [];
+  const own = (paths: string[]) => {
+    const split = splitOwned(owner, paths);
+    foreign.push(...split.foreign);
+    return split.owned;
+  };
+  const files: UnreachableFiles = {
+    dataFiles: own(u.dataFiles),
+    deleteFiles: own(u.deleteFiles),
+    manifests: own(u.manifests),
+    manifestLists: own(u.manifestLists),
+    statisticsFiles: own(u.statisticsFiles),
+  };
+  return { files, foreign };
 }

@@ -10,7 +10,13 @@
  * sources changed are dropped for this run.
  */
 import { randomUUID } from "node:crypto";
-import { type Catalog, commitWithRetry, type LoadedTable, type TableIdentifier } from "../catalog/index.js";
+import {
+  type Catalog,
+  commitWithRetry,
+  type LoadedTable,
+  type TableFiles,
+  type TableIdentifier,
+} from "../catalog/index.js";
 import { isFloeError } from "../errors.js";
 import { ENTRY_STATUS, encodeManifestList, type ManifestFile } from "../iceberg/avro/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
@@ -134,6 +140,8 @@ export async function rewriteManifests(
   const snapshotId = newSnapshotId();
   let merged: Merged[] | undefined;
   const written: string[] = [];
+  // Clean-up deletes only what lies in the table's own location (catalog/ownership.ts).
+  let owner: TableFiles = { location: "" };
   const result: ManifestRewriteResult = {
     committed: false,
     dryRun: options.dryRun === true,
@@ -146,6 +154,7 @@ export async function rewriteManifests(
   let used: Merged[] = [];
   const stage = async (loaded: LoadedTable) => {
     const md = loaded.metadata;
+    owner = { location: md.location };
     const parent: Snapshot | undefined = snapshotForRef(md, MAIN_BRANCH);
     if (parent === undefined) return null;
     const list = await readManifestList(io, parent);
@@ -243,7 +252,7 @@ export async function rewriteManifests(
     });
   } catch (e) {
     // Only a conflict is certain not to have landed; otherwise the files may be referenced.
-    if (isFloeError(e, "COMMIT_CONFLICT")) await deletePaths(io, written, 4, log);
+    if (isFloeError(e, "COMMIT_CONFLICT")) await deletePaths(io, owner, written, 4, log);
     throw e;
   }
   result.committed = r.committed;
@@ -256,13 +265,14 @@ export async function rewriteManifests(
       landed.add(list);
       await deletePaths(
         io,
+        owner,
         written.filter((p) => !landed.has(p)),
         4,
         log,
       );
     }
   } else {
-    await deletePaths(io, written, 4, log);
+    await deletePaths(io, owner, written, 4, log);
   }
   log.info(options.dryRun ? "manifest merge planned (dry run)" : "manifests merged", {
     committed: result.committed,

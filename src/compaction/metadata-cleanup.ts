@@ -102,7 +102,13 @@ export async function cleanMetadataFiles(
     Number.isFinite(max) ? max : DEFAULT_PREVIOUS_VERSIONS_MAX,
   );
   result.kept = listing.filter(isMetadataFile).length - result.files.length;
-  if (!options.dryRun) result.deleted = await deleteInOrder(table.io, result.files, log);
+  if (!options.dryRun)
+    result.deleted = await deleteInOrder(
+      table.io,
+      { location: md.location, metadataLocation: table.metadataLocation },
+      result.files,
+      log,
+    );
   log.info(options.dryRun ? "old metadata files found (dry run)" : "old metadata files removed", {
     files: result.files.length,
     deleted: result.deleted,

@@ -11,10 +11,11 @@
  *
  * As a guard against paths spelled differently in the listing and in the metadata (scheme,
  * authority), the run stops before deleting anything if the current metadata file or manifest list
- * is not found in the listing. Nothing is deleted when table property `gc.enabled` is false.
+ * is not found in the listing. Nothing is deleted when table property `gc.enabled` is false, and
+ * nothing listed that the table does not own (catalog/ownership.ts): a namespace marker or another
+ * table nested in the location (old embedded warehouses) is logged and kept.
  */
-import type { Table } from "../catalog/index.js";
-import { metadataVersion } from "../catalog/index.js";
+import { metadataVersion, splitOwned, type Table, type TableFiles } from "../catalog/index.js";
 import { FloeError } from "../errors.js";
 import type { FileInfo } from "../iceberg/io/index.js";
 import { currentSnapshot, type TableMetadata } from "../iceberg/spec/index.js";
@@ -116,6 +117,8 @@ export interface OrphanResult {
   tooYoung: number;
   orphans: string[];
   orphanBytes: number;
+  /** Unreferenced files listed under the location that the table does not own: kept. */
+  foreignKept: number;
   deleted: number;
   skippedReason?: string;
 }
@@ -136,6 +139,7 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
     tooYoung: 0,
     orphans: [],
     orphanBytes: 0,
+    foreignKept: 0,
     deleted: 0,
   };
   if (md.properties["gc.enabled"]?.toLowerCase() === "false") {
@@ -148,6 +152,13 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
   const listing: FileInfo[] = [];
   for (const prefix of orphanPrefixes(md)) for await (const f of table.io.list(prefix)) listing.push(f);
   const listed = new Set(listing.map((f) => normalizePath(f.path)));
+  const owner: TableFiles = { location: md.location, metadataLocation: table.metadataLocation };
+  const foreign = new Map(
+    splitOwned(
+      owner,
+      listing.map((f) => f.path),
+    ).foreign.map((f) => [f.path, f.reason]),
+  );
   const prefixes = orphanPrefixes(md).map(normalizePath);
   const mustSee = [table.metadataLocation, currentSnapshot(md)?.["manifest-list"]].filter(
     (p): p is string => p !== undefined && prefixes.some((q) => normalizePath(p).startsWith(q)),
@@ -161,25 +172,38 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
     );
   }
   const selection = selectOrphans(listing, referenced, cutoff, metadataVersion(table.metadataLocation));
-  const orphans = selection.orphans.map((f) => f.path);
+  const orphans: string[] = [];
+  let foreignKept = 0;
+  for (const f of selection.orphans) {
+    const reason = foreign.get(f.path);
+    if (reason === undefined) {
+      orphans.push(f.path);
+      continue;
+    }
+    foreignKept++;
+    log.warn("not removing a file the table does not own", { path: f.path, reason, location: md.location });
+  }
+  const kept = new Set(foreign.keys());
   const result: OrphanResult = {
     ...empty,
     listed: selection.listed,
     referenced: selection.referenced,
     tooYoung: selection.tooYoung,
     orphans,
-    orphanBytes: selection.orphans.reduce((n, f) => n + f.size, 0),
+    orphanBytes: selection.orphans.filter((f) => !kept.has(f.path)).reduce((n, f) => n + f.size, 0),
+    foreignKept,
   };
   if (!options.dryRun && orphans.length > 0) {
     const concurrency = options.concurrency ?? 8;
     const meta = orphans.filter(isMetadataJson);
     result.deleted += await deletePaths(
       table.io,
+      owner,
       orphans.filter((p) => !isMetadataJson(p)),
       concurrency,
       log,
     );
-    result.deleted += await deleteInOrder(table.io, meta, log);
+    result.deleted += await deleteInOrder(table.io, owner, meta, log);
   }
   log.info(options.dryRun ? "orphans found (dry run)" : "orphans removed", {
     listed: result.listed,
@@ -187,6 +211,7 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
     tooYoung: result.tooYoung,
     orphans: orphans.length,
     orphanBytes: result.orphanBytes,
+    foreignKept,
     deleted: result.deleted,
   });
   return result;

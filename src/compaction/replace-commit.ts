@@ -18,7 +18,7 @@
  * written for attempts that did not land are deleted; after a conflict everything written is.
  */
 import { randomUUID } from "node:crypto";
-import { commitWithRetry, type LoadedTable, type Table } from "../catalog/index.js";
+import { commitWithRetry, type LoadedTable, type Table, type TableFiles } from "../catalog/index.js";
 import { FloeError, isFloeError } from "../errors.js";
 import {
   type DataFile,
@@ -98,6 +98,8 @@ export async function commitReplace(
   // Manifests holding inputs are combined into one manifest per spec; keyed by the sources' paths.
   const combined = new Map<string, Combined[]>();
   const written: string[] = [];
+  // Clean-up deletes only what lies in the table's own location (catalog/ownership.ts).
+  let owner: TableFiles = { location: table.metadata.location };
   let prepared: ManifestFile | undefined;
   let staged: Snapshot | undefined;
   let usedThisAttempt = new Set<string>();
@@ -163,6 +165,7 @@ export async function commitReplace(
     if (options.validate && !(await options.validate(base))) return null;
     const md = base.metadata;
     const location = md.location.replace(/\/+$/, "");
+    owner = { location: md.location };
     if (prepared === undefined && added.length > 0) {
       const spec = specById(md, md["default-spec-id"]);
       if (spec === undefined)
@@ -263,12 +266,12 @@ export async function commitReplace(
     });
   } catch (e) {
     // A conflict is final: nothing of ours landed. Other errors may hide a landed commit: keep files.
-    if (isFloeError(e, "COMMIT_CONFLICT")) await deletePaths(io, written, 4, log);
+    if (isFloeError(e, "COMMIT_CONFLICT")) await deletePaths(io, owner, written, 4, log);
     throw e;
   }
   await table.refresh().catch(() => undefined);
   if (!result.committed) {
-    await deletePaths(io, written, 4, log);
+    await deletePaths(io, owner, written, 4, log);
     return { committed: false, attempts: result.attempts, conflicts: result.conflicts };
   }
   // Rewritten manifests and manifest lists of attempts that did not land.
@@ -276,6 +279,7 @@ export async function commitReplace(
   if (landed?.["manifest-list"] === staged?.["manifest-list"]) {
     await deletePaths(
       io,
+      owner,
       written.filter((p) => !usedThisAttempt.has(p)),
       4,
       log,

@@ -67,6 +67,8 @@ export interface ServeOptions {
   prefix?: string;
   /** Hand the warehouse's S3 keys to clients in each table's config (only behind a token!). */
   vendCredentials?: boolean;
+  /** Accept commits naming files outside the table's location (statistics, manifest lists). */
+  allowForeignPaths?: boolean;
   onStopSignal?: (stop: () => void) => void;
   onListening?: (url: string) => void;
 }
@@ -87,6 +89,7 @@ export async function serveCatalog(
     port: opts.port,
     ...(opts.token === undefined ? {} : { token: opts.token }),
     ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }),
+    allowForeignPaths: opts.allowForeignPaths === true,
     logger: opts.logger,
     ...(onS3
       ? {

@@ -36,7 +36,7 @@ export function createCatalog(config: Config, io: FileIO, logger: Logger): Catal
   const c = config.catalog;
   switch (c.type) {
     case "embedded":
-      return new EmbeddedCatalog({ warehouse: warehouseLocation(config.warehouse.location), io });
+      return new EmbeddedCatalog({ warehouse: warehouseLocation(config.warehouse.location), io, logger });
     case "rest":
       return new RestCatalog({
         uri: c.uri,

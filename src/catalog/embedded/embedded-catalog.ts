@@ -10,6 +10,13 @@
  * on S3): of two writers on the same base exactly one wins, the other gets COMMIT_CONFLICT. The hint is
  * rewritten after each commit; readers trust it only as a starting point and probe forward, so a stale
  * or missing hint never hides a committed version.
+ *
+ * Namespaces and tables share one directory tree, so the catalog refuses any name whose directory
+ * would be inside, equal to, or contain another table's: a namespace at a table's path or below one
+ * (`db.events.data` while table `db.events` exists), a table at a namespace's path or whose directory
+ * holds a namespace, and a custom table location inside the warehouse. The layout itself is unchanged,
+ * so warehouses of earlier versions are read as they are (no migration); collisions they already
+ * hold are harmless to maintenance and purge, which delete only the table's own files (../ownership.ts).
  */
 import { randomUUID } from "node:crypto";
 import { FloeError, isFloeError } from "../../errors.js";
@@ -20,6 +27,7 @@ import {
   type TableRequirement,
   type TableUpdate,
 } from "../../iceberg/spec/index.js";
+import { type Logger, silentLogger } from "../../log.js";
 import {
   type Catalog,
   type CreateTableRequest,
@@ -31,8 +39,11 @@ import {
   type TableIdentifier,
 } from "../catalog.js";
 import { nextMetadata, readMetadataFile, writeMetadataFile } from "../metadata-files.js";
+import { locationProblem, locationWithin, NAMESPACE_MARKER, splitOwned } from "../ownership.js";
+import { dropOrder, purgeTableFiles } from "./purge.js";
 
-export const NAMESPACE_MARKER = ".floe-namespace.json";
+export { NAMESPACE_MARKER };
+
 const HINT = "version-hint.text";
 
 export interface EmbeddedCatalogOptions {
@@ -40,20 +51,81 @@ export interface EmbeddedCatalogOptions {
   warehouse: string;
   io: FileIO;
   now?: () => number;
+  /** Warnings about files a drop keeps because the table does not own them. */
+  logger?: Logger;
 }
 
 export class EmbeddedCatalog implements Catalog {
   readonly kind = "embedded";
   private readonly root: string;
   private readonly now: () => number;
+  private readonly log: Logger;
 
   constructor(private readonly opts: EmbeddedCatalogOptions) {
     this.root = opts.warehouse.replace(/\/+$/, "");
     this.now = opts.now ?? Date.now;
+    this.log = opts.logger ?? silentLogger;
   }
 
   private nsPath(namespace: Namespace): string {
     return `${this.root}/${checkNamespace(namespace).join("/")}`;
+  }
+
+  /** Whether `dir` is a table's directory (committed metadata versions directly in `dir/metadata/`). */
+  private async isTableDir(dir: string): Promise<boolean> {
+    const meta = `${dir}/metadata/`;
+    if (await this.opts.io.exists(`${meta}${HINT}`)) return true;
+    for await (const f of this.opts.io.list(meta)) {
+      if (/^v\d+\.metadata\.json$/.test(f.path.slice(meta.length))) return true;
+    }
+    return false;
+  }
+
+  /** Refuses a namespace or table whose directory would lie inside or at a table's directory. */
+  private async checkNoTableAbove(levels: Namespace, what: string, selfToo: boolean): Promise<void> {
+    const last = selfToo ? levels.length : levels.length - 1;
+    for (let k = 2; k <= last; k++) {
+      const owner = { namespace: levels.slice(0, k - 1), name: levels[k - 1] ?? "" };
+      if (await this.isTableDir(`${this.root}/${levels.slice(0, k).join("/")}`)) {
+        throw new FloeError(
+          k === levels.length ? "ALREADY_EXISTS" : "INVALID_ARGUMENT",
+          `${what} would lie ${k === levels.length ? "at" : "inside"} the directory of table ${formatIdentifier(owner)}`,
+          { context: { table: formatIdentifier(owner) } },
+        );
+      }
+    }
+  }
+
+  /** Refuses a table directory that holds a namespace (its marker anywhere below). */
+  private async checkNoNamespaceBelow(dir: string, what: string): Promise<void> {
+    for await (const f of this.opts.io.list(`${dir}/`)) {
+      if (f.path.endsWith(`/${NAMESPACE_MARKER}`)) {
+        const ns = f.path.slice(this.root.length + 1, -(NAMESPACE_MARKER.length + 1)).split("/");
+        throw new FloeError(
+          "ALREADY_EXISTS",
+          `${what}: its directory ${ns.length === dir.slice(this.root.length + 1).split("/").length ? "is" : "holds"} namespace ${ns.join(".")}`,
+          { context: { namespace: ns.join(".") } },
+        );
+      }
+    }
+  }
+
+  /** A custom location must not overlap the directories this catalog manages. */
+  private checkCustomLocation(location: string, id: TableIdentifier): void {
+    if (location.replace(/\/+$/, "") === this.tableLocation(id)) return;
+    const problem = locationProblem(location);
+    if (problem !== undefined) {
+      throw new FloeError("INVALID_ARGUMENT", `table location ${location}: ${problem}`, {
+        context: { table: formatIdentifier(id) },
+      });
+    }
+    if (locationWithin(this.root, location) || locationWithin(location, this.root)) {
+      throw new FloeError(
+        "INVALID_ARGUMENT",
+        `table location ${location} overlaps the warehouse ${this.root}, where namespaces and other tables live; use the default location or one outside the warehouse`,
+        { context: { table: formatIdentifier(id) } },
+      );
+    }
   }
 
   tableLocation(id: TableIdentifier): string {
@@ -87,6 +159,7 @@ export class EmbeddedCatalog implements Catalog {
     if (namespace.length > 1 && !(await this.namespaceExists(namespace.slice(0, -1)))) {
       throw new FloeError("NOT_FOUND", `parent namespace ${namespace.slice(0, -1).join(".")} does not exist`);
     }
+    await this.checkNoTableAbove(namespace, `namespace ${namespace.join(".")}`, true);
     const body = new TextEncoder().encode(JSON.stringify({ namespace, properties }, null, 2));
     try {
       await this.opts.io.write(marker, body, { ifNoneMatch: true, contentType: "application/json" });
@@ -189,6 +262,10 @@ export class EmbeddedCatalog implements Catalog {
     const id: TableIdentifier = { namespace: [...namespace], name: checkName("table", request.name) };
     if (!(await this.namespaceExists(namespace))) throw nsNotFound(namespace);
     if (await this.tableExists(id)) throw tableExists(id);
+    const what = `table ${formatIdentifier(id)}`;
+    await this.checkNoTableAbove([...namespace, id.name], what, false);
+    await this.checkNoNamespaceBelow(this.tableLocation(id), what);
+    if (request.location !== undefined) this.checkCustomLocation(request.location, id);
     const metadata = newTableMetadata({
       location: request.location ?? this.tableLocation(id),
       uuid: randomUUID(),
@@ -239,26 +316,29 @@ export class EmbeddedCatalog implements Catalog {
     return { identifier: id, metadataLocation, metadata };
   }
 
+  /**
+   * Without purge: the files in the table's metadata directory (the catalog entry), never anything
+   * nested below it. With purge: exactly the table's own files (purge.ts), never a bare prefix.
+   */
   async dropTable(id: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
     const table = await this.loadTable(id);
-    const prefix = options.purge
-      ? `${table.metadata.location.replace(/\/+$/, "")}/`
-      : `${this.metadataDir(id)}/`;
-    const paths: string[] = [];
-    for await (const f of this.opts.io.list(prefix)) paths.push(f.path);
-    // v1 first, then the hint, then versions upwards: a drop cut short leaves the table at its newest
+    const dir = this.metadataDir(id);
+    if (options.purge) {
+      await purgeTableFiles(this.opts.io, table, dir, this.log);
+      return;
+    }
+    const listed: string[] = [];
+    for await (const f of this.opts.io.list(`${dir}/`)) listed.push(f.path);
+    const { owned, foreign } = splitOwned(
+      { location: `${this.tableLocation(id)}`, metadataLocation: table.metadataLocation },
+      listed,
+    );
+    for (const f of foreign) this.log.warn("drop keeps a file the table does not own", { ...f });
+    // Other files, then v1, the hint, versions upwards: a drop cut short leaves the table at its newest
     // version (found by listing), so the drop can simply be run again.
-    paths.sort((a, b) => dropOrder(a) - dropOrder(b));
-    for (const p of paths) await this.opts.io.delete(p);
+    owned.sort((a, b) => dropOrder(a) - dropOrder(b));
+    for (const p of owned) await this.opts.io.delete(p);
   }
-}
-
-function dropOrder(path: string): number {
-  if (path.endsWith(`/${HINT}`)) return 1;
-  const m = /\/metadata\/v(\d+)\.metadata\.json$/.exec(path);
-  if (m?.[1] === undefined) return Number.MAX_SAFE_INTEGER;
-  const v = Number(m[1]);
-  return v === 1 ? 0 : v + 1;
 }
 
 function nsNotFound(namespace: Namespace): FloeError {

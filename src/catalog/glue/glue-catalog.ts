@@ -36,6 +36,7 @@ import {
   readMetadataFile,
   writeMetadataFile,
 } from "../metadata-files.js";
+import { splitOwned } from "../ownership.js";
 import {
   classifyGlueError,
   conflict,
@@ -275,14 +276,17 @@ export class GlueCatalog implements Catalog {
     await this.glue.deleteTable(database(id.namespace), id.name);
     if (location === undefined) return;
     // The layout every writer uses by default: data files under data/; metadata, manifests and
-    // manifest lists under metadata/. Nothing else under the location is touched.
+    // manifest lists under metadata/. Nothing else under the location is touched, and nothing there
+    // the table does not own (../ownership.ts: another table or a namespace nested in it).
     const root = location.replace(/\/+$/, "");
     for (const dir of ["data", "metadata"]) {
       const files = await listAll(this.io, `${root}/${dir}/`);
-      await deleteFiles(
-        this.io,
+      const { owned, foreign } = splitOwned(
+        location,
         files.map((f) => f.path),
       );
+      for (const f of foreign) this.log.warn("purge keeps a file the table does not own", { ...f, location });
+      await deleteFiles(this.io, owned);
     }
   }
 

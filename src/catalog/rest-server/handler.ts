@@ -38,6 +38,11 @@ export interface RestCatalogHandlerOptions {
   forwardCatalogConfig?: boolean;
   /** Allow `location` in create-table and `set-location` updates (default false: the catalog decides). */
   allowCustomLocations?: boolean;
+  /**
+   * Accept commits naming statistics files or manifest lists outside the table's data/ and metadata/
+   * directories (default false: 400). Maintenance never deletes such files either way.
+   */
+  allowForeignPaths?: boolean;
   /** Request bodies above this size get 413 (default 4 MiB). */
   maxBodyBytes?: number;
   logger?: Logger;
@@ -103,6 +108,7 @@ export function createRestCatalogHandler(options: RestCatalogHandlerOptions): Re
     ...(options.tableConfig === undefined ? {} : { tableConfig: options.tableConfig }),
     forwardCatalogConfig: options.forwardCatalogConfig ?? false,
     allowCustomLocations: options.allowCustomLocations ?? false,
+    allowForeignPaths: options.allowForeignPaths ?? false,
     logger,
   });
 

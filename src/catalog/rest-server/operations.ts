@@ -18,6 +18,7 @@ import {
   type TableIdentifier,
 } from "../catalog.js";
 import { badRequest, RestError, unsupported } from "./errors.js";
+import { checkUpdatePaths, updatePaths } from "./foreign-paths.js";
 import { joinNamespace, parseNamespace } from "./paths.js";
 import {
   identifierJson,
@@ -58,6 +59,7 @@ export interface OperationSettings {
   tableConfig?: TableConfigSource;
   forwardCatalogConfig: boolean;
   allowCustomLocations: boolean;
+  allowForeignPaths: boolean;
   logger: Logger;
 }
 
@@ -305,6 +307,9 @@ export function createOperations(s: OperationSettings): Record<Operation, Op> {
       }
       if (req.updates.some((u: TableUpdate) => u.action === "set-location")) {
         forbidLocation(s.allowCustomLocations, "set-location");
+      }
+      if (!s.allowForeignPaths && req.updates.some((u) => updatePaths(u).length > 0)) {
+        checkUpdatePaths(await catalog.loadTable(id), req.updates);
       }
       const committed = await catalog.commitTable(id, req.requirements, req.updates);
       const result = loadTableResult(committed, undefined);
