@@ -113,7 +113,7 @@ export const KafkaSection = z
       .int()
       .min(6_000)
       .max(300_000)
-      .default(30_000)
+      .default(10_000)
       .describe(
         "Group session timeout: a sink killed without leaving the group (kill -9, a lost node) keeps its partitions this long before others (or its restart) take them over. Lower restarts faster; too low and a long pause (GC, a slow commit) costs a rebalance. The broker allows 6 s .. group.max.session.timeout.ms.",
       ),
@@ -187,7 +187,12 @@ export const CatalogSection = z.discriminatedUnion("type", [EmbeddedCatalog, Res
 
 export const HttpSection = z
   .object({
-    host: z.string().default("0.0.0.0").describe("Address for /healthz, /readyz, /metrics"),
+    host: z
+      .string()
+      .default("127.0.0.1")
+      .describe(
+        "Address for /healthz, /readyz, /metrics: loopback only by default; 0.0.0.0 for a scraper or probe on another host or in a container",
+      ),
     port: z.number().int().min(0).max(65535).default(9464).describe("Port for /healthz, /readyz, /metrics"),
   })
   .strict();
@@ -295,11 +300,6 @@ export const TableRoute = z
       .boolean()
       .default(true)
       .describe("New fields become new columns; allowed widenings are applied."),
-    properties: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe("Table properties for auto-created tables"),
-  })
     maxColumns: z
       .number()
       .int()
@@ -309,6 +309,11 @@ export const TableRoute = z
       .describe(
         "Most columns a table may reach by evolution, counting nested fields, list elements and map keys/values (metadata columns too). A record that would add columns past it is a record error (dead letter, skip or fail).",
       ),
+    properties: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Table properties for auto-created tables"),
+  })
   .strict()
   .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {
     message: "set exactly one of topics or topicPattern",

@@ -5,7 +5,7 @@
  * moves past them.
  */
 import type { CompressionTypes, Consumer, Kafka, Producer } from "kafkajs";
-import { FloeError, toFloeError } from "../../errors.js";
+import { FloeError, isFloeError, toFloeError } from "../../errors.js";
 import { type CodecName, compressionType } from "./codecs.js";
 import type {
   KafkaClient,
@@ -43,6 +43,8 @@ class KafkajsSource implements Source {
       groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      // Three heartbeats per session at least (kafkajs's default is every 3 s).
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       rebalanceTimeout: 60_000,
       // Small fetches: a fetch's decoded messages are the memory the buffer limit does not count.
       maxBytesPerPartition: 1024 * 1024,
@@ -70,7 +72,9 @@ class KafkajsSource implements Source {
       }
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) handlers.crashed(classifyCrash(e.payload.error));
+      // kafkajs restarts after a batch it cannot decode, and fails on it again, forever: that one stops.
+      const error = classifyCrash(e.payload.error);
+      if (!e.payload.restart || error.code === "DECODE_FAILED") handlers.crashed(error);
     });
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
@@ -132,24 +136,40 @@ class KafkajsProducer implements RecordProducer {
   }
 }
 
-const CODEC_ERROR = /compression|codec|decompress|snappy|lz4|zstd|gzip|unexpected end|incorrect header/i;
+const CODEC_ERROR =
+  /compression|codec|decompress|snappy|lz4|zstd|gzip|unexpected end|incorrect header|buffer bounds|out of range/i;
 
 /**
  * A crash that kafkajs will not recover from. A record batch that cannot be decompressed or parsed is
  * DECODE_FAILED (the sink adds the partitions and offsets it was reading); the rest is the cluster's.
+ * kafkajs may wrap the decoder's error (retries exceeded): its causes are looked at too.
  */
 export function classifyCrash(error: unknown): FloeError {
-  const e = error as { name?: string; message?: string; retriable?: boolean } | undefined;
-  const name = e?.name ?? "";
-  const message = e?.message ?? String(error);
-  if (
-    name === "KafkaJSNotImplemented" ||
-    (name !== "KafkaJSConnectionError" && name !== "KafkaJSRequestTimeoutError" && CODEC_ERROR.test(message))
-  ) {
-    return new FloeError("DECODE_FAILED", `a fetched record batch could not be decoded: ${message}`, {
-      cause: error,
-      retryable: false,
-    });
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
+    if (undecodable(e)) {
+      const message = (e as { message?: string }).message ?? String(e);
+      return new FloeError("DECODE_FAILED", `a fetched record batch could not be decoded: ${message}`, {
+        cause: error,
+        retryable: false,
+      });
+    }
+    const next = e as { originalError?: unknown; cause?: unknown };
+    e = next.originalError ?? next.cause;
   }
   return toFloeError(error, "SERVICE_UNAVAILABLE");
+}
+
+function undecodable(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; code?: unknown };
+  const name = e.name ?? "";
+  if (name === "KafkaJSConnectionError" || name === "KafkaJSRequestTimeoutError") return false;
+  return (
+    name === "KafkaJSNotImplemented" ||
+    name === "RangeError" || // a batch whose bytes do not parse (reads past its end)
+    e.code === "ERR_OUT_OF_RANGE" ||
+    e.code === "ERR_BUFFER_OUT_OF_BOUNDS" ||
+    isFloeError(error, "DECODE_FAILED") ||
+    CODEC_ERROR.test(e.message ?? "")
+  );
 }
