@@ -1,14 +1,16 @@
 /**
  * `floe tables`, `floe describe ns.t` and `floe query "SQL"`: look at what the catalog holds. Query runs
- * DuckDB over every table of the catalog (one view per table on its current metadata file).
+ * DuckDB over the catalog's tables it names (one view per table on its current metadata file).
  */
 import { join } from "node:path";
+import type { DuckDBConnection, DuckDBResultReader } from "@duckdb/node-api";
 import {
   type Catalog,
   formatIdentifier,
   type LoadedTable,
   type Namespace,
   parseIdentifier,
+  type TableIdentifier,
 } from "./catalog/index.js";
 import type { Config } from "./config.js";
 import { FloeError } from "./errors.js";
@@ -167,12 +169,60 @@ export async function describeTableText(catalog: Catalog, name: string): Promise
   return `${out.join("\n")}\n`;
 }
 
-/** Runs SQL in DuckDB with one view per catalog table (`"ns"."table"`). */
+/** A table reference in a query's parse tree (DuckDB's `json_serialize_sql`). */
+interface TableRef {
+  catalog: string;
+  schema: string;
+  name: string;
+}
+
+/** The tables a query names, or undefined when DuckDB cannot serialize its parse tree. */
+async function referencedTables(conn: DuckDBConnection, sql: string): Promise<TableRef[] | undefined> {
+  const reader = await conn.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR) AS tree", [sql]);
+  const tree = JSON.parse(String(reader.getRowObjectsJS()[0]?.tree ?? "{}")) as { error?: boolean };
+  if (tree.error !== false) return undefined;
+  const refs: TableRef[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+    } else if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o.type === "BASE_TABLE" && typeof o.table_name === "string") {
+        refs.push({
+          catalog: String(o.catalog_name ?? ""),
+          schema: String(o.schema_name ?? ""),
+          name: o.table_name,
+        });
+      }
+      for (const x of Object.values(o)) walk(x);
+    }
+  };
+  walk(tree);
+  return refs;
+}
+
+async function allIdentifiers(catalog: Catalog): Promise<TableIdentifier[]> {
+  const out: TableIdentifier[] = [];
+  for (const ns of await allNamespaces(catalog)) out.push(...(await catalog.listTables(ns)));
+  return out;
+}
+
+const quoteIdent = (text: string) => `"${text.replace(/"/g, '""')}"`;
+const quoteText = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Runs SQL in DuckDB over the catalog's tables, each a view `"ns"."table"`. Views are made only for the
+ * tables the query names (so one table DuckDB cannot read fails only the queries that name it, with its
+ * name in the error); for statements DuckDB cannot parse into a tree (SHOW, PRAGMA, ...) every table
+ * gets a view and the ones that fail are skipped and reported through `warn`.
+ */
 export async function queryText(
   catalog: Catalog,
   config: Config,
   sql: string,
   env: NodeJS.ProcessEnv,
+  warn: (message: string) => void = () => {},
 ): Promise<string> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const extDir = env.FLOE_DUCKDB_EXTENSION_DIR;
@@ -181,33 +231,77 @@ export async function queryText(
   try {
     for (const ext of ["httpfs", "avro", "iceberg"]) {
       await conn
-        .run(extDir ? `LOAD '${join(extDir, `${ext}.duckdb_extension`)}'` : `LOAD ${ext}`)
+        .run(extDir ? `LOAD ${quoteText(join(extDir, `${ext}.duckdb_extension`))}` : `LOAD ${ext}`)
         .catch((e: unknown) => {
           throw new FloeError(
             "UNSUPPORTED",
-            `DuckDB's ${ext} extension is not available (${(e as Error).message}); set FLOE_DUCKDB_EXTENSION_DIR (scripts/stack env prints it)`,
+            `DuckDB's ${ext} extension is not available (${messageOf(e)}); set FLOE_DUCKDB_EXTENSION_DIR (scripts/stack env prints it)`,
           );
         });
     }
     const s = config.warehouse.storage;
     if (config.warehouse.location.startsWith("s3://")) {
-      const parts = [`TYPE s3`, `REGION '${s.region}'`];
+      const parts = [`TYPE s3`, `REGION ${quoteText(s.region)}`];
       if (s.accessKeyId && s.secretAccessKey)
-        parts.push(`KEY_ID '${s.accessKeyId}'`, `SECRET '${s.secretAccessKey}'`);
+        parts.push(`KEY_ID ${quoteText(s.accessKeyId)}`, `SECRET ${quoteText(s.secretAccessKey)}`);
       if (s.endpoint) {
         const u = new URL(s.endpoint);
-        parts.push(`ENDPOINT '${u.host}'`, `USE_SSL ${u.protocol === "https:"}`, "URL_STYLE 'path'");
+        parts.push(`ENDPOINT ${quoteText(u.host)}`, `USE_SSL ${u.protocol === "https:"}`, "URL_STYLE 'path'");
       }
-      await conn.run(`CREATE SECRET floe_s3 (${parts.join(", ")})`);
+      await conn.run(`CREATE SECRET floe_s3 (${parts.join(", ")})`).catch((e: unknown) => {
+        // DuckDB may echo the statement, secret included: keep its message out.
+        throw new FloeError("CONFIG_INVALID", "DuckDB refused the warehouse's S3 settings", { cause: e });
+      });
     }
-    for (const t of await allTables(catalog)) {
-      const schema = t.identifier.namespace.join(".");
-      await conn.run(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
-      await conn.run(
-        `CREATE VIEW "${schema.replace(/"/g, '""')}"."${t.identifier.name.replace(/"/g, '""')}" AS SELECT * FROM iceberg_scan('${t.metadataLocation.replace(/'/g, "''")}')`,
-      );
+    const ids = await allIdentifiers(catalog);
+    const refs = await referencedTables(conn, sql);
+    const named =
+      refs === undefined
+        ? ids
+        : ids.filter((id) => {
+            const schema = id.namespace.join(".").toLowerCase();
+            const name = id.name.toLowerCase();
+            return refs.some(
+              (r) =>
+                (r.catalog === "" || r.catalog.toLowerCase() === "memory") &&
+                r.schema.toLowerCase() === schema &&
+                r.name.toLowerCase() === name,
+            );
+          });
+    const views: LoadedTable[] = [];
+    for (const id of named) {
+      try {
+        const t = await catalog.loadTable(id);
+        const schema = quoteIdent(id.namespace.join("."));
+        await conn.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await conn.run(
+          `CREATE VIEW ${schema}.${quoteIdent(id.name)} AS SELECT * FROM iceberg_scan(${quoteText(t.metadataLocation)})`,
+        );
+        views.push(t);
+      } catch (e) {
+        // DuckDB's first line says what failed; the rest quotes our CREATE VIEW statement.
+        const message = `table ${formatIdentifier(id)} cannot be read: ${messageOf(e).split("\n")[0]}`;
+        if (refs !== undefined) {
+          throw new FloeError("IO_ERROR", message, { cause: e, context: { table: formatIdentifier(id) } });
+        }
+        warn(`skipped ${message}`);
+      }
     }
-    const reader = await conn.runAndReadAll(sql);
+    let reader: DuckDBResultReader;
+    try {
+      reader = await conn.runAndReadAll(sql);
+    } catch (e) {
+      const message = messageOf(e);
+      const culprit = views.find((t) => message.includes(t.metadata.location));
+      if (culprit !== undefined) {
+        const table = formatIdentifier(culprit.identifier);
+        throw new FloeError("IO_ERROR", `table ${table} cannot be read: ${message}`, {
+          cause: e,
+          context: { table },
+        });
+      }
+      throw new FloeError("INVALID_ARGUMENT", `query failed: ${message}`, { cause: e });
+    }
     return formatTable(reader.getRowObjectsJS() as Record<string, unknown>[]);
   } finally {
     conn.closeSync();

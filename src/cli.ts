@@ -2,12 +2,12 @@
  * The `floe` command. Subcommands are added as their layers land; each has `--help`.
  * `main` takes argv and writable sinks so tests can run it in-process; bin/floe.js calls it.
  */
-import { parseArgs } from "node:util";
+import { inspect, parseArgs } from "node:util";
 import { describeTableText, listTablesText, queryText } from "./cli-inspect.js";
 import { COMPACT_HELP, MAINTAIN_HELP, runCompaction } from "./cli-maintenance.js";
 import { type Config, loadConfigFile, parseConfig } from "./config.js";
-import { isFloeError } from "./errors.js";
-import { createLogger, type Logger, redact } from "./log.js";
+import { FloeError, isFloeError } from "./errors.js";
+import { createLogger, type Logger, redact, redactText } from "./log.js";
 import { createCatalog, createFileIO, runSink, serveCatalog } from "./service/index.js";
 
 export interface CliIO {
@@ -39,6 +39,7 @@ Options:
   -c, --config FILE   YAML or JSON config; \${VAR} and \${VAR:-default} are read from the environment
                       (default: none, i.e. embedded defaults: local Kafka, ./warehouse, embedded catalog)
   -h, --help          show help for floe or for a command
+  --debug             on failure, also print the error's stack trace (or set FLOE_DEBUG=1)
 `;
 
 const RUN_HELP = `Usage: floe run [--config FILE]
@@ -46,7 +47,8 @@ const RUN_HELP = `Usage: floe run [--config FILE]
 Runs the sink: consumes the configured topics and commits them to Iceberg tables exactly once.
 Without --config it runs on the embedded defaults: Kafka at 127.0.0.1:9092, warehouse file://./warehouse,
 the embedded catalog (table pointers kept in the warehouse itself); the config must list its tables.
-HTTP: /healthz, /readyz and /metrics on http.port (default 9464). SIGTERM/SIGINT commit what is buffered
+HTTP: /healthz, /readyz and /metrics on http.host:http.port (default 127.0.0.1:9464; set http.host to
+0.0.0.0 for a scraper on another host or in a container). SIGTERM/SIGINT commit what is buffered
 and exit 0; a record with onError: fail stops the sink with exit code 1.
 `;
 
@@ -54,8 +56,11 @@ const SERVE_HELP = `Usage: floe catalog serve [--config FILE] [--host HOST] [--p
 
 Serves the configured catalog (default: the embedded catalog over the warehouse) over the Iceberg REST
 API. Options (defaults): --host 127.0.0.1, --port 8181, --prefix none. A bearer token is required when
-FLOE_CATALOG_TOKEN is set (read from the environment, never from the command line). With
---vend-credentials the warehouse's S3 keys are handed to clients in each table's config: use a token.
+FLOE_CATALOG_TOKEN is set (read from the environment, never from the command line; 16-4096 visible
+ASCII characters, an empty value is an error). Without a token the server binds to loopback only and
+answers only requests whose Host and Origin are loopback addresses (no browser page can reach it); a
+non-loopback --host needs a token. Request bodies must be JSON (Content-Type: application/json).
+With --vend-credentials the warehouse's S3 keys are handed to clients in each table's config: use a token.
 Commits naming statistics files or manifest lists outside the table's data/ and metadata/ directories get
 400 unless --allow-foreign-paths is given (maintenance never deletes such files either way).
 `;
@@ -66,6 +71,31 @@ async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Pro
 
 function makeLogger(level: Config["log"]["level"], io: CliIO): Logger {
   return createLogger({ level, write: io.err });
+}
+
+/**
+ * The one line a failed command prints: the message and the error code, secrets in URLs redacted, no
+ * stack trace (with `debug`, the stack and causes follow).
+ */
+export function errorText(command: string, e: unknown, debug: boolean): string {
+  let line: string;
+  if (isFloeError(e)) {
+    line = `${e.message} (${e.code})`;
+  } else {
+    const parts: string[] = [];
+    let cur: unknown = e;
+    for (let i = 0; i < 4 && cur !== undefined && cur !== null; i++) {
+      const msg = cur instanceof Error ? cur.message : String(cur);
+      if (msg !== "" && !parts.some((p) => p.includes(msg))) parts.push(msg);
+      cur = cur instanceof Error ? cur.cause : undefined;
+    }
+    const err = e as { code?: unknown; name?: unknown };
+    const code = typeof err.code === "string" ? err.code : typeof err.name === "string" ? err.name : "Error";
+    line = `${parts.join(": ").replace(/\s*\n\s*/g, " ") || "unknown error"} (${code})`;
+    if (!debug) line += "; --debug or FLOE_DEBUG=1 prints the stack trace";
+  }
+  const details = debug ? `${inspect(e, { depth: 6 })}\n` : "";
+  return redactText(`floe ${command}: ${line}\n${details}`);
 }
 
 function signals(io: CliIO): { onStopSignal?: (stop: () => void) => void } {
@@ -85,6 +115,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   let values: {
     config?: string;
     help?: boolean;
+    debug?: boolean;
     host?: string;
     port?: string;
     prefix?: string;
@@ -104,6 +135,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       options: {
         config: { type: "string", short: "c" },
         help: { type: "boolean", short: "h" },
+        debug: { type: "boolean" },
         host: { type: "string" },
         port: { type: "string" },
         prefix: { type: "string" },
@@ -154,11 +186,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           return 2;
         }
         const token = io.env.FLOE_CATALOG_TOKEN;
+        if (token !== undefined && token.trim() === "") {
+          throw new FloeError(
+            "CONFIG_INVALID",
+            "FLOE_CATALOG_TOKEN is set but empty: set it to a token of 16-4096 visible ASCII characters, or unset it to serve without auth on loopback only",
+          );
+        }
         return await serveCatalog(config, {
           logger: makeLogger(config.log.level, io),
           host: values.host ?? "127.0.0.1",
           port,
-          ...(token ? { token } : {}),
+          ...(token === undefined ? {} : { token }),
           ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
           vendCredentials: values["vend-credentials"] === true,
           allowForeignPaths: values["allow-foreign-paths"] === true,
@@ -189,7 +227,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const catalog = createCatalog(config, createFileIO(config, logger), logger);
         if (command === "tables") io.out(await listTablesText(catalog));
         else if (command === "describe") io.out(await describeTableText(catalog, positionals[0] ?? ""));
-        else io.out(await queryText(catalog, config, positionals[0] ?? "", io.env));
+        else
+          io.out(
+            await queryText(catalog, config, positionals[0] ?? "", io.env, (m) =>
+              io.err(`floe query: ${m}\n`),
+            ),
+          );
         return 0;
       }
       default:
@@ -197,7 +240,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return 2;
     }
   } catch (e) {
-    io.err(`floe ${command}: ${isFloeError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
+    const debug = values.debug === true || ["1", "true"].includes(io.env.FLOE_DEBUG ?? "");
+    io.err(errorText(command, e, debug));
     return 1;
   }
 }

@@ -2,14 +2,17 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli.js";
+import { errorText, main } from "../src/cli.js";
+import { FloeError } from "../src/errors.js";
 
-async function cli(...argv: string[]) {
+async function cliEnv(env: NodeJS.ProcessEnv, ...argv: string[]) {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), env: {} });
+  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), env });
   return { code, out, err };
 }
+
+const cli = (...argv: string[]) => cliEnv({}, ...argv);
 
 describe("floe CLI", () => {
   it("prints help listing its commands", async () => {
@@ -42,5 +45,75 @@ describe("floe CLI", () => {
     const r = await cli("run", "-c", file);
     expect(r.code).toBe(1);
     expect(r.err).toContain("http.port");
+  });
+
+  it("redacts credentials in URL-shaped values, whatever their key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "floe-cli-"));
+    const file = join(dir, "floe.yaml");
+    await writeFile(
+      file,
+      [
+        "catalog:",
+        "  type: rest",
+        "  uri: https://cat-user:cat-pass@catalog.example.com/api",
+        "schemaRegistry:",
+        "  url: https://sr-user:sr-pass@registry.example.com",
+        "warehouse:",
+        "  location: s3://lake/wh",
+        "  storage:",
+        "    endpoint: http://s3-key:s3-secret@127.0.0.1:9000",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli("config", "--config", file);
+    expect(r.code).toBe(0);
+    for (const secret of ["cat-pass", "cat-user", "sr-pass", "sr-user", "s3-secret", "s3-key"]) {
+      expect(r.out).not.toContain(secret);
+    }
+    expect(JSON.parse(r.out).catalog.uri).toBe("https://[redacted]@catalog.example.com/api");
+  });
+
+  it("refuses an empty FLOE_CATALOG_TOKEN instead of serving without auth", async () => {
+    for (const token of ["", "  "]) {
+      const r = await cliEnv({ FLOE_CATALOG_TOKEN: token }, "catalog", "serve", "--port", "0");
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("FLOE_CATALOG_TOKEN is set but empty");
+      expect(r.out).not.toContain("serving");
+    }
+  }, 10_000);
+
+  it("prints one line with the code and message on failure, the stack only with --debug", () => {
+    const cause = new Error("Connection error: connect ECONNREFUSED 127.0.0.1:1");
+    cause.stack = `${cause.message}\n    at Socket.onError (/app/node_modules/kafkajs/src/network/connection.js:210:23)`;
+    const e = new Error("Connection error: connect ECONNREFUSED 127.0.0.1:1", { cause });
+    e.name = "KafkaJSNonRetriableError";
+    e.stack = `KafkaJSNonRetriableError\n  Caused by: ${cause.stack}`;
+    const text = errorText("run", e, false);
+    expect(text).toMatch(
+      /^floe run: Connection error: connect ECONNREFUSED 127\.0\.0\.1:1 \(KafkaJSNonRetriableError\)/,
+    );
+    expect(text.trimEnd().split("\n")).toHaveLength(1);
+    expect(text).not.toContain("node_modules");
+    expect(errorText("run", e, true)).toContain("node_modules/kafkajs");
+
+    const floe = new FloeError("NOT_FOUND", "table shop.nope does not exist");
+    expect(errorText("describe", floe, false)).toBe(
+      "floe describe: table shop.nope does not exist (NOT_FOUND)\n",
+    );
+    const withUrl = new Error("request to https://u:pw-secret@cat.example.com/v1 failed");
+    expect(errorText("tables", withUrl, false)).not.toContain("pw-secret");
+  });
+
+  it("accepts --debug and FLOE_DEBUG=1 on any command", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "floe-cli-"));
+    const file = join(dir, "floe.yaml");
+    await writeFile(file, "http:\n  port: -1\n");
+    const plain = await cli("config", "-c", file);
+    expect(plain.err).not.toMatch(/\n\s+at /);
+    const debug = await cli("config", "-c", file, "--debug");
+    expect(debug.code).toBe(1);
+    expect(debug.err).toMatch(/\n\s+at /);
+    const env = await cliEnv({ FLOE_DEBUG: "1" }, "config", "-c", file);
+    expect(env.err).toMatch(/\n\s+at /);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The service's HTTP endpoints: `/healthz` (the process runs), `/readyz` (the sink is consuming and its
- * last commit did not fail), `/metrics` (Prometheus text format).
+ * last commit did not fail), `/metrics` (Prometheus text format). GET and HEAD only, no bodies. Config
+ * `http.host` defaults to 127.0.0.1. Slow clients are cut: headers within `headersTimeoutMs`, the
+ * whole request within `requestTimeoutMs`, checked every second (Node's default check runs every 30 s).
  */
 import { createServer, type Server } from "node:http";
 import type { Registry } from "./metrics.js";
@@ -14,8 +16,19 @@ export async function startHttpServer(opts: {
   port: number;
   registry: Registry;
   health: HealthSource;
+  /** Headers must arrive within this long (default 5 s). */
+  headersTimeoutMs?: number;
+  /** The whole request must arrive within this long (default 10 s). */
+  requestTimeoutMs?: number;
 }): Promise<{ url: string; close: () => Promise<void>; server: Server }> {
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? 5_000;
+  const requestTimeout = Math.max(opts.requestTimeoutMs ?? 10_000, headersTimeout);
+  const options = {
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+  };
+  const server = createServer(options, (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -34,6 +47,7 @@ export async function startHttpServer(opts: {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }
   });
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());

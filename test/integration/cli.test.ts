@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -85,4 +85,77 @@ describe("floe tables / describe / query", () => {
     expect(maintained.code).toBe(0);
     expect(maintained.out).toContain("maintenance ok");
   });
+
+  it("query creates views only for the tables it names: a broken table fails only the queries on it", async () => {
+    const wh = await freshWarehouse("local");
+    await wh.catalog.createNamespace(["shop"]);
+    const schema = makeSchema([
+      { id: 1, name: "id", required: true, type: "long" },
+      { id: 2, name: "item", required: false, type: "string" },
+    ]);
+    const append = async (name: string, rows: { id: bigint; item: string }[]) => {
+      const table = new Table(wh.catalog, await wh.catalog.createTable(["shop"], { name, schema }), wh.io);
+      const op = await table.newAppend().appendRows(rows);
+      await op.commit();
+      return op.dataFiles;
+    };
+    await append("orders", [{ id: 1n, item: "tea" }]);
+    await append('we"ird', [{ id: 2n, item: "odd" }]);
+    const lost = await append("lost", [{ id: 3n, item: "gone" }]);
+    for (const f of lost) await rm(fileURLToPath(f.file_path));
+    const config = join(fileURLToPath(wh.warehouse), "floe.yaml");
+    await writeFile(config, `warehouse:\n  location: "${wh.warehouse}"\n`);
+    const env = { FLOE_DUCKDB_EXTENSION_DIR: stackEnv().FLOE_DUCKDB_EXTENSION_DIR };
+
+    const good = await cli(env, "query", "SELECT item FROM shop.orders", "--config", config);
+    expect(good.err).toBe("");
+    expect(good.code).toBe(0);
+    expect(good.out).toContain("tea");
+    // A join, a subquery and a CTE name the same table: still only its view is needed.
+    const nested = await cli(
+      env,
+      "query",
+      "WITH o AS (SELECT * FROM shop.orders) SELECT count(*) AS n FROM o JOIN (SELECT id FROM shop.orders) p USING (id)",
+      "--config",
+      config,
+    );
+    expect(nested.code).toBe(0);
+    expect(nested.out).toMatch(/n\s*\n-+\s*\n1\s*$/);
+
+    const missingFile = await cli(env, "query", "SELECT count(*) FROM shop.lost", "--config", config);
+    expect(missingFile.code).toBe(1);
+    expect(missingFile.err).toContain("shop.lost");
+    expect(missingFile.err).not.toMatch(/\n\s+at /); // no stack trace
+
+    const quoted = await cli(env, "query", 'SELECT * FROM shop."we""ird"', "--config", config);
+    // DuckDB 1.4 cannot scan a metadata path with '"' in it: the error names the table, on one line.
+    expect(quoted.code).toBe(1);
+    expect(quoted.err).toMatch(/^floe query: table shop\.we"ird cannot be read: [^\n]+\n$/);
+  });
+
+  it("an unreachable broker ends floe run with one line naming the error, no stack trace", async () => {
+    const wh = await freshWarehouse("local");
+    const config = join(fileURLToPath(wh.warehouse), "floe.yaml");
+    await writeFile(
+      config,
+      [
+        "kafka:",
+        '  brokers: ["127.0.0.1:1"]',
+        "warehouse:",
+        `  location: "${wh.warehouse}"`,
+        "tables:",
+        "  - topics: [nowhere]",
+        "    table: db.nowhere",
+        "http:",
+        "  port: 0",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli({}, "run", "--config", config);
+    expect(r.code).toBe(1);
+    const last = r.err.trimEnd().split("\n").at(-1) ?? "";
+    expect(last).toMatch(/^floe run: .*ECONNREFUSED 127\.0\.0\.1:1/);
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace lines
+    expect(r.err).not.toContain("node_modules");
+  }, 120_000);
 });

@@ -41,3 +41,56 @@ export function bearerAuth(token: string): (authorization: string | undefined) =
     }
   };
 }
+
+/** True for loopback host names: localhost (and *.localhost), 127.0.0.0/8, ::1 (also IPv4-mapped). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost" || h.endsWith(".localhost") || h === "::1") return true;
+  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
+  return /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(v4);
+}
+
+/** The host name of a Host header (`name`, `name:port`, `[v6]:port`); undefined when malformed. */
+function hostName(header: string): string | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(:\d{1,5})?$/.exec(header.trim());
+  return m?.[1];
+}
+
+function forbidden(message: string): RestError {
+  return new RestError(403, "ForbiddenException", message);
+}
+
+/**
+ * Without a token the server answers only requests a loopback client made on purpose: the Host
+ * header must name a loopback address (no DNS rebinding) and an Origin, when a browser sends one, must
+ * be a loopback origin (no page on another site can post to the catalog). Throws RestError 403.
+ */
+export function checkLoopbackRequest(headers: {
+  host?: string | undefined;
+  origin?: string | undefined;
+}): void {
+  const host = headers.host;
+  if (host !== undefined) {
+    const name = hostName(host);
+    if (name === undefined || !isLoopbackHost(name)) {
+      throw forbidden(
+        "this catalog server has no token and serves loopback clients only: the Host header must be localhost or a loopback address",
+      );
+    }
+  }
+  const origin = headers.origin;
+  if (origin !== undefined) {
+    let name: string | undefined;
+    try {
+      const u = new URL(origin);
+      name = u.protocol === "http:" || u.protocol === "https:" ? u.hostname : undefined;
+    } catch {
+      name = undefined;
+    }
+    if (name === undefined || !isLoopbackHost(name)) {
+      throw forbidden(
+        "this catalog server has no token and serves loopback clients only: requests from another origin are refused",
+      );
+    }
+  }
+}

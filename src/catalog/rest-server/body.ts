@@ -1,7 +1,8 @@
 /**
- * Request bodies for the REST catalog server: bounded (413 before reading when Content-Length is too
- * big, and while streaming otherwise), strict UTF-8, parsed int64-safe with parseJson so snapshot ids
- * stay exact bigints.
+ * Request bodies for the REST catalog server: JSON only (415 for another Content-Type, so that no
+ * browser form or text/plain post, which needs no CORS preflight, is ever read), bounded (413 before
+ * reading when Content-Length is too big, and while streaming otherwise), strict UTF-8, parsed int64-safe
+ * with parseJson so snapshot ids stay exact bigints.
  */
 import type { IncomingMessage } from "node:http";
 import { isFloeError } from "../../errors.js";
@@ -57,8 +58,34 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Reads and parses a JSON body (int64-safe); an empty or non-JSON body is a 400. */
+/** `application/json` or `application/<x>+json`, parameters (charset) allowed. */
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;|$)/i;
+
+/** True when the request says it has no body (no Content-Length above 0, not chunked). */
+function noBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] === undefined && (length === undefined || Number(length) === 0);
+}
+
+/**
+ * Refuses a body that is not declared JSON with 415 (an absent body is left to the 400 that follows).
+ * The body is drained, not read, so the connection stays usable.
+ */
+export function checkJsonContentType(req: IncomingMessage): void {
+  const type = req.headers["content-type"];
+  if (type === undefined && noBody(req)) return;
+  if (type !== undefined && JSON_MEDIA_TYPE.test(type)) return;
+  req.resume();
+  throw new RestError(
+    415,
+    "UnsupportedMediaTypeException",
+    `request bodies must be JSON (Content-Type: application/json), got ${type === undefined ? "none" : JSON.stringify(type.slice(0, 100))}`,
+  );
+}
+
+/** Reads and parses a JSON body (int64-safe); 415 unless it is declared JSON, 400 if empty or not JSON. */
 export async function readJson(req: IncomingMessage, limit: number): Promise<JsonValue> {
+  checkJsonContentType(req);
   const bytes = await readBody(req, limit);
   if (bytes.length === 0) throw badRequest("a JSON request body is required");
   let text: string;

@@ -20,6 +20,7 @@ export type RestErrorType =
   | "NamespaceNotEmptyException"
   | "CommitFailedException"
   | "RequestTooLargeException"
+  | "UnsupportedMediaTypeException"
   | "UnprocessableEntityException"
   | "CommitStateUnknownException"
   | "InternalServerError"
@@ -58,9 +59,27 @@ export function unsupported(message: string): RestError {
   return new RestError(406, "UnsupportedOperationException", message);
 }
 
+/** The storage refused a path as too long: a name over 255 bytes became a file or directory name. */
+function nameTooLong(e: unknown): boolean {
+  for (let cur = e, i = 0; cur instanceof Error && i < 4; cur = cur.cause, i++) {
+    if ((cur as NodeJS.ErrnoException).code === "ENAMETOOLONG") return true;
+    if (cur instanceof FloeError && cur.context.errno === "ENAMETOOLONG") return true;
+  }
+  return false;
+}
+
 /** Maps anything a handler threw to a RestError. Unknown errors keep their text out of the response. */
 export function toRestError(e: unknown, scope: ErrorScope): RestError {
   if (e instanceof RestError) return e;
+  if (scope !== "commit" && nameTooLong(e)) {
+    return new RestError(
+      400,
+      "BadRequestException",
+      "a namespace or table name is too long for the warehouse storage (at most 255 bytes per name)",
+      {},
+      { cause: e },
+    );
+  }
   if (!(e instanceof FloeError)) {
     return scope === "commit"
       ? new RestError(
@@ -74,6 +93,7 @@ export function toRestError(e: unknown, scope: ErrorScope): RestError {
   }
   const message = e.message;
   const opts = { cause: e };
+
   switch (e.code) {
     case "INVALID_ARGUMENT":
     case "SCHEMA_INCOMPATIBLE":

@@ -1,6 +1,7 @@
 /**
  * The HTTP request pipeline of the REST catalog server, as a plain node:http request listener (so the
- * service's own HTTP server can mount it too): auth -> parse the target -> route -> operation ->
+ * service's own HTTP server can mount it too): auth (a bearer token, or without one loopback Host and
+ * Origin only) -> parse the target -> route -> operation ->
  * JSON response (int64-safe) or the REST error model, plus one log line per request. Secrets (the
  * Authorization header, config values) are never logged; the query string is not logged either.
  */
@@ -10,7 +11,7 @@ import { FloeError } from "../../errors.js";
 import { stringifyJson } from "../../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { type Catalog, formatIdentifier, type TableIdentifier } from "../catalog.js";
-import { bearerAuth } from "./auth.js";
+import { bearerAuth, checkLoopbackRequest } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, readJson } from "./body.js";
 import { type ErrorScope, errorBody, RestError, toRestError } from "./errors.js";
 import { createOperations, type OperationContext, type Reply, type TableConfigSource } from "./operations.js";
@@ -20,7 +21,11 @@ import { type Method, matchRoute, type Route } from "./routes.js";
 export interface RestCatalogHandlerOptions {
   /** The catalog to expose; any implementation of the port. */
   catalog: Catalog;
-  /** When set, every request needs `Authorization: Bearer <token>` (16-4096 visible ASCII characters). */
+  /**
+   * When set, every request needs `Authorization: Bearer <token>` (16-4096 visible ASCII characters).
+   * Without a token only requests whose Host and Origin headers are loopback are served (403 otherwise),
+   * so that no web page (cross-origin posts, DNS rebinding) can reach a catalog on a developer's machine.
+   */
   token?: string;
   /** Optional path prefix (`/v1/{prefix}/...`), announced to clients in the config `overrides`. */
   prefix?: string;
@@ -97,7 +102,10 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply, requestId
 export function createRestCatalogHandler(options: RestCatalogHandlerOptions): RestCatalogHandler {
   checkOptions(options);
   const logger = options.logger ?? silentLogger;
-  const auth = options.token === undefined ? undefined : bearerAuth(options.token);
+  const auth =
+    options.token === undefined
+      ? (_: string | undefined, req: IncomingMessage) => checkLoopbackRequest(req.headers)
+      : bearerAuth(options.token);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const operations = createOperations({
     catalog: options.catalog,
@@ -123,7 +131,7 @@ export function createRestCatalogHandler(options: RestCatalogHandlerOptions): Re
     let reply: Reply;
     let failure: RestError | undefined;
     try {
-      auth?.(req.headers.authorization);
+      auth(req.headers.authorization, req);
       const target = parseTarget(req.url);
       const route = matchRoute(target.segments, options.prefix);
       template = route.template;

@@ -1,7 +1,10 @@
 /**
  * `startRestCatalogServer`: a node:http server around the REST catalog handler, with a graceful
  * close (stop accepting, let in-flight requests finish, drop idle keep-alive sockets, force-close what
- * is left after a deadline). Binds to 127.0.0.1 unless told otherwise.
+ * is left after a deadline). Binds to 127.0.0.1 unless told otherwise; another address needs a token.
+ * Slow clients are cut: headers must arrive within `headersTimeoutMs`, the whole request within
+ * `requestTimeoutMs`, checked every second (Node checks every 30 s by default, which held slow-loris
+ * connections for minutes).
  *
  * Clients (verified against the local stack): with `tableConfig: s3TableConfig(...)` the storage
  * settings travel in each table's `config` and clients need only the URI, the warehouse name and the
@@ -17,6 +20,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FloeError } from "../../errors.js";
 import { silentLogger } from "../../log.js";
+import { isLoopbackHost } from "./auth.js";
 import { createRestCatalogHandler, type RestCatalogHandlerOptions } from "./handler.js";
 
 export interface RestCatalogServerOptions extends RestCatalogHandlerOptions {
@@ -26,6 +30,10 @@ export interface RestCatalogServerOptions extends RestCatalogHandlerOptions {
   port?: number;
   /** How long close() waits for in-flight requests before cutting connections (default 10 s). */
   closeTimeoutMs?: number;
+  /** A request's headers must arrive within this long (default 10 s). */
+  headersTimeoutMs?: number;
+  /** A whole request (headers and body) must arrive within this long (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 export interface RestCatalogServer {
@@ -37,8 +45,6 @@ export interface RestCatalogServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
 /** Starts serving `options.catalog` over the Iceberg REST API; resolves once listening. */
 export async function startRestCatalogServer(options: RestCatalogServerOptions): Promise<RestCatalogServer> {
   const host = options.host ?? "127.0.0.1";
@@ -46,16 +52,31 @@ export async function startRestCatalogServer(options: RestCatalogServerOptions):
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new FloeError("CONFIG_INVALID", `invalid port ${port}`);
   }
+  if (options.token === undefined && !isLoopbackHost(host)) {
+    throw new FloeError(
+      "CONFIG_INVALID",
+      `the REST catalog server binds to ${host}, beyond loopback, so it needs a token (FLOE_CATALOG_TOKEN for floe catalog serve)`,
+    );
+  }
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
   const logger = options.logger ?? silentLogger;
   const handler = createRestCatalogHandler(options);
   let closing = false;
   let inFlight = 0;
-  const server: Server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
-    inFlight++;
-    res.once("close", () => inFlight--);
-    if (closing) res.setHeader("Connection", "close");
-    handler(req, res);
-  });
+  const server: Server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    (req, res) => {
+      inFlight++;
+      res.once("close", () => inFlight--);
+      if (closing) res.setHeader("Connection", "close");
+      handler(req, res);
+    },
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) =>
@@ -70,9 +91,6 @@ export async function startRestCatalogServer(options: RestCatalogServerOptions):
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${urlHost}:${address.port}`;
-  if (options.token === undefined && !LOOPBACK.has(host)) {
-    logger.warn("rest catalog server listens beyond loopback without a token", { host, port: address.port });
-  }
   logger.info("rest catalog server listening", {
     url,
     catalog: options.catalog.kind,
