@@ -176,17 +176,33 @@ interface TableRef {
   name: string;
 }
 
-/** The tables a query names, or undefined when DuckDB cannot serialize its parse tree. */
+/** Catalog listings: SHOW [ALL] TABLES, information_schema / pg_catalog, duckdb_tables() and friends. */
+function listsCatalog(o: Record<string, unknown>): boolean {
+  if (o.type === "SHOW_REF") return o.query === null;
+  if (o.type === "BASE_TABLE") return ["information_schema", "pg_catalog"].includes(String(o.schema_name));
+  if (o.type === "TABLE_FUNCTION") {
+    const fn = o.function as { function_name?: unknown } | undefined;
+    return String(fn?.function_name ?? "").startsWith("duckdb_");
+  }
+  return false;
+}
+
+/**
+ * The tables a query names; undefined when it needs them all (a statement DuckDB cannot serialize to
+ * a parse tree, or one that lists the catalog, like SHOW ALL TABLES).
+ */
 async function referencedTables(conn: DuckDBConnection, sql: string): Promise<TableRef[] | undefined> {
   const reader = await conn.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR) AS tree", [sql]);
   const tree = JSON.parse(String(reader.getRowObjectsJS()[0]?.tree ?? "{}")) as { error?: boolean };
   if (tree.error !== false) return undefined;
   const refs: TableRef[] = [];
+  let all = false;
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) {
       for (const x of v) walk(x);
     } else if (v !== null && typeof v === "object") {
       const o = v as Record<string, unknown>;
+      if (listsCatalog(o)) all = true;
       if (o.type === "BASE_TABLE" && typeof o.table_name === "string") {
         refs.push({
           catalog: String(o.catalog_name ?? ""),
@@ -198,7 +214,7 @@ async function referencedTables(conn: DuckDBConnection, sql: string): Promise<Ta
     }
   };
   walk(tree);
-  return refs;
+  return all ? undefined : refs;
 }
 
 async function allIdentifiers(catalog: Catalog): Promise<TableIdentifier[]> {
@@ -214,8 +230,9 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /**
  * Runs SQL in DuckDB over the catalog's tables, each a view `"ns"."table"`. Views are made only for the
  * tables the query names (so one table DuckDB cannot read fails only the queries that name it, with its
- * name in the error); for statements DuckDB cannot parse into a tree (SHOW, PRAGMA, ...) every table
- * gets a view and the ones that fail are skipped and reported through `warn`.
+ * name in the error); for statements DuckDB cannot parse into a tree (PRAGMA, EXPLAIN, ...) and for
+ * catalog listings (SHOW ALL TABLES, information_schema) every table gets a view and the ones that
+ * fail are skipped and reported through `warn`.
  */
 export async function queryText(
   catalog: Catalog,

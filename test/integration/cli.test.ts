@@ -128,6 +128,19 @@ describe("floe tables / describe / query", () => {
     expect(missingFile.err).not.toMatch(/\n\s+at /); // no stack trace
 
     const quoted = await cli(env, "query", 'SELECT * FROM shop."we""ird"', "--config", config);
+    // Listing the catalog makes every view it can, and names the tables it skipped.
+    const listed = await cli(
+      env,
+      "query",
+      "SELECT name FROM (SHOW ALL TABLES) ORDER BY name",
+      "--config",
+      config,
+    );
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^lost$/m); // its metadata is fine: only scans fail
+    expect(listed.out).toMatch(/^orders$/m);
+    expect(listed.err).toContain('floe query: skipped table shop.we"ird cannot be read');
+
     // DuckDB 1.4 cannot scan a metadata path with '"' in it: the error names the table, on one line.
     expect(quoted.code).toBe(1);
     expect(quoted.err).toMatch(/^floe query: table shop\.we"ird cannot be read: [^\n]+\n$/);
