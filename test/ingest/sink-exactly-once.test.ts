@@ -227,4 +227,41 @@ describe("sink exactly-once logic (fake source)", () => {
     // What came before the bad batch is committed; nothing past it.
     expect((await s.offsets())?.get(0)).toBe(10n);
   });
+
+  it("sends a dead letter the topic refuses as too large in a bounded form, and goes on", async () => {
+    const s = setup();
+    s.kafka.maxRecordBytes = 20_000;
+    const huge = Buffer.from(`{"id": ${"9".repeat(100_000)}`); // not JSON: a dead letter of ~100 KB
+    s.kafka.append("t", 0, [{ id: 1 }, huge, { id: 2 }]);
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    expect(await s.ids()).toEqual([1, 2]);
+    expect((await s.offsets())?.get(0)).toBe(3n);
+    expect(s.kafka.produced).toHaveLength(1);
+    const letter = s.kafka.produced[0]?.record;
+    const h = (k: string) => letter?.headers[k]?.toString();
+    expect(h("floe.dlq.truncated")).toBe("true");
+    expect(h("floe.dlq.original-size")).toBe(String(huge.length));
+    expect(h("floe.source.offset")).toBe("1");
+    expect(letter?.value?.length).toBeGreaterThan(0);
+    expect(letter?.value?.length).toBeLessThan(20_000);
+    expect(letter?.value).toEqual(huge.subarray(0, letter?.value?.length));
+  });
+
+  it("stops naming the record when not even a bounded dead letter fits; its offset is not committed", async () => {
+    const s = setup();
+    s.kafka.maxRecordBytes = 50; // less than the dead letter's own headers
+    s.kafka.append("t", 0, [{ id: 1 }, "not json at all"]);
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    const error = await a.sink.waitUntilStopped();
+    expect(error?.code).toBe("IO_ERROR");
+    expect(error?.message).toContain("dead letter for t/0@1 could not be written to floe-dlq");
+    // Dead letters are acknowledged before any table commit: nothing was committed.
+    expect(await s.catalog.tableExists(TABLE)).toBe(false);
+  });
 });

@@ -91,10 +91,24 @@ export class FakeKafka implements KafkaClient {
     return s;
   }
 
+  /** Records above this many bytes (key, value, headers) are refused as too large, as a broker does. */
+  maxRecordBytes = Number.POSITIVE_INFINITY;
+
   producer(): RecordProducer {
     return {
       connect: async () => undefined,
       send: async (topic, records) => {
+        for (const record of records) {
+          const size =
+            (record.key?.length ?? 0) +
+            (record.value?.length ?? 0) +
+            Object.entries(record.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+          if (size > this.maxRecordBytes) {
+            throw new FloeError("INVALID_ARGUMENT", `topic ${topic} refused the record as too large`, {
+              context: { topic, tooLarge: true },
+            });
+          }
+        }
         for (const record of records) this.produced.push({ topic, record });
       },
       disconnect: async () => undefined,

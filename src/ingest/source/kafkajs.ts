@@ -128,12 +128,37 @@ class KafkajsProducer implements RecordProducer {
 
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     const { compression } = this;
-    await this.producer.send({ topic, acks: -1, compression, messages: records.map((r) => ({ ...r })) });
+    try {
+      await this.producer.send({ topic, acks: -1, compression, messages: records.map((r) => ({ ...r })) });
+    } catch (e) {
+      if (!tooLarge(e)) throw e;
+      throw new FloeError("INVALID_ARGUMENT", `topic ${topic} refused the record as too large`, {
+        cause: e,
+        context: { topic, tooLarge: true },
+      });
+    }
   }
 
   disconnect(): Promise<void> {
     return this.producer.disconnect();
   }
+}
+
+/** The broker's "message too large" answers (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), however wrapped. */
+function tooLarge(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
+    const { type, message, originalError, cause } = e as {
+      type?: string;
+      message?: string;
+      originalError?: unknown;
+      cause?: unknown;
+    };
+    if (type === "MESSAGE_TOO_LARGE" || type === "RECORD_LIST_TOO_LARGE") return true;
+    if (/larger than the server will accept|message is too large/i.test(message ?? "")) return true;
+    e = originalError ?? cause;
+  }
+  return false;
 }
 
 const CODEC_ERROR =
