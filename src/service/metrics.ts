@@ -132,7 +132,10 @@ export function sinkMetrics(registry = new Registry()) {
     ),
     filesWritten: registry.counter("floe_files_written_total", "Data files written"),
     dlq: registry.counter("floe_dead_letters_total", "Records sent to the dead-letter topic, by reason"),
-    skipped: registry.counter("floe_records_skipped_total", "Records dropped by onError: skip, tombstones and empty values, by reason"),
+    skipped: registry.counter(
+      "floe_records_skipped_total",
+      "Records dropped by onError: skip, tombstones and empty values, by reason",
+    ),
     lag: registry.gauge("floe_consumer_lag", "Latest offset minus next offset to read, per partition"),
     freshness: registry.gauge(
       "floe_freshness_seconds",
