@@ -5,6 +5,7 @@
  */
 import type { Catalog } from "../catalog/index.js";
 import { formatIdentifier } from "../catalog/index.js";
+import { type FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
@@ -35,33 +36,54 @@ export interface TableCommitsHooks {
   committed(table: string, schema: Schema | undefined): void;
 }
 
-/** Commits every buffer; returns the next offset per `topic\u0000partition` the committed tables cover. */
+export interface TableCommitsResult {
+  /** The next offset per `topic\u0000partition` the committed tables cover. */
+  offsets: Map<string, bigint>;
+  /**
+   * Tables whose commit failed with an error that may pass (the catalog or the store unreachable, an
+   * outcome that could not be resolved): their records are to be read again and retried later.
+   */
+  failed: { buffer: TableBuffer; error: FloeError }[];
+}
+
+/**
+ * Commits every buffer. A table whose commit fails with a retryable error is reported in `failed`
+ * (the others still commit); any other error, or one in a table whose records depend on their content
+ * for their table (`tableField`: re-reading a partition would redo other tables' rows), is thrown.
+ */
 export async function commitTables(
   deps: TableCommitsDeps,
   batch: readonly TableBuffer[],
   hooks: TableCommitsHooks,
-): Promise<Map<string, bigint>> {
+): Promise<TableCommitsResult> {
   const { catalog, io, logger, metrics, group, dlq, recordErrors } = deps;
   await dlq.drain(); // dead letters are acknowledged before their offsets are committed
   const kafkaOffsets = new Map<string, bigint>();
+  const failed: TableCommitsResult["failed"] = [];
   for (const buf of batch) {
     const t0 = performance.now();
     const route = buf.route;
     const table = formatIdentifier(buf.table);
-    const result = await commitTableBuffer(
-      {
-        catalog,
-        io,
-        group,
-        logger: logger.child({ table }),
-        onRecordError: (f: RecordFailure) => recordErrors.commitFailure(route, f),
-      },
-      buf,
-    ).catch((e: unknown) => {
-      hooks.commitError((e as Error).message);
+    let result: Awaited<ReturnType<typeof commitTableBuffer>>;
+    try {
+      result = await commitTableBuffer(
+        {
+          catalog,
+          io,
+          group,
+          logger: logger.child({ table }),
+          onRecordError: (f: RecordFailure) => recordErrors.commitFailure(route, f),
+        },
+        buf,
+      );
+    } catch (e) {
+      const error = toFloeError(e);
+      hooks.commitError(error.message);
       metrics.commits.inc({ table, outcome: "error" });
-      throw e;
-    });
+      if (!error.retryable || route.config.tableField !== undefined) throw e;
+      failed.push({ buffer: buf, error });
+      continue;
+    }
     await dlq.drain();
     metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
     if (result.reseek) {
@@ -91,7 +113,7 @@ export async function commitTables(
       if (prev === undefined || r.next > prev) kafkaOffsets.set(k, r.next);
     }
   }
-  return kafkaOffsets;
+  return { offsets: kafkaOffsets, failed };
 }
 
 /**

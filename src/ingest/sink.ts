@@ -11,6 +11,7 @@ import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
 import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer.js";
+import { CommitBackoff } from "./commit-backoff.js";
 import { CommitClock } from "./commit-clock.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue } from "./dlq.js";
@@ -65,6 +66,7 @@ export class Sink {
   private committingBytes = 0;
   private queuedFlush: Promise<void> | undefined;
   private readonly clock: CommitClock;
+  private readonly backoff = new CommitBackoff();
   private flushing: Promise<void> = Promise.resolve();
   private state: State = "starting";
   /** The start-up in progress (settles, never rejects), for stop() to wait on. */
@@ -489,6 +491,8 @@ export class Sink {
     // A batch failed to commit and is gone from memory: committing later records would move the
     // tables' offsets past it. Nothing more is committed; a restart re-reads from the tables.
     if (this.flushFailed) return;
+    // After a failed commit, the next waits out its backoff (records keep arriving meanwhile).
+    await this.backoff.wait(() => this.state !== "running");
     const batch = [...this.buffers.values()].filter((b) => !b.empty);
     this.buffers = new Map();
     this.topicBuffers = new Map();
@@ -504,7 +508,7 @@ export class Sink {
 
   private async commitBatch(batch: TableBuffer[]): Promise<void> {
     const { catalog, io, logger, metrics, config } = this.opts;
-    const kafkaOffsets = await commitTables(
+    const { offsets: kafkaOffsets, failed } = await commitTables(
       {
         catalog,
         io,
@@ -528,8 +532,42 @@ export class Sink {
         },
       },
     );
+    if (failed.length > 0) this.retryLater(failed);
+    else this.backoff.succeeded();
     if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
     await commitGroupOffsets(this.source, kafkaOffsets, this.assigned, logger);
+  }
+
+  /**
+   * Tables whose commit failed with an error that may pass: their records are read again from where
+   * the failed batch began (what was buffered since for those partitions goes too), and the next
+   * commit waits out the backoff. If the failed commit did land after all, the next one finds its
+   * offsets committed and moves past them (never a duplicate).
+   */
+  private retryLater(failed: { buffer: TableBuffer; error: FloeError }[]): void {
+    const delay = this.backoff.failed();
+    for (const { buffer, error } of failed) {
+      const table = formatIdentifier(buffer.table);
+      const context = {
+        table,
+        error,
+        attempt: this.backoff.attempts,
+        failingForS: Math.round(this.backoff.failingForMs / 1000),
+      };
+      if (this.state !== "running") {
+        this.opts.logger.warn("final commit failed; its records will be read again on restart", context);
+        continue;
+      }
+      this.opts.logger.error("table commit failed; reading its records again and retrying", {
+        ...context,
+        retryInMs: delay,
+      });
+      for (const [k, range] of buffer.ranges) {
+        if (!this.assigned.has(k)) continue;
+        const [topic, partition] = splitTp(k);
+        this.seekPartition(topic, partition, range.first);
+      }
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EmbeddedCatalog, Table } from "../../src/catalog/index.js";
+import { type Catalog, EmbeddedCatalog, Table } from "../../src/catalog/index.js";
 import { parseConfig } from "../../src/config.js";
+import { FloeError } from "../../src/errors.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 import { committedOffsets, Sink } from "../../src/ingest/index.js";
 import { createLogger } from "../../src/log.js";
@@ -15,9 +16,36 @@ import { FakeKafka, type FakeSource } from "../support/fake-kafka.js";
 const GROUP = "g";
 const TABLE = { namespace: ["db"], name: "t" };
 
+/** The catalog, but unreachable while `down` (and able to lose one commit's response). */
+class FlakyCatalog {
+  down = false;
+  /** The next commit is applied, then the catalog goes down and the response is lost. */
+  loseNextResponse = false;
+  constructor(private readonly inner: EmbeddedCatalog) {}
+  catalog(): Catalog {
+    return new Proxy(this.inner, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          if (this.down) throw new FloeError("SERVICE_UNAVAILABLE", "catalog unreachable: ECONNREFUSED");
+          const out = await value.apply(target, args);
+          if (prop === "commitTable" && this.loseNextResponse) {
+            this.loseNextResponse = false;
+            this.down = true;
+            throw new FloeError("COMMIT_STATE_UNKNOWN", "commit response lost: socket hang up");
+          }
+          return out;
+        };
+      },
+    }) as Catalog;
+  }
+}
+
 function setup(opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "string" } = {}) {
   const io = new MemoryFileIO();
   const catalog = new EmbeddedCatalog({ warehouse: "memory://wh", io });
+  const flaky = new FlakyCatalog(catalog);
   const kafka = new FakeKafka();
   const config = parseConfig({
     kafka: { groupId: GROUP },
@@ -38,7 +66,7 @@ function setup(opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "str
     const sink = new Sink({
       config,
       client: kafka,
-      catalog,
+      catalog: flaky.catalog(),
       io,
       logger: createLogger({ level: "error", write: () => undefined }),
       metrics,
@@ -63,7 +91,7 @@ function setup(opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "str
   cleanups.push(async () => {
     for (const s of sinks) await s.stop();
   });
-  return { kafka, catalog, io, metrics, newSink, ids, offsets, settle };
+  return { kafka, catalog, flaky, io, metrics, newSink, ids, offsets, settle };
 }
 
 const jsonSchema = {
@@ -263,5 +291,52 @@ describe("sink exactly-once logic (fake source)", () => {
     expect(error?.message).toContain("dead letter for t/0@1 could not be written to floe-dlq");
     // Dead letters are acknowledged before any table commit: nothing was committed.
     expect(await s.catalog.tableExists(TABLE)).toBe(false);
+  });
+
+  it("rides out a catalog outage: re-reads and retries, never stops, commits everything once", async () => {
+    const s = setup();
+    s.kafka.append("t", 0, rows(0, 50));
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    s.flaky.down = true;
+    await a.sink.requestFlush(); // fails: the batch is to be read again
+    expect(a.sink.ready()).toMatchObject({
+      ready: false,
+      reason: expect.stringMatching(/last commit failed/),
+    });
+    expect(a.source.pendingSeek("t", 0)).toBe(0n); // sought back to where the failed batch began
+    s.kafka.append("t", 0, rows(50, 20));
+    await s.settle(a.source);
+    await a.sink.requestFlush(); // still down
+    s.flaky.down = false;
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    expect(await s.ids()).toEqual(range(0, 70));
+    expect((await s.offsets())?.get(0)).toBe(70n);
+    expect(a.sink.ready()).toEqual({ ready: true });
+    expect(s.metrics.registry.render()).toMatch(/floe_commits_total\{outcome="error",table="db\.t"\} 2/);
+  });
+
+  it("a commit that landed while its response was lost is not committed again after the outage", async () => {
+    const s = setup();
+    s.kafka.append("t", 0, rows(0, 30));
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    await a.sink.requestFlush(); // creates the table: 0-29
+    s.kafka.append("t", 0, rows(30, 30));
+    await s.settle(a.source);
+    s.flaky.loseNextResponse = true; // 30-59 land, the response is lost, the catalog goes down
+    await a.sink.requestFlush();
+    expect(a.sink.ready().ready).toBe(false);
+    s.flaky.down = false;
+    s.kafka.append("t", 0, rows(60, 10));
+    await s.settle(a.source); // re-reads 30-69
+    await a.sink.requestFlush(); // finds 30-59 committed: moves past them
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    expect(await s.ids()).toEqual(range(0, 70));
+    expect((await s.offsets())?.get(0)).toBe(70n);
   });
 });

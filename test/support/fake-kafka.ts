@@ -167,6 +167,11 @@ export class FakeSource implements Source {
 
   async disconnect(): Promise<void> {}
 
+  /** A seek not yet applied (it is, at the next fetch). */
+  pendingSeek(topic: string, partition: number): bigint | undefined {
+    return this.seeks.get(tp(topic, partition));
+  }
+
   position(topic: string, partition: number): bigint | undefined {
     return this.positions.get(tp(topic, partition));
   }
