@@ -23,11 +23,38 @@ function kindName(t: IcebergType): string {
   return typeof t === "string" ? t : t.type;
 }
 
+/** Schemas are not modified once built (metadata copies share them): their walks and checks are cached. */
+const walked = new WeakMap<Schema, IndexedField[]>();
+const validated = new WeakMap<Schema, string | null>();
+
+function fieldsOf(schema: Schema): IndexedField[] {
+  let out = walked.get(schema);
+  if (out === undefined) {
+    out = allFields(schema);
+    walked.set(schema, out);
+  }
+  return out;
+}
+
+function schemaProblem(schema: Schema): string | null {
+  let out = validated.get(schema);
+  if (out === undefined) {
+    try {
+      validateSchema(schema);
+      out = null;
+    } catch (e) {
+      out = message(e);
+    }
+    validated.set(schema, out);
+  }
+  return out;
+}
+
 /** Field id -> its entry, for every field of every schema (the last schema that has it wins). */
 function fieldsById(schemas: readonly Schema[]): Map<number, { entry: IndexedField; schemaId: number }[]> {
   const out = new Map<number, { entry: IndexedField; schemaId: number }[]>();
   for (const s of schemas) {
-    for (const entry of allFields(s)) {
+    for (const entry of fieldsOf(s)) {
       const list = out.get(entry.field.id);
       if (list === undefined) out.set(entry.field.id, [{ entry, schemaId: s["schema-id"] }]);
       else list.push({ entry, schemaId: s["schema-id"] });
@@ -46,7 +73,7 @@ function fieldsById(schemas: readonly Schema[]): Map<number, { entry: IndexedFie
 export function schemaChangeProblem(md: TableMetadata, schema: Schema): string | undefined {
   const known = fieldsById(md.schemas);
   const current = md.schemas.find((s) => s["schema-id"] === md["current-schema-id"]);
-  const currentFields = new Map(current ? allFields(current).map((e) => [e.field.id, e]) : []);
+  const currentFields = new Map(current ? fieldsOf(current).map((e) => [e.field.id, e]) : []);
   for (const e of allFields(schema)) {
     const id = e.field.id;
     const before = known.get(id);
@@ -99,11 +126,8 @@ function schemaProblems(md: TableMetadata, problems: string[]): void {
     problems.push(`current schema ${md["current-schema-id"]} does not exist`);
   }
   for (const s of md.schemas) {
-    try {
-      validateSchema(s);
-    } catch (e) {
-      problems.push(`schema ${s["schema-id"]}: ${message(e)}`);
-    }
+    const p = schemaProblem(s);
+    if (p !== null) problems.push(`schema ${s["schema-id"]}: ${p}`);
   }
   for (const [id, uses] of fieldsById(md.schemas)) {
     if (id > md["last-column-id"]) problems.push(`field id ${id} is above last-column-id`);
@@ -141,7 +165,8 @@ function sourceProblems(
   schema: Schema | undefined,
   problems: string[],
 ): void {
-  const entries = schema ? allFields(schema) : md.schemas.flatMap((s) => allFields(s));
+  if (fields.length === 0) return;
+  const entries = schema ? fieldsOf(schema) : md.schemas.flatMap((s) => fieldsOf(s));
   for (const f of fields) {
     const entry = entries.find((e) => e.field.id === f["source-id"]);
     if (entry === undefined) {
