@@ -320,4 +320,36 @@ describe("evolveSchema", () => {
     expect(out.changes).toEqual(["added column N: string"]);
     expect(out.schema.fields.map((f) => f.name)).toContain("n");
   });
+
+  it("never adds a column whose name no column may have (issue 13)", () => {
+    const table = makeSchema([
+      { id: 1, name: "id", required: false, type: "long" },
+      {
+        id: 2,
+        name: "a",
+        required: false,
+        type: { type: "struct", fields: [{ id: 3, name: "b", required: false, type: "long" }] },
+      },
+    ]);
+    const record = (name: string): StructType => ({
+      type: "struct",
+      fields: [{ id: 1, name, required: false, type: "long" }],
+    });
+    for (const [name, re] of [
+      ["", /field name "" is empty/],
+      ["x\u0000", /control character U\+0000/],
+      ["é".repeat(128), /256 bytes of UTF-8/],
+      ["a.b", /field names "a"."b" and "a.b" collide/],
+    ] as const) {
+      try {
+        evolveSchema(table, record(name), 3);
+        expect.unreachable(name);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FloeError);
+        expect((e as FloeError).code).toBe("SCHEMA_INCOMPATIBLE");
+        expect((e as FloeError).message).toMatch(re);
+      }
+    }
+    expect(evolveSchema(table, record("c"), 3).changes).toEqual(["added column c: long"]);
+  });
 });
