@@ -112,6 +112,7 @@ describe("FaultProxy", () => {
     expect(received).toEqual([expect.objectContaining({ method: "POST", body: "commit" })]);
     expect(p.counts).toEqual({ reset: 1 });
     expect(p.forwarded).toBe(1);
+    expect(p.events).toEqual([expect.objectContaining({ kind: "reset", method: "POST", status: 200 })]);
   });
 
   it("delay: holds the request for the given time, then forwards it", async () => {
@@ -165,6 +166,20 @@ describe("FaultProxy", () => {
     statuses.push((await send(p.url, "GET", "/other")).status);
     expect(statuses).toEqual([200, 200, 503, 503, 200, 200, 200, 200, 500]);
     expect(p.counts).toEqual({ "503": 2, fifth: 1 });
+  });
+
+  it("tallies requests by label, faulty or not", async () => {
+    const p = await FaultProxy.start({
+      target,
+      seed: 1,
+      rules: [{ kind: "503", when: (r) => r.path === "/b" }],
+      tally: (r) => (r.method === "GET" ? r.path.slice(1) : undefined),
+    });
+    proxies.push(p);
+    for (const path of ["/a", "/b", "/a"]) await send(p.url, "GET", path);
+    await send(p.url, "PUT", "/a", "x");
+    expect(p.tallies).toEqual({ a: 2, b: 1 });
+    expect(p.requests).toBe(4);
   });
 
   it("is deterministic for a seed: the same requests are hit, at about the probability", async () => {

@@ -61,6 +61,8 @@ export interface FaultEvent {
   name: string;
   method: string;
   url: string;
+  /** The service's status for a forwarded request (reset, delay, truncate); undefined if not forwarded. */
+  status?: number;
 }
 
 export interface FaultProxyOptions {
@@ -70,6 +72,8 @@ export interface FaultProxyOptions {
   rules?: FaultRule[];
   /** Port to listen on (default: any free one). */
   port?: number;
+  /** Counts requests (faulty or not) by the label it returns, in `tallies` (e.g. "commit", "uploadPart"). */
+  tally?: (req: FaultRequest) => string | undefined;
 }
 
 /** The seed for a test's proxy: FLOE_FAULT_SEED when set (to replay a failure), else `fallback`. */
@@ -110,8 +114,11 @@ export class FaultProxy {
   readonly counts: Record<string, number> = {};
   /** Every fault injected, in order (the newest 10 000). */
   readonly events: FaultEvent[] = [];
+  /** Requests by the `tally` option's labels. */
+  readonly tallies: Record<string, number> = {};
   requests = 0;
   forwarded = 0;
+  #tally: ((req: FaultRequest) => string | undefined) | undefined;
   #rules: RuleState[] = [];
   #random: () => number;
   #server: http.Server;
@@ -127,6 +134,7 @@ export class FaultProxy {
     this.seed = options.seed ?? randomBytes(4).readUInt32BE(0);
     this.target = new URL(options.target);
     this.#random = prng(this.seed);
+    this.#tally = options.tally;
     this.setRules(options.rules ?? []);
     this.#server = http.createServer({ keepAlive: true }, (req, res) => void this.#handle(req, res));
     this.#server.on("connection", (s: Socket) => {
@@ -224,11 +232,13 @@ export class FaultProxy {
     this.#listening = true;
   }
 
-  #count(rule: FaultRule, req: FaultRequest): void {
+  #count(rule: FaultRule, req: FaultRequest): FaultEvent {
     const name = rule.name ?? rule.kind;
     this.counts[name] = (this.counts[name] ?? 0) + 1;
-    this.events.push({ n: req.n, kind: rule.kind, name, method: req.method, url: req.url });
+    const event: FaultEvent = { n: req.n, kind: rule.kind, name, method: req.method, url: req.url };
+    this.events.push(event);
     if (this.events.length > 10_000) this.events.splice(0, 1000);
+    return event;
   }
 
   #pick(req: FaultRequest): FaultRule | undefined {
@@ -263,8 +273,10 @@ export class FaultProxy {
       res.destroy();
       return;
     }
+    const label = this.#tally?.(info);
+    if (label !== undefined) this.tallies[label] = (this.tallies[label] ?? 0) + 1;
     const rule = this.#pick(info);
-    if (rule) this.#count(rule, info);
+    const event = rule ? this.#count(rule, info) : undefined;
     switch (rule?.kind) {
       case "503":
       case "500":
@@ -288,6 +300,7 @@ export class FaultProxy {
       return;
     }
     this.forwarded++;
+    if (event) event.status = upstream.status;
     if (rule?.kind === "reset") {
       // The service applied the request; its answer never reaches the client.
       res.socket?.resetAndDestroy();
