@@ -40,6 +40,8 @@ interface Rec {
   key: string;
   value: Value;
   bad?: { code: "DECODE_FAILED" | "SCHEMA_INCOMPATIBLE"; stage: "decode" | "schema"; what: string };
+  /** Tombstones and empty values: counted and skipped, neither a row nor a dead letter. */
+  skipped?: "tombstone" | "empty-value";
   /** Offset in its partition, known once the record is placed. */
   offset?: bigint;
   id?: number;
@@ -106,9 +108,7 @@ function badJson(): { value: Value; bad: NonNullable<Rec["bad"]> }[] {
   const list: [string, Value][] = [
     ["unterminated object", B("{")],
     ["not JSON", B("not json at all")],
-    ["empty value", B("")],
     ["whitespace only", B("   \n")],
-    ["tombstone (null value)", null],
     ["top-level array", B("[1,2,3]")],
     ["top-level string", B('"just a string"')],
     ["top-level number", B("42")],
@@ -161,6 +161,13 @@ function badJson(): { value: Value; bad: NonNullable<Rec["bad"]> }[] {
   ];
 }
 
+/** Values that carry no record: skipped and counted by reason, in every structured format. */
+const EMPTY_VALUES: { value: Value; skipped: NonNullable<Rec["skipped"]> }[] = [
+  { value: B(""), skipped: "empty-value" },
+  { value: null, skipped: "tombstone" },
+  { value: B(""), skipped: "empty-value" },
+];
+
 /** Bad values for the Avro route (registry ids: 201 good, 202 JSON, 203 not JSON, 204/205 unusable). */
 function badAvro(): { value: Value; bad: NonNullable<Rec["bad"]> }[] {
   const good = avroPayload(7);
@@ -169,8 +176,6 @@ function badAvro(): { value: Value; bad: NonNullable<Rec["bad"]> }[] {
     ["magic byte 1", Buffer.concat([Buffer.from([1, 0, 0, 0, AVRO_GOOD_ID]), good]), "DECODE_FAILED"],
     ["plain JSON, not wire format", B('{"id":1,"name":"x"}'), "DECODE_FAILED"],
     ["shorter than the header", Buffer.from([0, 0, 0]), "DECODE_FAILED"],
-    ["empty value", B(""), "DECODE_FAILED"],
-    ["tombstone (null value)", null, "DECODE_FAILED"],
     [
       "truncated payload",
       framed(AVRO_GOOD_ID, good.subarray(0, Math.floor(good.length / 2))),
@@ -401,7 +406,10 @@ describe("sink: bad records", () => {
           value: goodJson(150 + i),
           id: 150 + i,
         })),
-        badJson().map((b, i) => ({ key: `bad-j${i}`, value: b.value, bad: b.bad })),
+        [
+          ...badJson().map((b, i) => ({ key: `bad-j${i}`, value: b.value, bad: b.bad })),
+          ...EMPTY_VALUES.map((e, i) => ({ key: `skip-j${i}`, ...e })),
+        ],
         random,
       );
       const avroMixed = interleave(
@@ -410,7 +418,10 @@ describe("sink: bad records", () => {
           value: framed(AVRO_GOOD_ID, avroPayload(60 + i)),
           id: 60 + i,
         })),
-        badAvro().map((b, i) => ({ key: `bad-a${i}`, value: b.value, bad: b.bad })),
+        [
+          ...badAvro().map((b, i) => ({ key: `bad-a${i}`, value: b.value, bad: b.bad })),
+          ...EMPTY_VALUES.map((e, i) => ({ key: `skip-a${i}`, ...e })),
+        ],
         random,
       );
       const phase2 = [
@@ -481,6 +492,18 @@ describe("sink: bad records", () => {
       expect(metrics.dlq.get({ topic: jsonTopic, reason: "DECODE_FAILED" })).toBeGreaterThan(0);
     });
 
+    it("counts tombstones and empty values as skipped: neither rows nor dead letters", () => {
+      for (const topic of [jsonTopic, avroTopic]) {
+        for (const reason of ["tombstone", "empty-value"] as const) {
+          const want = recs.filter((r) => r.topic === topic && r.skipped === reason).length;
+          expect(want).toBeGreaterThan(0);
+          expect(metrics.skipped.get({ topic, reason }), `${topic} ${reason}`).toBe(want);
+        }
+      }
+      const skippedKeys = new Set(recs.filter((r) => r.skipped).map((r) => r.key));
+      expect(letters.filter((l) => skippedKeys.has(l.key?.toString() ?? ""))).toEqual([]);
+    });
+
     it("commits every good record to its table exactly once", async () => {
       const duck = await openDuckDB();
       try {
@@ -488,7 +511,7 @@ describe("sink: bad records", () => {
           [jsonTable, jsonTopic],
           [avroTable, avroTopic],
         ] as const) {
-          const good = recs.filter((r) => r.topic === topic && !r.bad);
+          const good = recs.filter((r) => r.topic === topic && !r.bad && !r.skipped);
           const table = await wh.catalog.loadTable(id);
           const [row] = await query(
             duck.conn,
