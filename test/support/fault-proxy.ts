@@ -53,6 +53,8 @@ export interface FaultRule {
   keep?: number;
   /** A label for counts and logs (default `kind`). */
   name?: string;
+  /** Called when the rule fires (to script what follows, e.g. fault the client's retries too). */
+  onFire?: (req: FaultRequest) => void;
 }
 
 export interface FaultEvent {
@@ -251,6 +253,7 @@ export class FaultProxy {
       // Every matching rule draws, fired or not, so a seed picks the same requests every run.
       if (this.#random() >= (rule.probability ?? 1)) continue;
       state.fired++;
+      rule.onFire?.(req);
       return rule;
     }
     return undefined;

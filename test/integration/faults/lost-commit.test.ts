@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { GlueCatalog } from "../../../src/catalog/glue/index.js";
 import { EmbeddedCatalog, RestCatalog } from "../../../src/catalog/index.js";
 import { FaultProxy, type FaultRequest, faultSeed } from "../../support/fault-proxy.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
@@ -17,6 +18,7 @@ const STEADY = 20_000;
 
 const restCommit = (r: FaultRequest) =>
   r.method === "POST" && /^\/v1\/(?:[^/]+\/)?namespaces\/[^/]+\/tables\/[^/]+$/.test(r.path);
+const glueCommit = (r: FaultRequest) => r.headers["x-amz-target"] === "AWSGlue.UpdateTable";
 const metadataPut = (r: FaultRequest) =>
   r.method === "PUT" && /\/metadata\/v\d+\.metadata\.json$/.test(r.path);
 
@@ -121,5 +123,74 @@ describe("faults: lost commit responses", () => {
     );
     expect(lost).toBeGreaterThan(0);
     expect(recognised).toBe(lost);
+  }, 180_000);
+
+  it("Glue (moto): an UpdateTable whose response was lost is recognised as landed, records exactly once", async () => {
+    const env = stackEnv();
+    let sdkRetries = 0;
+    const proxy = await FaultProxy.start({
+      target: env.FLOE_GLUE_ENDPOINT,
+      seed: SEED,
+      rules: [
+        // The SDK retries a reset UpdateTable itself (up to 3 attempts), and moto ignores VersionId, so a
+        // retry would simply apply the same pointer again: lose the retries' responses too, so that
+        // Floe's own resolution (reload the Glue table, find our metadata_location) is what runs.
+        {
+          kind: "reset",
+          name: "lost-retry",
+          when: (r) => glueCommit(r) && sdkRetries > 0 && sdkRetries-- > 0,
+        },
+        { kind: "reset", name: "lost", probability: 0.15, when: glueCommit, onFire: () => (sdkRetries = 2) },
+      ],
+      tally: (r) => (glueCommit(r) ? "updateTable" : undefined),
+    });
+    proxies.push(proxy);
+    const warehouse = `s3://${env.FLOE_S3_BUCKET}/${uniqueName("faults_glue")}`;
+    const group = uniqueName("g");
+    const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+    const config = {
+      ...sinkConfig({
+        brokers: env.FLOE_KAFKA_BROKERS,
+        group,
+        warehouse,
+        storage: {
+          endpoint: env.FLOE_S3_ENDPOINT,
+          region: env.FLOE_S3_REGION,
+          forcePathStyle: true,
+          accessKeyId: env.FLOE_S3_ACCESS_KEY_ID,
+          secretAccessKey: env.FLOE_S3_SECRET_ACCESS_KEY,
+        },
+        intervalMs: 1000,
+        tables: [],
+      }),
+      catalog: { type: "glue", region: env.FLOE_GLUE_REGION, endpoint: proxy.url },
+    };
+    const db = uniqueName("faults");
+    const run = await runScenario({
+      name: "lost-commit-glue",
+      proxies: [proxy],
+      config,
+      catalog: new GlueCatalog({
+        region: env.FLOE_GLUE_REGION,
+        endpoint: env.FLOE_GLUE_ENDPOINT,
+        credentials,
+        warehouse,
+        io: stackFileIO(),
+      }),
+      id: { namespace: [db], name: "events" },
+      topic: uniqueName("faults_glue"),
+      group,
+      partitions: PARTITIONS,
+      steady: STEADY,
+      pauseMs: 1000,
+      env: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    });
+    const lost = proxy.events.filter((e) => e.name === "lost" && e.status === 200).length;
+    const landed = countLogs(run.sink, "commit had landed");
+    console.log(
+      `lost-commit-glue table: ${JSON.stringify({ faults: proxy.counts, updateTables: proxy.tallies.updateTable, lostResponses: lost, landed, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
+    );
+    expect(lost).toBeGreaterThan(0);
+    expect(landed).toBe(lost);
   }, 180_000);
 });

@@ -50,6 +50,8 @@ export interface ScenarioOptions {
   /** Pause between batches of 1000 steady records. */
   pauseMs: number;
   timeoutMs?: number;
+  /** Extra environment of the sink process (e.g. AWS credentials for moto). */
+  env?: Record<string, string>;
 }
 
 export const SCHEMA = {
@@ -99,7 +101,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioRun> {
       },
     ],
   });
-  sink = SinkProcess.start(configFile);
+  sink = SinkProcess.start(configFile, o.env);
   const current = sink;
   await current.waitForLog((l) => l.msg === "partitions assigned", 90_000, "partitions assigned");
   const total = backlog + o.steady;
