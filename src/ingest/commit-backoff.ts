@@ -2,7 +2,7 @@
  * Table commits that fail with an error that may pass (the catalog or the object store unreachable,
  * an outcome that could not be resolved) are retried instead of stopping the sink: the failed batch's
  * records are read again from Kafka, and the next commit waits out a jittered exponential backoff
- * (1 s doubling to 30 s by default). While the sink waits, consumption fills the buffer up to
+ * (1 s doubling to 15 s by default). While the sink waits, consumption fills the buffer up to
  * `buffer.maxBytes` and then pauses, so memory stays bounded however long the outage lasts.
  */
 
@@ -26,7 +26,7 @@ export class CommitBackoff {
 
   constructor(opts: CommitBackoffOptions = {}) {
     this.baseMs = opts.baseMs ?? 1000;
-    this.maxMs = opts.maxMs ?? 30_000;
+    this.maxMs = opts.maxMs ?? 15_000;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CommitBackoff } from "../../src/ingest/commit-backoff.js";
 
 describe("CommitBackoff", () => {
-  it("doubles from 1 s to at most 30 s with jitter in [50%, 100%], and resets on success", () => {
+  it("doubles from 1 s to at most 15 s with jitter in [50%, 100%], and resets on success", () => {
     let now = 0;
     const b = new CommitBackoff({ now: () => now, random: () => 1 });
     expect([1, 2, 3, 4, 5, 6, 7].map(() => b.failed())).toEqual([
