@@ -6,7 +6,7 @@ describe("CommitBackoff", () => {
     let now = 0;
     const b = new CommitBackoff({ now: () => now, random: () => 1 });
     expect([1, 2, 3, 4, 5, 6, 7].map(() => b.failed())).toEqual([
-      1000, 2000, 4000, 8000, 16000, 30000, 30000,
+      1000, 2000, 4000, 8000, 15000, 15000, 15000,
     ]);
     expect(b.attempts).toBe(7);
     now = 12_345;
