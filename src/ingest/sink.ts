@@ -204,11 +204,8 @@ export class Sink {
     }
     this.dropBuffered((k) => !next.has(k));
     this.assigned = next;
-    const seeks = await tablePositions(
-      this.opts.catalog,
-      this.routes,
-      this.opts.config.kafka.groupId,
-      assignment,
+    const seeks = await this.whileCatalogDown("loading the tables' committed offsets", () =>
+      tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
     );
     // Every partition with a table position restarts there, kept partitions included: what we buffered
     // for them is dropped (re-read below), as a kept partition may have been another consumer's in a
@@ -218,6 +215,45 @@ export class Sink {
       if (this.assigned.has(k)) this.seekPartition(topic, partition, offset);
     }
     this.opts.logger.info("partitions assigned", { partitions: next.size, seeks: seeks.size });
+  }
+
+  /**
+   * Runs `load` until it succeeds, waiting out errors that may pass (the catalog unreachable) with the
+   * commit backoff's schedule while the sink is up; /readyz says why meanwhile.
+   */
+  private async whileCatalogDown<T>(what: string, load: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await load();
+        if (attempt > 1) this.lastCommitError = undefined;
+        return out;
+      } catch (e) {
+        const error = toFloeError(e);
+        const up = this.state === "running" || this.state === "starting";
+        if (!error.retryable || !up) throw e;
+        const delayMs = Math.min(15_000, 1000 * 2 ** (attempt - 1));
+        this.lastCommitError = `${what} failed: ${error.message}`;
+        this.opts.logger.error(`${what} failed; retrying`, { error, attempt, retryInMs: delayMs });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  /** Waits for `p` to settle, heartbeating every second. */
+  private async settled(p: Promise<unknown>, heartbeat: () => Promise<void>): Promise<void> {
+    let done = false;
+    const settled = p.then(
+      () => {
+        done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
+    while (!done) {
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 1000))]);
+      if (!done) await heartbeat().catch(() => undefined);
+    }
   }
 
   private bump(k: string): void {
@@ -250,7 +286,9 @@ export class Sink {
     const { heartbeat, isRunning, isStale, resolveOffset } = control;
     const { topic, partition } = batch;
     const k = tpKey(topic, partition);
-    await this.assigning; // positions come from the tables: never read a partition before its seek
+    // Positions come from the tables: never read a partition before its seek (heartbeating meanwhile,
+    // as loading the tables waits out a catalog outage).
+    await this.settled(this.assigning, heartbeat);
     if (this.halted.has(k) || !this.assigned.has(k)) return;
     const route = routeFor(this.routes, topic);
     const decoder = route ? this.decoders.get(route.index) : undefined;

@@ -339,4 +339,27 @@ describe("sink exactly-once logic (fake source)", () => {
     expect(await s.ids()).toEqual(range(0, 70));
     expect((await s.offsets())?.get(0)).toBe(70n);
   });
+
+  it("an assignment during a catalog outage waits for the tables' offsets instead of failing", async () => {
+    const s = setup();
+    s.kafka.append("t", 0, rows(0, 30));
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    await a.sink.requestFlush(); // 0-29 committed
+    await a.sink.stop();
+    s.kafka.append("t", 0, rows(30, 10));
+    s.flaky.down = true;
+    const b = await s.newSink();
+    b.source.assign({ t: [0] }, 0n); // the group's offsets were lost: only the table knows where to start
+    const draining = s.settle(b.source); // its batches wait for the positions
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(b.sink.ready()).toMatchObject({ ready: false, reason: expect.stringMatching(/offsets failed/) });
+    s.flaky.down = false;
+    await draining;
+    await s.settle(b.source);
+    await b.sink.requestFlush();
+    expect(await s.ids()).toEqual(range(0, 40));
+    expect(b.sink.ready()).toEqual({ ready: true });
+  });
 });
