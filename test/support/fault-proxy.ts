@@ -63,6 +63,8 @@ export interface FaultEvent {
   name: string;
   method: string;
   url: string;
+  /** When the fault was injected (ms since the epoch). */
+  at: number;
   /** The service's status for a forwarded request (reset, delay, truncate); undefined if not forwarded. */
   status?: number;
 }
@@ -237,7 +239,14 @@ export class FaultProxy {
   #count(rule: FaultRule, req: FaultRequest): FaultEvent {
     const name = rule.name ?? rule.kind;
     this.counts[name] = (this.counts[name] ?? 0) + 1;
-    const event: FaultEvent = { n: req.n, kind: rule.kind, name, method: req.method, url: req.url };
+    const event: FaultEvent = {
+      n: req.n,
+      kind: rule.kind,
+      name,
+      method: req.method,
+      url: req.url,
+      at: Date.now(),
+    };
     this.events.push(event);
     if (this.events.length > 10_000) this.events.splice(0, 1000);
     return event;

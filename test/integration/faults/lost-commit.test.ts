@@ -5,7 +5,7 @@ import { FaultProxy, type FaultRequest, faultSeed } from "../../support/fault-pr
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { stackFileIO } from "../../support/warehouse.js";
 import { sinkConfig } from "../ingest/support.js";
-import { countLogs, runScenario } from "./support.js";
+import { countLogs, runScenario, slowestRecovery } from "./support.js";
 
 // Lost commit responses: the proxy forwards 15% of table commits, the catalog applies them, and the
 // answer never reaches the sink (the connection is reset). The sink must find out that its commit
@@ -70,8 +70,9 @@ describe("faults: lost commit responses", () => {
     });
     const lost = proxy.events.filter((e) => e.kind === "reset" && e.status === 200).length;
     const landed = countLogs(run.sink, "commit had landed");
+    const recovery = slowestRecovery(proxy.events, run.sink, "commit had landed");
     console.log(
-      `lost-commit-rest table: ${JSON.stringify({ faults: proxy.counts, commits: proxy.tallies.commit, lostResponses: lost, landed, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
+      `lost-commit-rest table: ${JSON.stringify({ recoverySeconds: recovery, faults: proxy.counts, commits: proxy.tallies.commit, lostResponses: lost, landed, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
     );
     expect(lost).toBeGreaterThan(0);
     expect(proxy.total("reset")).toBe(lost);
@@ -118,8 +119,13 @@ describe("faults: lost commit responses", () => {
     });
     const lost = proxy.events.filter((e) => e.kind === "reset" && e.status === 200).length;
     const recognised = countLogs(run.sink, "s3 conditional write landed on an earlier attempt");
+    const recovery = slowestRecovery(
+      proxy.events,
+      run.sink,
+      "s3 conditional write landed on an earlier attempt",
+    );
     console.log(
-      `lost-commit-embedded table: ${JSON.stringify({ faults: proxy.counts, metadataPuts: proxy.tallies.metadataPut, lostResponses: lost, recognised, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
+      `lost-commit-embedded table: ${JSON.stringify({ recoverySeconds: recovery, faults: proxy.counts, metadataPuts: proxy.tallies.metadataPut, lostResponses: lost, recognised, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
     );
     expect(lost).toBeGreaterThan(0);
     expect(recognised).toBe(lost);
@@ -187,8 +193,13 @@ describe("faults: lost commit responses", () => {
     });
     const lost = proxy.events.filter((e) => e.name === "lost" && e.status === 200).length;
     const landed = countLogs(run.sink, "commit had landed");
+    const recovery = slowestRecovery(
+      proxy.events.filter((e) => e.name === "lost"),
+      run.sink,
+      "commit had landed",
+    );
     console.log(
-      `lost-commit-glue table: ${JSON.stringify({ faults: proxy.counts, updateTables: proxy.tallies.updateTable, lostResponses: lost, landed, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
+      `lost-commit-glue table: ${JSON.stringify({ recoverySeconds: recovery, faults: proxy.counts, updateTables: proxy.tallies.updateTable, lostResponses: lost, landed, records: STEADY, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, snapshots: run.readback.snapshots, seconds: run.seconds })}`,
     );
     expect(lost).toBeGreaterThan(0);
     expect(landed).toBe(lost);

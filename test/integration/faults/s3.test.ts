@@ -10,10 +10,10 @@ import { sinkConfig, sleep, writeConfig } from "../ingest/support.js";
 import { countLogs, expectExactlyOnce, readBack, runScenario, SCHEMA } from "./support.js";
 
 // The sink's whole warehouse (data files, manifests, the embedded catalog's metadata) on S3 through a
-// fault proxy: 5% of requests answered 503 SlowDown, 1% forwarded and then reset, 2% delayed 3 s, for
-// the whole run. A backlog of large records makes the first commits write data files above the 16 MiB
+// fault proxy: 5% of requests answered 503 SlowDown, 1% forwarded and then reset, 2% delayed 3 s, 1% of
+// reads truncated, for the whole run. A backlog of large records makes the first commits write data files above the 16 MiB
 // multipart threshold, so multipart uploads (create, parts, complete) run through the faults too; on
-// top of the random faults, the first data-file PUT, the first part upload and the first completion
+// top of the random faults, the third data-file PUT, the first part upload and the first completion
 // are reset after forwarding, so every write path meets a lost response in every run.
 const SEED = faultSeed(20261207);
 const PARTITIONS = 6;
@@ -41,6 +41,8 @@ describe("faults: S3 throttling, resets and delays for a whole run", () => {
         { kind: "503", probability: 0.05 },
         { kind: "reset", probability: 0.01 },
         { kind: "delay", ms: 3000, probability: 0.02 },
+        // And 1% of reads get a truncated body (the headers promise more than arrives).
+        { kind: "truncate", probability: 0.01, when: (r) => r.method === "GET" },
       ],
       tally: (r) =>
         r.url.includes("uploads") && r.method === "POST" && !r.url.includes("uploadId=")

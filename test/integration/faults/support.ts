@@ -6,7 +6,7 @@
  */
 import { expect, onTestFailed } from "vitest";
 import type { Catalog, TableIdentifier } from "../../../src/catalog/index.js";
-import type { FaultProxy } from "../../support/fault-proxy.js";
+import type { FaultEvent, FaultProxy } from "../../support/fault-proxy.js";
 import { createTopics, stackKafka } from "../../support/kafka.js";
 import { runPython } from "../../support/python.js";
 import { committedTotal, producePaced, SinkProcess, sleep, waitFor, writeConfig } from "../ingest/support.js";
@@ -157,6 +157,20 @@ export function expectExactlyOnce(r: Readback, partitions: number, total: number
 /** Log lines of the sink whose message is `msg`. */
 export function countLogs(sink: SinkProcess, msg: string): number {
   return sink.logs.filter((l) => l.msg === msg).length;
+}
+
+/**
+ * For each fault event, seconds until the sink's first `msg` log line after it (how long the sink
+ * took to resolve it); the largest, or undefined when no event was followed by such a line.
+ */
+export function slowestRecovery(events: FaultEvent[], sink: SinkProcess, msg: string): number | undefined {
+  const times = sink.logs.filter((l) => l.msg === msg).map((l) => Date.parse(String(l.time)));
+  let worst: number | undefined;
+  for (const e of events) {
+    const next = times.find((t) => t >= e.at);
+    if (next !== undefined) worst = Math.max(worst ?? 0, (next - e.at) / 1000);
+  }
+  return worst;
 }
 
 export { sleep };
