@@ -239,12 +239,31 @@ function notAFile(path: string): FloeError {
   return new FloeError("NOT_FOUND", "not a file", { context: { path } });
 }
 
-/** Classifies a filesystem error; the path goes into context, never the message. */
+/** Conditions of the filesystem as a whole, fixed by an operator (free space, remount) while we wait. */
+const DISK_CONDITIONS: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+};
+
+/**
+ * Classifies a filesystem error; the path goes into context, never the message. A full or read-only
+ * disk is retryable (the sink keeps its records, retries with backoff and says why on /readyz until an
+ * operator frees space or remounts); its message names the directory, since that is what to fix.
+ */
 export function fsError(e: unknown, op: string, path: string): FloeError {
   if (e instanceof FloeError) return e;
   const errno = (e as NodeJS.ErrnoException).code;
   const context = { op, path, errno };
   const options = { cause: e, context };
+  const disk = errno === undefined ? undefined : DISK_CONDITIONS[errno];
+  if (disk !== undefined) {
+    const dir = dirname(localPathOf(path));
+    return new FloeError("IO_ERROR", `${op}: ${disk} (${errno}) under ${dir}`, {
+      ...options,
+      retryable: true,
+    });
+  }
   switch (errno) {
     case "ENOENT":
     case "ENOTDIR":

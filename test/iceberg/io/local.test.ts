@@ -165,4 +165,21 @@ describe("LocalFileIO", () => {
     expect(err.context).toMatchObject({ op: "write", errno: "ENOSPC" });
     expect(await tree(dir)).toEqual([]);
   });
+
+  it("reports a full or read-only disk as a retryable IO error naming the directory", async () => {
+    const dir = await freshDir();
+    const io = new LocalFileIO();
+    for (const [errno, what] of [
+      ["ENOSPC", "no space left on device"],
+      ["EDQUOT", "disk quota exceeded"],
+      ["EROFS", "read-only file system"],
+    ] as const) {
+      const spy = vi.spyOn(fsp, "open").mockRejectedValue(Object.assign(new Error(what), { code: errno }));
+      const err = await expectFloeError(io.write(`file://${dir}/t/f`, bytesOf("x")), "IO_ERROR");
+      spy.mockRestore();
+      expect(err.retryable).toBe(true);
+      expect(err.message).toBe(`write: ${what} (${errno}) under ${dir}/t`);
+      expect(err.context).toMatchObject({ op: "write", errno, path: `file://${dir}/t/f` });
+    }
+  });
 });
