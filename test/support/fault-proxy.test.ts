@@ -144,6 +144,7 @@ describe("FaultProxy", () => {
     while (!p.listening && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(p.port).toBe(port);
     expect((await send(p.url, "GET", "/b")).status).toBe(200);
+    expect(p.counts).toEqual({ refuse: 1 });
   });
 
   it("a refuse rule resets the matching request and opens a window", async () => {

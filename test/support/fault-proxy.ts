@@ -187,8 +187,16 @@ export class FaultProxy {
     return `fault proxy -> ${this.target.host} seed ${this.seed} (FLOE_FAULT_SEED=${this.seed} replays): ${this.requests} requests, ${this.forwarded} forwarded, faults: ${counts || "none"}`;
   }
 
-  /** Stops listening for `ms` (connections are refused), dropping open connections, then listens again. */
+  /**
+   * Stops listening for `ms` (connections are refused), dropping open connections, then listens again.
+   * Counted as one `refuse` fault.
+   */
   async refuseFor(ms: number): Promise<void> {
+    this.counts.refuse = (this.counts.refuse ?? 0) + 1;
+    await this.#refuse(ms);
+  }
+
+  async #refuse(ms: number): Promise<void> {
     this.#refuseUntil = Math.max(this.#refuseUntil, Date.now() + ms);
     if (this.#listening) {
       this.#listening = false;
@@ -295,7 +303,7 @@ export class FaultProxy {
         return this.#answerError(rule, info, res);
       case "refuse":
         res.socket?.resetAndDestroy();
-        await this.refuseFor(rule.ms ?? 1000);
+        await this.#refuse(rule.ms ?? 1000);
         return;
       case "delay":
         await new Promise((r) => setTimeout(r, rule.ms ?? 1000));

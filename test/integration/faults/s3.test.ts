@@ -158,6 +158,70 @@ describe("faults: S3 throttling, resets and delays for a whole run", () => {
   }, 240_000);
 });
 
+describe("faults: S3 unreachable for 15 s mid-run", () => {
+  let proxy: FaultProxy | undefined;
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  // Longer than S3FileIO's own retries last (5 attempts, about 1.5 s of backoff): the table commit
+  // fails and the sink has to ride it out by itself, with the embedded catalog on the same store.
+  it("refused connections to the store: no restart, the sink resumes, records exactly once", async () => {
+    const env = stackEnv();
+    const p = await FaultProxy.start({ target: env.FLOE_S3_ENDPOINT, seed: SEED });
+    proxy = p;
+    const warehouse = `s3://${env.FLOE_S3_BUCKET}/${uniqueName("faults_s3out")}`;
+    const group = uniqueName("g");
+    let outageEnd = 0;
+    const run = await runScenario({
+      name: "s3-outage",
+      proxies: [p],
+      config: sinkConfig({
+        brokers: env.FLOE_KAFKA_BROKERS,
+        group,
+        warehouse,
+        intervalMs: 1000,
+        tables: [],
+        storage: {
+          endpoint: p.url,
+          region: env.FLOE_S3_REGION,
+          forcePathStyle: true,
+          accessKeyId: env.FLOE_S3_ACCESS_KEY_ID,
+          secretAccessKey: env.FLOE_S3_SECRET_ACCESS_KEY,
+        },
+      }),
+      catalog: new EmbeddedCatalog({ warehouse, io: stackFileIO() }),
+      id: { namespace: ["faults"], name: "s3out" },
+      topic: uniqueName("faults_s3out"),
+      group,
+      partitions: 4,
+      steady: 24_000,
+      pauseMs: 1000,
+      timeoutMs: 120_000,
+      during: async (sink) => {
+        let commits = 0;
+        await sink.waitForLog((l) => l.msg === "committed" && ++commits === 3, 60_000, "3 table commits");
+        await p.refuseFor(15_000);
+        outageEnd = Date.now() + 15_000;
+        await sleep(15_000);
+      },
+    });
+    // The sink's wording may change; any log line saying a commit failed counts.
+    const failed = run.sink.logs.filter((l) => /commit failed/.test(l.msg)).length;
+    const resumed = run.sink.logs.find(
+      (l) => l.msg === "committed" && Date.parse(String(l.time)) >= outageEnd,
+    );
+    const recovery = resumed ? (Date.parse(String(resumed.time)) - outageEnd) / 1000 : undefined;
+    console.log(
+      `s3-outage table: ${JSON.stringify({ faults: p.counts, refusedSeconds: 15, failedCommits: failed, records: 24_000, duplicates: run.readback.duplicates, missing: run.lost, restarts: 0, recoverySeconds: recovery, seconds: run.seconds })}`,
+    );
+    // The outage was felt (commits failed) and ridden out: a commit after it, and everything once.
+    expect(p.counts).toEqual({ refuse: 1 });
+    expect(failed).toBeGreaterThan(0);
+    expect(resumed).toBeDefined();
+  }, 240_000);
+});
+
 function isCompleteUrl(method: string, url: string): boolean {
   return method === "POST" && url.includes("uploadId=");
 }

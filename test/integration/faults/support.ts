@@ -50,6 +50,8 @@ export interface ScenarioOptions {
   /** Pause between batches of 1000 steady records. */
   pauseMs: number;
   timeoutMs?: number;
+  /** Runs alongside the steady production once the sink has its partitions (e.g. an outage). */
+  during?: (sink: SinkProcess) => Promise<void>;
   /** Extra environment of the sink process (e.g. AWS credentials for moto). */
   env?: Record<string, string>;
 }
@@ -105,7 +107,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioRun> {
   const current = sink;
   await current.waitForLog((l) => l.msg === "partitions assigned", 90_000, "partitions assigned");
   const total = backlog + o.steady;
-  await producePaced(kafka, o.topic, o.partitions, total, o.pauseMs, steadyRecord, backlog);
+  await Promise.all([
+    producePaced(kafka, o.topic, o.partitions, total, o.pauseMs, steadyRecord, backlog),
+    o.during?.(current),
+  ]);
   const exitedEarly = () => current.child.exitCode !== null || current.child.signalCode !== null;
   await waitFor(
     async () => {
