@@ -14,7 +14,8 @@ import { countLogs, expectExactlyOnce, readBack, runScenario, SCHEMA } from "./s
 // reads truncated, for the whole run. A backlog of large records makes the first commits write data files above the 16 MiB
 // multipart threshold, so multipart uploads (create, parts, complete) run through the faults too; on
 // top of the random faults, the third data-file PUT, the first part upload and the first completion
-// are reset after forwarding, so every write path meets a lost response in every run.
+// are reset after forwarding, the 4th and 5th PUT answered 503 and the 6th read truncated, so every
+// write path meets a fault in every run.
 const SEED = faultSeed(20261207);
 const PARTITIONS = 6;
 const BACKLOG = 9_000; // ~3 KB each: ~27 MB, above commit.maxBytes (24 MiB) -> a ~18 MiB data file
@@ -38,6 +39,8 @@ describe("faults: S3 throttling, resets and delays for a whole run", () => {
         { kind: "reset", name: "reset", when: isDataPut, after: 2, limit: 1 },
         { kind: "reset", name: "reset", when: isPart, limit: 1 },
         { kind: "reset", name: "reset", when: isComplete, limit: 1 },
+        { kind: "503", name: "503", when: (r) => r.method === "PUT", after: 3, limit: 2 },
+        { kind: "truncate", name: "truncate", when: (r) => r.method === "GET", after: 5, limit: 1 },
         { kind: "503", probability: 0.05 },
         { kind: "reset", probability: 0.01 },
         { kind: "delay", ms: 3000, probability: 0.02 },
@@ -78,7 +81,8 @@ describe("faults: S3 throttling, resets and delays for a whole run", () => {
       group,
       warehouse,
       storage,
-      intervalMs: 2000,
+      // Long enough that the backlog's first 24 MiB are buffered between two ticks even on a busy machine.
+      intervalMs: 5000,
       tables: [],
     });
     const run = await runScenario({
@@ -103,6 +107,7 @@ describe("faults: S3 throttling, resets and delays for a whole run", () => {
     // Faults were injected, and the multipart path ran through them.
     expect(proxy.total("503")).toBeGreaterThan(0);
     expect(proxy.total("reset")).toBeGreaterThanOrEqual(3);
+    expect(proxy.total("truncate")).toBeGreaterThanOrEqual(1);
     expect(proxy.tallies.completeMultipartUpload ?? 0).toBeGreaterThan(0);
     expect(proxy.events.some((e) => e.kind === "reset" && isCompleteUrl(e.method, e.url))).toBe(true);
     const retries = countLogs(run.sink, "s3 request failed; retrying");
