@@ -136,11 +136,11 @@ describe("FaultProxy", () => {
   it("refuse: connections are refused for the window, then accepted on the same port", async () => {
     const p = await proxy([]);
     const port = p.port;
-    await p.refuseFor(400);
+    await p.refuseFor(2000);
     expect(p.listening).toBe(false);
     const err = await send(p.url, "GET", "/a").catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!p.listening && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(p.port).toBe(port);
     expect((await send(p.url, "GET", "/b")).status).toBe(200);
@@ -152,7 +152,7 @@ describe("FaultProxy", () => {
     const err = await send(p.url, "GET", "/down").catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toMatch(/ECONNRESET|ECONNREFUSED/);
     expect(p.counts).toEqual({ refuse: 1 });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!p.listening && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect((await send(p.url, "GET", "/down")).status).toBe(200);
   });
