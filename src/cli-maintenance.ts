@@ -35,14 +35,18 @@ Expires snapshots (keeps the newest --keep-snapshots, default 100, and any young
 --max-snapshot-age-hours, default 120 = 5 days; never the newest snapshot holding the sink's offsets),
 deletes files only expired snapshots referenced, merges small manifests, cleans old metadata files per
 write.metadata.delete-after-commit.enabled / previous-versions-max, and removes orphan files older than
---orphan-grace-hours (default 72 = 3 days). --dry-run reports what would be done. Exit codes as compact.
+--orphan-grace-hours (default 72 = 3 days; 0 only when no writer is running: a commit in flight
+would lose its files). --dry-run reports what would be done. Exit codes as compact.
 `;
 
-function num(flag: string, v: string | undefined): number | undefined {
+function num(flag: string, v: string | undefined, allowZero = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new FloeError("INVALID_ARGUMENT", `--${flag} must be a positive number, got '${v}'`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero))
+    throw new FloeError(
+      "INVALID_ARGUMENT",
+      `--${flag} must be a ${allowZero ? "non-negative" : "positive"} number, got '${v}'`,
+    );
   return n;
 }
 
@@ -75,11 +79,12 @@ export async function runCompaction(
   }
   const keep = num("keep-snapshots", flags["keep-snapshots"]);
   const age = num("max-snapshot-age-hours", flags["max-snapshot-age-hours"]);
-  const grace = num("orphan-grace-hours", flags["orphan-grace-hours"]);
+  // 0 is allowed: right after stopping every writer, or in tests (files of a commit in flight go too).
+  const grace = num("orphan-grace-hours", flags["orphan-grace-hours"], true);
   const batch = await maintainAll(catalog, io, {
     ...common,
     expire: { ...(keep ? { retainLast: keep } : {}), ...(age ? { maxSnapshotAgeMs: age * 3_600_000 } : {}) },
-    orphans: grace ? { olderThanMs: grace * 3_600_000 } : {},
+    orphans: grace === undefined ? {} : { olderThanMs: grace * 3_600_000 },
   });
   for (const t of batch.tables) {
     out(

@@ -225,6 +225,15 @@ export const CommitSection = z
       .describe(
         "After a commit that a size limit or a full buffer triggered (a backlog or burst is being drained), commit the rest as soon as no record has arrived for this long instead of waiting for the interval (once per drain); 0 waits for the interval.",
       ),
+    unreadyAfterMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400_000)
+      .default(0)
+      .describe(
+        "How long table commits (or loading the tables' offsets) may keep failing before /readyz fails with the error; 0: at the first failure. Failures are retried and logged at error level either way.",
+      ),
     maxRecords: z
       .number()
       .int()

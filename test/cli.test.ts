@@ -38,6 +38,18 @@ describe("floe CLI", () => {
     expect(r.out).not.toContain("s3cr3t");
   });
 
+  it("maintain accepts --orphan-grace-hours 0 (no writer running) and refuses a negative one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "floe-cli-"));
+    const file = join(dir, "floe.yaml");
+    await writeFile(file, `warehouse:\n  location: "file://${join(dir, "wh")}"\n`);
+    const ok = await cli("maintain", "--config", file, "--orphan-grace-hours", "0");
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain("maintenance ok: 0 table(s)");
+    const bad = await cli("maintain", "--config", file, "--orphan-grace-hours=-1");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("--orphan-grace-hours must be a non-negative number, got '-1'");
+  });
+
   it("exits 1 with the offending key on an invalid config", async () => {
     const dir = await mkdtemp(join(tmpdir(), "floe-cli-"));
     const file = join(dir, "floe.yaml");

@@ -72,7 +72,10 @@ export class Sink {
   /** The start-up in progress (settles, never rejects), for stop() to wait on. */
   private startingUp: Promise<void> = Promise.resolve();
   private fatal: FloeError | undefined;
-  private lastCommitError: string | undefined;
+  /** Why the last commit (or offsets load) failed, and since when commits have been failing. */
+  private problem: { message: string; since: number } | undefined;
+  /** The Kafka client's trouble (it restarts itself), until it fetches again. */
+  private clientTrouble: string | undefined;
   /** Set once a flush failed: no later flush may commit (see flush). */
   private flushFailed = false;
   /** Partitions stopped by a record with onError: fail. */
@@ -113,7 +116,11 @@ export class Sink {
 
   ready(): { ready: boolean; reason?: string } {
     if (this.state !== "running") return { ready: false, reason: this.state };
-    if (this.lastCommitError) return { ready: false, reason: `last commit failed: ${this.lastCommitError}` };
+    if (this.clientTrouble) return { ready: false, reason: `kafka: ${this.clientTrouble}` };
+    const p = this.problem;
+    if (p && Date.now() - p.since >= this.opts.config.commit.unreadyAfterMs) {
+      return { ready: false, reason: `last commit failed: ${p.message}` };
+    }
     return { ready: true };
   }
 
@@ -149,6 +156,12 @@ export class Sink {
       },
       batch: (batch, control) => this.onBatch(batch, control),
       skipped: (topic, partition, next) => this.onSkipped(topic, partition, next),
+      trouble: (message) => {
+        if (message !== undefined && this.clientTrouble === undefined) {
+          this.opts.logger.warn("kafka client failed and restarts itself", { error: message });
+        }
+        this.clientTrouble = message;
+      },
       crashed: (error) => this.fail(this.describeCrash(error)),
     });
     if (stopped()) return;
@@ -225,18 +238,23 @@ export class Sink {
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await load();
-        if (attempt > 1) this.lastCommitError = undefined;
+        if (attempt > 1) this.setProblem(undefined);
         return out;
       } catch (e) {
         const error = toFloeError(e);
         const up = this.state === "running" || this.state === "starting";
         if (!error.retryable || !up) throw e;
         const delayMs = Math.min(15_000, 1000 * 2 ** (attempt - 1));
-        this.lastCommitError = `${what} failed: ${error.message}`;
+        this.setProblem(`${what} failed: ${error.message}`);
         this.opts.logger.error(`${what} failed; retrying`, { error, attempt, retryInMs: delayMs });
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }
+  }
+
+  private setProblem(message: string | undefined): void {
+    if (message === undefined) this.problem = undefined;
+    else this.problem = { message, since: this.problem?.since ?? Date.now() };
   }
 
   /** Waits for `p` to settle, heartbeating every second. */
@@ -562,7 +580,7 @@ export class Sink {
           if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
         },
         commitError: (message) => {
-          this.lastCommitError = message;
+          this.setProblem(message);
         },
         committed: (table, schema) => {
           if (schema === undefined) this.tableSchemas.delete(table);

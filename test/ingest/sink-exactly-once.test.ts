@@ -42,14 +42,16 @@ class FlakyCatalog {
   }
 }
 
-function setup(opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "string" } = {}) {
+function setup(
+  opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "string"; unreadyAfterMs?: number } = {},
+) {
   const io = new MemoryFileIO();
   const catalog = new EmbeddedCatalog({ warehouse: "memory://wh", io });
   const flaky = new FlakyCatalog(catalog);
   const kafka = new FakeKafka();
   const config = parseConfig({
     kafka: { groupId: GROUP },
-    commit: { intervalMs: 3_600_000, idleMs: 0 },
+    commit: { intervalMs: 3_600_000, idleMs: 0, unreadyAfterMs: opts.unreadyAfterMs ?? 0 },
     tables: [
       {
         topics: ["t"],
@@ -361,5 +363,36 @@ describe("sink exactly-once logic (fake source)", () => {
     await b.sink.requestFlush();
     expect(await s.ids()).toEqual(range(0, 40));
     expect(b.sink.ready()).toEqual({ ready: true });
+  });
+
+  it("is not ready while the Kafka client restarts itself, and ready again once it fetches", async () => {
+    const s = setup();
+    s.kafka.append("t", 0, rows(0, 5));
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    expect(a.sink.ready()).toEqual({ ready: true });
+    a.source.trouble("Connection error: connect ECONNREFUSED 127.0.0.1:9092");
+    expect(a.sink.ready()).toEqual({
+      ready: false,
+      reason: "kafka: Connection error: connect ECONNREFUSED 127.0.0.1:9092",
+    });
+    a.source.trouble(undefined);
+    expect(a.sink.ready()).toEqual({ ready: true });
+  });
+
+  it("with commit.unreadyAfterMs, stays ready through failures shorter than it", async () => {
+    const s = setup({ unreadyAfterMs: 60_000 });
+    s.kafka.append("t", 0, rows(0, 5));
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    s.flaky.down = true;
+    await a.sink.requestFlush();
+    expect(a.sink.ready()).toEqual({ ready: true });
+    s.flaky.down = false;
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    expect(await s.ids()).toEqual(range(0, 5));
   });
 });

@@ -232,6 +232,11 @@ export class FakeSource implements Source {
     return moved;
   }
 
+  /** The client fails and restarts itself (a broker down); `undefined` once it fetches again. */
+  trouble(message: string | undefined): void {
+    this.handlers?.trouble(message);
+  }
+
   /** The client gives up (as kafkajs does on a batch it cannot decode). */
   crash(message: string): void {
     this.handlers?.crashed(new FloeError("DECODE_FAILED", message, { retryable: false }));

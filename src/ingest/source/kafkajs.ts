@@ -71,11 +71,24 @@ class KafkajsSource implements Source {
         handlers.skipped(topic, partition, BigInt(lastOffset) + 1n);
       }
     });
+    let troubled = false;
+    const recovered = () => {
+      if (!troubled) return;
+      troubled = false;
+      handlers.trouble(undefined);
+    };
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts after a batch it cannot decode, and fails on it again, forever: that one stops.
       const error = classifyCrash(e.payload.error);
-      if (!e.payload.restart || error.code === "DECODE_FAILED") handlers.crashed(error);
+      if (!e.payload.restart || error.code === "DECODE_FAILED") {
+        handlers.crashed(error);
+        return;
+      }
+      troubled = true;
+      handlers.trouble(error.message);
     });
+    // Fetching again (even an empty fetch) means the client is back.
+    consumer.on(consumer.events.FETCH, recovered);
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,

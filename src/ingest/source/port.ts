@@ -63,6 +63,11 @@ export interface SourceHandlers {
   skipped(topic: string, partition: number, nextOffset: bigint): void;
   /** The client stopped for good (it will not restart by itself). */
   crashed(error: FloeError): void;
+  /**
+   * The client failed and is restarting itself (a broker down, a lost connection): `message` says
+   * why; undefined once it fetches again.
+   */
+  trouble(message: string | undefined): void;
 }
 
 export interface TopicPartitionOffset {
