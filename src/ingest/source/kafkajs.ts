@@ -35,8 +35,12 @@ export function kafkajsClient(kafka: Kafka, options: KafkajsSourceOptions = {}):
   };
 }
 
+/** No fetch for this long, outside batch handling, makes the client count as in trouble. */
+const FETCH_STALL_MS = 5000;
+
 class KafkajsSource implements Source {
   private readonly consumer: Consumer;
+  private stopWatch: () => void = () => undefined;
 
   constructor(kafka: Kafka, groupId: string, options: KafkajsSourceOptions) {
     this.consumer = kafka.consumer({
@@ -88,24 +92,47 @@ class KafkajsSource implements Source {
       handlers.trouble(error.message);
     });
     // Fetching again (even an empty fetch) means the client is back.
-    consumer.on(consumer.events.FETCH, recovered);
+    let lastFetch = Date.now();
+    let inBatch = 0;
+    consumer.on(consumer.events.FETCH, () => {
+      lastFetch = Date.now();
+      recovered();
+    });
+    // kafkajs retries a lost broker for a long time before it says so (a crash): no fetch for a while,
+    // outside the sink's own batch handling, is trouble too. Fetches come every maxWaitTime (500 ms).
+    const watch = setInterval(() => {
+      const quiet = Date.now() - lastFetch;
+      if (inBatch === 0 && quiet > FETCH_STALL_MS && !troubled) {
+        troubled = true;
+        handlers.trouble(`no fetch from the brokers for ${Math.round(quiet / 1000)} s`);
+      }
+    }, 1000);
+    watch.unref();
+    this.stopWatch = () => clearInterval(watch);
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: ({ batch, heartbeat, isRunning, isStale, resolveOffset }) =>
-        handlers.batch(
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
-            messages: batch.messages,
-            // kafkajs resolves the batch's trailing markers with its last record (see resolveOffset).
-            nextOffset: BigInt(batch.lastOffset()) + 1n,
-          },
-          { heartbeat, isRunning, isStale, resolveOffset },
-        ),
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        inBatch++;
+        try {
+          await handlers.batch(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              fetchedOffset: BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset),
+              messages: batch.messages,
+              // kafkajs resolves the batch's trailing markers with its last record (see resolveOffset).
+              nextOffset: BigInt(batch.lastOffset()) + 1n,
+            },
+            { heartbeat, isRunning, isStale, resolveOffset },
+          );
+        } finally {
+          inBatch--;
+          lastFetch = Math.max(lastFetch, Date.now());
+        }
+      },
     });
   }
 
@@ -121,10 +148,12 @@ class KafkajsSource implements Source {
   }
 
   stop(): Promise<void> {
+    this.stopWatch();
     return this.consumer.stop();
   }
 
   disconnect(): Promise<void> {
+    this.stopWatch();
     return this.consumer.disconnect();
   }
 }

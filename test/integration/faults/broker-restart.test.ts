@@ -152,6 +152,13 @@ describe("faults: broker restart", () => {
     };
     await restart("SIGTERM");
     await restart("SIGKILL");
+    // While the broker was down the sink said so on /readyz (the client restarting itself).
+    for (const o of outages) {
+      expect(
+        o.readyzDown.some((r) => r.startsWith("503") && r.includes("kafka")),
+        `${o.signal}: ${o.readyzDown.join(" | ")}`,
+      ).toBe(true);
+    }
     await sleep(2000);
     producing = false;
     await loop;
