@@ -25,25 +25,4 @@ export { conformRow, evolveSchema, inferJsonSchema } from "./schema/index.js";
 export type { SinkOptions } from "./sink.js";
 export { Sink } from "./sink.js";
 export type { SinkMetricsLike } from "./sink-metrics.js";
-export type {
-  BatchControl,
-  KafkaClient,
-  OutgoingRecord,
-  RecordProducer,
-  Source,
-  SourceBatch,
-  SourceHandlers,
-  SourceHeaders,
-  SourceMessage,
-  TopicPartitionOffset,
-} from "./source/index.js";
-export {
-  type CodecName,
-  classifyCrash,
-  compressionType,
-  createKafka,
-  createKafkaClient,
-  explainKafkaError,
-  kafkajsClient,
-  registerCodecs,
-} from "./source/index.js";
+export * from "./source/index.js";

@@ -5,18 +5,7 @@ import {
   type PlannerFile,
   planCompaction,
 } from "../../src/compaction/index.js";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../support/random.js";
 
 const file = (path: string, sizeBytes: number, extra: Partial<PlannerFile> = {}): PlannerFile => ({
   path,

@@ -20,6 +20,7 @@
 import { randomBytes } from "node:crypto";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { seededRandom as prng } from "./random.js";
 
 export type FaultKind = "503" | "500" | "reset" | "delay" | "truncate" | "refuse";
 
@@ -84,18 +85,6 @@ export interface FaultProxyOptions {
 export function faultSeed(fallback: number): number {
   const env = process.env.FLOE_FAULT_SEED;
   return env === undefined || env === "" ? fallback : Number(env);
-}
-
-/** mulberry32: small, seeded, good enough to pick requests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "expect", "proxy-connection", "upgrade", "te"]);

@@ -12,20 +12,12 @@ import { allFields, makeSchema, type Schema } from "../../../src/iceberg/spec/sc
 import type { TableMetadata } from "../../../src/iceberg/spec/table-metadata.js";
 import type { IcebergType, NestedField, PrimitiveType } from "../../../src/iceberg/spec/types.js";
 import type { TableUpdate } from "../../../src/iceberg/spec/updates.js";
+import { seededRandom } from "../../support/random.js";
 
 export type Rng = () => number;
 
-/** mulberry32. */
-export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (see test/support/random.ts). */
+export const seeded = (seed: number): Rng => seededRandom(seed);
 
 const pick = <T>(r: Rng, items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
 const chance = (r: Rng, p: number) => r() < p;

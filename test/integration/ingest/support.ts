@@ -14,6 +14,9 @@ import { isFloeError } from "../../../src/errors.js";
 import { committedOffsets } from "../../../src/ingest/index.js";
 import { createLogger, type Logger, type LogLevel, silentLogger } from "../../../src/log.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
+import { seededRandom } from "../../support/random.js";
+
+export { seededRandom };
 
 /** When set, every sink process's stderr is also written to `<dir>/sink-<pid>.log` (debugging aid). */
 const LOG_DIR = process.env.FLOE_IT_LOG_DIR;
@@ -30,18 +33,6 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await sleep(250);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with the seed it prints. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Next offset per partition the group committed to the table (empty if the table does not exist). */
