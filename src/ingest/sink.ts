@@ -14,7 +14,7 @@ import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer.js";
 import { CommitBackoff } from "./commit-backoff.js";
 import { CommitClock } from "./commit-clock.js";
 import type { Decoder } from "./decode/index.js";
-import { DeadLetterQueue } from "./dlq.js";
+import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { checkNesting } from "./nesting.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
@@ -354,6 +354,8 @@ export class Sink {
           this.halt(k, new FloeError("INTERNAL", `no route for topic ${topic}`));
           return;
         }
+        // Which step a failure belongs to, for the dead letter's floe.error.stage.
+        let stage: ErrorStage = "decode";
         try {
           if ((value === null || value.length === 0) && skipsEmptyValues(route)) {
             this.skipEmpty(route, rec);
@@ -363,13 +365,13 @@ export class Sink {
               decoded = await decodeWithRetry(decoder, rec, () => this.state === "running");
               if (!live()) return;
             }
+            stage = "schema";
             checkNesting(decoded.schema);
             checkRecordNames(decoded.schema, route.config.metadataColumns);
-            this.bufferedBytes += this.bufferFor(route, topic, decoded.row).add(
-              decoded.row,
-              decoded.schema,
-              rec,
-            );
+            stage = "route";
+            const buf = this.bufferFor(route, topic, decoded.row);
+            stage = "convert";
+            this.bufferedBytes += buf.add(decoded.row, decoded.schema, rec);
           }
         } catch (e) {
           if (!live()) return;
@@ -379,7 +381,7 @@ export class Sink {
             this.fail(err);
             return;
           }
-          if (!this.recordErrors.handle(route, { meta: metaOf(rec), value }, "decode", err)) return;
+          if (!this.recordErrors.handle(route, { meta: metaOf(rec), value }, stage, err)) return;
         }
         expected = offset + 1n;
         this.positions.set(k, expected);

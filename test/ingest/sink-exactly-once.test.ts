@@ -43,7 +43,12 @@ class FlakyCatalog {
 }
 
 function setup(
-  opts: { onError?: "fail" | "skip" | "dlq"; format?: "json" | "string"; unreadyAfterMs?: number } = {},
+  opts: {
+    onError?: "fail" | "skip" | "dlq";
+    format?: "json" | "string";
+    unreadyAfterMs?: number;
+    tableField?: string;
+  } = {},
 ) {
   const io = new MemoryFileIO();
   const catalog = new EmbeddedCatalog({ warehouse: "memory://wh", io });
@@ -55,7 +60,8 @@ function setup(
     tables: [
       {
         topics: ["t"],
-        table: "db.t",
+        table: opts.tableField ? "db.{field}" : "db.t",
+        ...(opts.tableField ? { tableField: opts.tableField } : {}),
         format: opts.format ?? "json",
         onError: opts.onError ?? "dlq",
         ...(opts.format === "string" ? {} : { schema: jsonSchema }),
@@ -394,5 +400,20 @@ describe("sink exactly-once logic (fake source)", () => {
     await s.settle(a.source);
     await a.sink.requestFlush();
     expect(await s.ids()).toEqual(range(0, 5));
+  });
+
+  it("dead-letters a record it cannot route with floe.error.stage route", async () => {
+    const s = setup({ tableField: "kind" });
+    s.kafka.append("t", 0, [{ id: 1, kind: "t" }, { id: 2 }]);
+    const a = await s.newSink();
+    a.source.assign({ t: [0] });
+    await s.settle(a.source);
+    await a.sink.requestFlush();
+    expect(await s.ids()).toEqual([1]);
+    expect(s.kafka.produced).toHaveLength(1);
+    const h = s.kafka.produced[0]?.record.headers ?? {};
+    expect(h["floe.error.stage"]?.toString()).toBe("route");
+    expect(h["floe.source.offset"]?.toString()).toBe("1");
+    expect(h["floe.error.message"]?.toString()).toContain("routing field 'kind'");
   });
 });
