@@ -15,6 +15,7 @@ describe("config", () => {
     expect(c.commit).toEqual({
       intervalMs: 10_000,
       idleMs: 1000,
+      unreadyAfterMs: 0,
       maxRecords: 500_000,
       maxBytes: 24 * 1024 * 1024,
     });

@@ -5,7 +5,7 @@
  * is acknowledged.
  */
 import { FloeError, isFloeError } from "../errors.js";
-import type { KafkaMeta } from "./metadata-columns.js";
+import type { KafkaMeta } from "./kafka-meta.js";
 import type { OutgoingRecord, RecordProducer } from "./source/index.js";
 
 export const DLQ_HEADERS = {

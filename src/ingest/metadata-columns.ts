@@ -3,21 +3,13 @@
  * `_kafka_topic`, `_kafka_partition`, `_kafka_offset`, `_kafka_timestamp` (timestamptz),
  * `_kafka_key` (string, UTF-8 with replacement) and `_kafka_headers` (map<string, string>).
  */
-import { isUtf8 } from "node:buffer";
 import type { StructType } from "../iceberg/spec/index.js";
 import type { ColumnInput, ColumnSource, MapColumn, Utf8Column, WriteField } from "../iceberg/write/index.js";
 import type { TableBuffer } from "./buffer.js";
 import { int64Of } from "./growable.js";
+import { type KafkaMeta, lossyUtf8Column } from "./kafka-meta.js";
 
-export interface KafkaMeta {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  /** Record timestamp in epoch milliseconds. */
-  timestampMs: bigint;
-  key: Uint8Array | null;
-  headers: readonly [string, Uint8Array | null][];
-}
+export { type KafkaMeta, lossyUtf8Column };
 
 const lossyUtf8 = new TextDecoder("utf-8");
 
@@ -67,32 +59,6 @@ class MetadataColumn implements ColumnSource {
     if (field.type.kind === this.kind && n === this.length) return this.columnar();
     return Array.from({ length: n }, (_, i) => (i < this.length ? this.get(i) : null));
   }
-}
-
-/** Byte strings as one Utf8 column; invalid UTF-8 is decoded with replacement characters. */
-export function lossyUtf8Column(n: number, bytesAt: (i: number) => Uint8Array | null): Utf8Column {
-  const offsets = new Int32Array(n + 1);
-  const nulls = new Uint8Array(n);
-  const fixed = new Map<number, Uint8Array>();
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    let b = bytesAt(i);
-    if (b === null) nulls[i] = 1;
-    else {
-      if (!isUtf8(b)) {
-        b = Buffer.from(lossyUtf8.decode(b));
-        fixed.set(i, b);
-      }
-      total += b.length;
-    }
-    offsets[i + 1] = total;
-  }
-  const data = new Uint8Array(total);
-  for (let i = 0; i < n; i++) {
-    const b = fixed.get(i) ?? bytesAt(i);
-    if (b !== null) data.set(b, offsets[i] ?? 0);
-  }
-  return { kind: "utf8", offsets, data, nulls };
 }
 
 /** The topic of every row: usually one name repeated, written by filling with its bytes. */

@@ -11,19 +11,9 @@ import { FloeError } from "../../errors.js";
 import { parseJson } from "../../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { errorFromTransport, scrub } from "./errors.js";
-import { type FetchLike, fetchWithTimeout, TransportFailure } from "./http.js";
+import { type AuthProvider, type FetchLike, fetchWithTimeout, TransportFailure } from "./http.js";
 
-export interface AuthProvider {
-  /** Headers to add to each catalog request. */
-  headers(): Promise<Record<string, string>>;
-  /**
-   * Called after the catalog answered 401/419 to a request sent with `sent` headers. Returns true when
-   * fresh credentials are in place and the request may be retried once.
-   */
-  refresh(sent: Readonly<Record<string, string>>): Promise<boolean>;
-  /** Every secret this provider holds, for scrubbing messages. */
-  secrets(): string[];
-}
+export type { AuthProvider } from "./http.js";
 
 export const noAuth: AuthProvider = {
   headers: async () => ({}),

@@ -7,8 +7,20 @@
 import type { ErrorContext } from "../../errors.js";
 import { stringifyJson } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
-import type { AuthProvider } from "./auth.js";
 import { errorFromResponse, errorFromTransport, type RestOperation } from "./errors.js";
+
+/** Adds credentials to catalog requests and refreshes them after a 401/419. */
+export interface AuthProvider {
+  /** Headers to add to each catalog request. */
+  headers(): Promise<Record<string, string>>;
+  /**
+   * Called after the catalog answered 401/419 to a request sent with `sent` headers. Returns true when
+   * fresh credentials are in place and the request may be retried once.
+   */
+  refresh(sent: Readonly<Record<string, string>>): Promise<boolean>;
+  /** Every secret this provider holds, for scrubbing messages. */
+  secrets(): string[];
+}
 
 /** The subset of `fetch` the client uses; injectable for tests. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

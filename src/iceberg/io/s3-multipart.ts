@@ -1,8 +1,8 @@
 import type { CompletedPart, S3Client } from "@aws-sdk/client-s3";
 import { FloeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { s3Sdk } from "./s3.js";
 import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
+import { s3Sdk } from "./s3-sdk.js";
 
 export const MIB = 1024 * 1024;
 /** S3's smallest allowed part (all but the last) and its largest part count. */

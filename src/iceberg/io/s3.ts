@@ -1,16 +1,14 @@
-import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { FloeError, isFloeError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { checkRange, type FileInfo, type FileIO, ownedBytes, type WriteOptions } from "./file-io.js";
-import { lazyModule } from "./lazy-module.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.js";
 import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
 import { MIB, MIN_PART_SIZE, type MultipartHost, uploadMultipart } from "./s3-multipart.js";
+import { s3Sdk } from "./s3-sdk.js";
 import { formatS3Uri, parseS3Uri } from "./s3-uri.js";
 
-/** The AWS SDK's S3 module, loaded when the first S3FileIO or client is made. */
-export const s3Sdk = lazyModule<typeof S3Sdk>("@aws-sdk/client-s3");
+export { s3Sdk } from "./s3-sdk.js";
 
 export interface S3Credentials {
   accessKeyId: string;
