@@ -20,6 +20,7 @@ import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import { checkRecordNames } from "./schema/index.js";
 import { commitGroupOffsets, commitTables } from "./sink-commit.js";
+import { describeCrash, SinkHealth, settled } from "./sink-health.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
 import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
 import type { BatchControl, KafkaClient, RecordProducer, Source, SourceBatch } from "./source/index.js";
@@ -72,10 +73,7 @@ export class Sink {
   /** The start-up in progress (settles, never rejects), for stop() to wait on. */
   private startingUp: Promise<void> = Promise.resolve();
   private fatal: FloeError | undefined;
-  /** Why the last commit (or offsets load) failed, and since when commits have been failing. */
-  private problem: { message: string; since: number } | undefined;
-  /** The Kafka client's trouble (it restarts itself), until it fetches again. */
-  private clientTrouble: string | undefined;
+  private readonly health: SinkHealth;
   /** Set once a flush failed: no later flush may commit (see flush). */
   private flushFailed = false;
   /** Partitions stopped by a record with onError: fail. */
@@ -93,6 +91,7 @@ export class Sink {
     this.source = opts.client.source(config.kafka.groupId);
     this.producer = opts.client.producer();
     this.dlq = new DeadLetterQueue(this.producer);
+    this.health = new SinkHealth(opts.logger, config.commit.unreadyAfterMs);
     this.clock = new CommitClock({
       intervalMs: config.commit.intervalMs,
       idleMs: config.commit.idleMs,
@@ -116,12 +115,8 @@ export class Sink {
 
   ready(): { ready: boolean; reason?: string } {
     if (this.state !== "running") return { ready: false, reason: this.state };
-    if (this.clientTrouble) return { ready: false, reason: `kafka: ${this.clientTrouble}` };
-    const p = this.problem;
-    if (p && Date.now() - p.since >= this.opts.config.commit.unreadyAfterMs) {
-      return { ready: false, reason: `last commit failed: ${p.message}` };
-    }
-    return { ready: true };
+    const reason = this.health.reason();
+    return reason === undefined ? { ready: true } : { ready: false, reason };
   }
 
   /**
@@ -156,13 +151,15 @@ export class Sink {
       },
       batch: (batch, control) => this.onBatch(batch, control),
       skipped: (topic, partition, next) => this.onSkipped(topic, partition, next),
-      trouble: (message) => {
-        if (message !== undefined && this.clientTrouble === undefined) {
-          this.opts.logger.warn("kafka client failed and restarts itself", { error: message });
-        }
-        this.clientTrouble = message;
-      },
-      crashed: (error) => this.fail(this.describeCrash(error)),
+      trouble: (message) => this.health.trouble(message),
+      crashed: (error) =>
+        this.fail(
+          describeCrash(
+            error,
+            [...this.assigned].filter((k) => !this.halted.has(k)),
+            this.positions,
+          ),
+        ),
     });
     if (stopped()) return;
     this.clock.start();
@@ -217,8 +214,10 @@ export class Sink {
     }
     this.dropBuffered((k) => !next.has(k));
     this.assigned = next;
-    const seeks = await this.whileCatalogDown("loading the tables' committed offsets", () =>
-      tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
+    const seeks = await this.health.retryWhileUnavailable(
+      "loading the tables' committed offsets",
+      () => tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
+      () => this.state === "running" || this.state === "starting",
     );
     // Every partition with a table position restarts there, kept partitions included: what we buffered
     // for them is dropped (re-read below), as a kept partition may have been another consumer's in a
@@ -228,50 +227,6 @@ export class Sink {
       if (this.assigned.has(k)) this.seekPartition(topic, partition, offset);
     }
     this.opts.logger.info("partitions assigned", { partitions: next.size, seeks: seeks.size });
-  }
-
-  /**
-   * Runs `load` until it succeeds, waiting out errors that may pass (the catalog unreachable) with the
-   * commit backoff's schedule while the sink is up; /readyz says why meanwhile.
-   */
-  private async whileCatalogDown<T>(what: string, load: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const out = await load();
-        if (attempt > 1) this.setProblem(undefined);
-        return out;
-      } catch (e) {
-        const error = toFloeError(e);
-        const up = this.state === "running" || this.state === "starting";
-        if (!error.retryable || !up) throw e;
-        const delayMs = Math.min(15_000, 1000 * 2 ** (attempt - 1));
-        this.setProblem(`${what} failed: ${error.message}`);
-        this.opts.logger.error(`${what} failed; retrying`, { error, attempt, retryInMs: delayMs });
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
-  }
-
-  private setProblem(message: string | undefined): void {
-    if (message === undefined) this.problem = undefined;
-    else this.problem = { message, since: this.problem?.since ?? Date.now() };
-  }
-
-  /** Waits for `p` to settle, heartbeating every second. */
-  private async settled(p: Promise<unknown>, heartbeat: () => Promise<void>): Promise<void> {
-    let done = false;
-    const settled = p.then(
-      () => {
-        done = true;
-      },
-      () => {
-        done = true;
-      },
-    );
-    while (!done) {
-      await Promise.race([settled, new Promise((r) => setTimeout(r, 1000))]);
-      if (!done) await heartbeat().catch(() => undefined);
-    }
   }
 
   private bump(k: string): void {
@@ -306,7 +261,7 @@ export class Sink {
     const k = tpKey(topic, partition);
     // Positions come from the tables: never read a partition before its seek (heartbeating meanwhile,
     // as loading the tables waits out a catalog outage).
-    await this.settled(this.assigning, heartbeat);
+    await settled(this.assigning, heartbeat);
     if (this.halted.has(k) || !this.assigned.has(k)) return;
     const route = routeFor(this.routes, topic);
     const decoder = route ? this.decoders.get(route.index) : undefined;
@@ -429,28 +384,6 @@ export class Sink {
     if (route.config.tableField === undefined) {
       this.tableBuffer(route, route.tableFor(rec.topic, {})).cover(rec.topic, rec.partition, rec.offset);
     }
-  }
-
-  /** A client crash, with the partitions and offsets being read when it names a batch that cannot be decoded. */
-  private describeCrash(error: FloeError): FloeError {
-    if (error.code !== "DECODE_FAILED") return error;
-    const keys = [...this.assigned].filter((k) => !this.halted.has(k));
-    const reading = keys.slice(0, 10).map((k) => {
-      const [topic, partition] = splitTp(k);
-      const at = this.positions.get(k);
-      return `${topic}/${partition}${at === undefined ? "" : ` at offset ${at}`}`;
-    });
-    const only = keys.length === 1 && keys[0] !== undefined ? splitTp(keys[0]) : undefined;
-    const at = only && keys[0] !== undefined ? this.positions.get(keys[0]) : undefined;
-    return new FloeError(
-      "DECODE_FAILED",
-      `${error.message} (reading ${reading.join(", ") || "no partition"}); nothing past it is committed`,
-      {
-        cause: error,
-        retryable: false,
-        context: only ? { topic: only[0], partition: only[1], offset: at } : {},
-      },
-    );
   }
 
   /** The buffer of the table a record goes to (cached per topic unless the table comes from a field). */
@@ -582,7 +515,7 @@ export class Sink {
           if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
         },
         commitError: (message) => {
-          this.setProblem(message);
+          this.health.setProblem(message);
         },
         committed: (table, schema) => {
           if (schema === undefined) this.tableSchemas.delete(table);
