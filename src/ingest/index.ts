@@ -1,7 +1,17 @@
-// Kafka -> Iceberg: source, decode, schema, route, buffer, offsets, dlq, sink loop.
+// Kafka -> Iceberg: source (the only Kafka-client code), decode, schema, route, buffer, commit, dlq,
+// and the sink loop at the top level.
 // May import: errors, log, config, iceberg/*, catalog. Never compaction.
 
-export { ROW_BYTES } from "./buffer.js";
+export { metadataColumns, metadataStruct, ROW_BYTES } from "./buffer/index.js";
+export type { OffsetMap } from "./commit/index.js";
+export {
+  committedOffsets,
+  formatOffsets,
+  OFFSETS_PREFIX,
+  offsetsKey,
+  parseOffsets,
+  parsePartitionBy,
+} from "./commit/index.js";
 export type {
   DecodedRecord,
   DecodeInput,
@@ -13,11 +23,7 @@ export type {
 export { createDecoder, SchemaRegistryClient } from "./decode/index.js";
 export type { DeadLetter, ErrorStage } from "./dlq.js";
 export { DLQ_HEADERS } from "./dlq.js";
-export type { KafkaMeta } from "./metadata-columns.js";
-export { metadataColumns, metadataStruct } from "./metadata-columns.js";
-export type { OffsetMap } from "./offsets.js";
-export { committedOffsets, formatOffsets, OFFSETS_PREFIX, offsetsKey, parseOffsets } from "./offsets.js";
-export { parsePartitionBy } from "./partitioning.js";
+export type { KafkaMeta } from "./kafka-meta.js";
 export type { Route } from "./route.js";
 export { buildRoutes, routeFor } from "./route.js";
 export type { EvolveResult } from "./schema/index.js";

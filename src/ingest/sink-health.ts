@@ -5,8 +5,8 @@
  */
 import { FloeError, toFloeError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { splitTp } from "./buffer.js";
-import { CommitBackoff } from "./commit-backoff.js";
+import { splitTp } from "./buffer/index.js";
+import { CommitBackoff } from "./commit/index.js";
 
 /** Why the sink is not ready, beyond its own state. */
 export class SinkHealth {

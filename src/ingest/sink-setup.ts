@@ -5,7 +5,8 @@
 import type { Catalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, isFloeError } from "../errors.js";
-import { tpKey } from "./buffer.js";
+import { tpKey } from "./buffer/index.js";
+import { committedOffsets, getOffset } from "./commit/index.js";
 import {
   createDecoder,
   type DecodedRecord,
@@ -13,7 +14,6 @@ import {
   type Decoder,
   SchemaRegistryClient,
 } from "./decode/index.js";
-import { committedOffsets, getOffset } from "./offsets.js";
 import { type Route, routeFor } from "./route.js";
 
 /** One decoder per route index; registry formats need `schemaRegistry.url`. */

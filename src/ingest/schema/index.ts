@@ -5,5 +5,7 @@
 export { conformJson, conformRow, setOwn } from "./conform.js";
 export { type ConvertMode, decimalFromText } from "./convert.js";
 export { type EvolveResult, evolveSchema, typeName } from "./evolve.js";
+export { fitsDirectly } from "./fits.js";
 export { inferFields, inferJsonSchema, numberFields, shapeKey } from "./infer.js";
 export { checkRecordNames, METADATA_COLUMN_PREFIX, recordNameError } from "./names.js";
+export { checkNesting, MAX_NESTING } from "./nesting.js";

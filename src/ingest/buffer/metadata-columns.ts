@@ -3,11 +3,17 @@
  * `_kafka_topic`, `_kafka_partition`, `_kafka_offset`, `_kafka_timestamp` (timestamptz),
  * `_kafka_key` (string, UTF-8 with replacement) and `_kafka_headers` (map<string, string>).
  */
-import type { StructType } from "../iceberg/spec/index.js";
-import type { ColumnInput, ColumnSource, MapColumn, Utf8Column, WriteField } from "../iceberg/write/index.js";
+import type { StructType } from "../../iceberg/spec/index.js";
+import type {
+  ColumnInput,
+  ColumnSource,
+  MapColumn,
+  Utf8Column,
+  WriteField,
+} from "../../iceberg/write/index.js";
+import { type KafkaMeta, lossyUtf8Column } from "../kafka-meta.js";
 import type { TableBuffer } from "./buffer.js";
 import { int64Of } from "./growable.js";
-import { type KafkaMeta, lossyUtf8Column } from "./kafka-meta.js";
 
 export { type KafkaMeta, lossyUtf8Column };
 

@@ -10,9 +10,9 @@ import {
   type LoadedTable,
   Table,
   type TableIdentifier,
-} from "../catalog/index.js";
-import { FloeError, isFloeError } from "../errors.js";
-import type { FileIO } from "../iceberg/io/index.js";
+} from "../../catalog/index.js";
+import { FloeError, isFloeError } from "../../errors.js";
+import type { FileIO } from "../../iceberg/io/index.js";
 import {
   countFields,
   currentSchema,
@@ -21,15 +21,18 @@ import {
   type Schema,
   type StructType,
   type TableMetadata,
-} from "../iceberg/spec/index.js";
-import type { ColumnSource } from "../iceberg/write/index.js";
-import type { Logger } from "../log.js";
-import { splitTp, type TableBuffer } from "./buffer.js";
-import { conformColumns, type RecordFailure } from "./conform-columns.js";
-
-export type { RecordFailure } from "./conform-columns.js";
-
-import { metadataColumns, metadataStruct } from "./metadata-columns.js";
+} from "../../iceberg/spec/index.js";
+import type { ColumnSource } from "../../iceberg/write/index.js";
+import type { Logger } from "../../log.js";
+import {
+  conformColumns,
+  metadataColumns,
+  metadataStruct,
+  type RecordFailure,
+  splitTp,
+  type TableBuffer,
+} from "../buffer/index.js";
+import { evolveSchema } from "../schema/index.js";
 import {
   committedOffsets,
   formatOffsets,
@@ -40,7 +43,6 @@ import {
   setOffset,
 } from "./offsets.js";
 import { parsePartitionBy } from "./partitioning.js";
-import { evolveSchema } from "./schema/index.js";
 
 export interface TableCommitResult {
   table: TableIdentifier;

@@ -7,8 +7,8 @@
  * value that does not fit the builder (a record whose field has another type) turns the builder into a
  * plain value array, which is always correct, only slower.
  */
-import { decimalParams, fixedLength, type IcebergType, writeUuidBytes } from "../iceberg/spec/index.js";
-import type { ColumnInput, ColumnSource, WriteField, WriteType } from "../iceberg/write/index.js";
+import { decimalParams, fixedLength, type IcebergType, writeUuidBytes } from "../../iceberg/spec/index.js";
+import type { ColumnInput, ColumnSource, WriteField, WriteType } from "../../iceberg/write/index.js";
 import { type Kind, kindOf } from "./column-kind.js";
 import { setInt64 } from "./growable.js";
 

@@ -4,8 +4,8 @@
  * `{"topic": {"0": "1234"}}`. The committed position of a table is found by walking the main branch's
  * ancestry back to the newest snapshot with that key (compaction and other writers leave it out).
  */
-import { FloeError } from "../errors.js";
-import { ancestorsOf, type TableMetadata } from "../iceberg/spec/index.js";
+import { FloeError } from "../../errors.js";
+import { ancestorsOf, type TableMetadata } from "../../iceberg/spec/index.js";
 
 export const OFFSETS_PREFIX = "floe.offsets.";
 export const offsetsKey = (group: string): string => `${OFFSETS_PREFIX}${group}`;

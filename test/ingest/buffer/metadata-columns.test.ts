@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { StructType } from "../../src/iceberg/spec/index.js";
-import { buildTable } from "../../src/iceberg/write/index.js";
-import { writeFieldsFromSchema } from "../../src/iceberg/write/schema-mapping.js";
-import { TableBuffer } from "../../src/ingest/buffer.js";
-import { Float64s, Int32s, int64Of, setInt64 } from "../../src/ingest/growable.js";
-import { metadataColumns, metadataStruct } from "../../src/ingest/metadata-columns.js";
-import { buildRoutes } from "../../src/ingest/route.js";
+import type { StructType } from "../../../src/iceberg/spec/index.js";
+import { buildTable } from "../../../src/iceberg/write/index.js";
+import { writeFieldsFromSchema } from "../../../src/iceberg/write/schema-mapping.js";
+import { TableBuffer } from "../../../src/ingest/buffer/buffer.js";
+import { Float64s, Int32s, int64Of, setInt64 } from "../../../src/ingest/buffer/growable.js";
+import { metadataColumns, metadataStruct } from "../../../src/ingest/buffer/metadata-columns.js";
+import { buildRoutes } from "../../../src/ingest/route.js";
 
 const [route] = buildRoutes([
   {

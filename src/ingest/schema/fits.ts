@@ -9,7 +9,7 @@ import {
   type NestedField,
   type Schema,
   type StructType,
-} from "../iceberg/spec/index.js";
+} from "../../iceberg/spec/index.js";
 
 function fitsType(from: IcebergType, to: IcebergType): boolean {
   if (typeof from === "string" || typeof to === "string") {

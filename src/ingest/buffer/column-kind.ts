@@ -1,6 +1,6 @@
 /** How a column builder stores a type's values (src/ingest/columns.ts): one storage kind per Iceberg type. */
-import { decimalParams, fixedLength, type IcebergType } from "../iceberg/spec/index.js";
-import type { WriteType } from "../iceberg/write/index.js";
+import { decimalParams, fixedLength, type IcebergType } from "../../iceberg/spec/index.js";
+import type { WriteType } from "../../iceberg/write/index.js";
 
 export type Kind = "bool" | "i32" | "i64" | "f64" | "utf8" | "fixed" | "dec" | "struct" | "list" | "any";
 

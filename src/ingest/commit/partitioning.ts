@@ -2,8 +2,13 @@
  * Partition specs from config text: `day(event_time)`, `bucket(16, device_id)`, `truncate(4, name)`,
  * `identity(x)` or just `x`, `year(ts)`, `month(ts)`, `hour(ts)`, `void(x)`. Nested sources use dots.
  */
-import { FloeError } from "../errors.js";
-import { buildPartitionSpec, indexByName, type PartitionSpec, type Schema } from "../iceberg/spec/index.js";
+import { FloeError } from "../../errors.js";
+import {
+  buildPartitionSpec,
+  indexByName,
+  type PartitionSpec,
+  type Schema,
+} from "../../iceberg/spec/index.js";
 
 const FORM =
   /^\s*(?:(identity|year|month|day|hour|void)\(\s*([^,()\s]+)\s*\)|(bucket|truncate)\(\s*(\d+)\s*,\s*([^,()\s]+)\s*\)|([^,()\s]+))\s*$/;

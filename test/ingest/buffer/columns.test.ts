@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { NestedField } from "../../src/iceberg/spec/index.js";
-import { buildTable } from "../../src/iceberg/write/index.js";
-import { writeFieldsFromSchema } from "../../src/iceberg/write/schema-mapping.js";
-import { ColumnBuilder } from "../../src/ingest/columns.js";
+import type { NestedField } from "../../../src/iceberg/spec/index.js";
+import { buildTable } from "../../../src/iceberg/write/index.js";
+import { writeFieldsFromSchema } from "../../../src/iceberg/write/schema-mapping.js";
+import { ColumnBuilder } from "../../../src/ingest/buffer/columns.js";
 
 const field = (name: string, type: NestedField["type"]) =>
   writeFieldsFromSchema({

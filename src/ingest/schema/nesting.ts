@@ -5,8 +5,8 @@
  * its column to the table, then fail every later write of that table, so it is refused when decoded,
  * as that record's error (dead letter, skip or fail per the route).
  */
-import { FloeError } from "../errors.js";
-import type { IcebergType, StructType } from "../iceberg/spec/index.js";
+import { FloeError } from "../../errors.js";
+import type { IcebergType, StructType } from "../../iceberg/spec/index.js";
 
 /** Nesting levels a record may use; a map counts 2 (Arrow's entries struct, then key/value). */
 export const MAX_NESTING = 32;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CommitBackoff } from "../../src/ingest/commit-backoff.js";
+import { CommitBackoff } from "../../../src/ingest/commit/commit-backoff.js";
 
 describe("CommitBackoff", () => {
   it("doubles from 1 s to at most 15 s with jitter in [50%, 100%], and resets on success", () => {

@@ -3,18 +3,17 @@
  * table committed with its offsets, metrics and logs per outcome. A table whose range another writer
  * committed first is re-read from where that writer left it.
  */
-import type { Catalog } from "../catalog/index.js";
-import { formatIdentifier } from "../catalog/index.js";
-import { type FloeError, toFloeError } from "../errors.js";
-import type { FileIO } from "../iceberg/io/index.js";
-import type { Schema } from "../iceberg/spec/index.js";
-import type { Logger } from "../log.js";
-import { splitTp, type TableBuffer } from "./buffer.js";
-import type { RecordFailure } from "./conform-columns.js";
-import type { DeadLetterQueue } from "./dlq.js";
-import type { RecordErrors } from "./record-errors.js";
-import type { SinkMetricsLike } from "./sink-metrics.js";
-import type { Source } from "./source/index.js";
+import type { Catalog } from "../../catalog/index.js";
+import { formatIdentifier } from "../../catalog/index.js";
+import { type FloeError, toFloeError } from "../../errors.js";
+import type { FileIO } from "../../iceberg/io/index.js";
+import type { Schema } from "../../iceberg/spec/index.js";
+import type { Logger } from "../../log.js";
+import { type RecordFailure, splitTp, type TableBuffer } from "../buffer/index.js";
+import type { DeadLetterQueue } from "../dlq.js";
+import type { RecordErrors } from "../record-errors.js";
+import type { SinkMetricsLike } from "../sink-metrics.js";
+import type { Source } from "../source/index.js";
 import { commitTableBuffer } from "./table-committer.js";
 
 export interface TableCommitsDeps {

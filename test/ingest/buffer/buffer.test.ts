@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { StructType } from "../../src/iceberg/spec/index.js";
-import { TableBuffer } from "../../src/ingest/buffer.js";
-import { buildRoutes } from "../../src/ingest/route.js";
+import type { StructType } from "../../../src/iceberg/spec/index.js";
+import { TableBuffer } from "../../../src/ingest/buffer/buffer.js";
+import { buildRoutes } from "../../../src/ingest/route.js";
 
 const [route] = buildRoutes([
   {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CommitClock } from "../../src/ingest/commit-clock.js";
+import { CommitClock } from "../../../src/ingest/commit/commit-clock.js";
 
 describe("CommitClock", () => {
   let flushes: number;

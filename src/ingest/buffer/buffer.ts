@@ -8,13 +8,13 @@
  */
 
 import { isUtf8 } from "node:buffer";
-import type { IcebergType, NestedField, Schema, StructType } from "../iceberg/spec/index.js";
-import type { Utf8Column } from "../iceberg/write/index.js";
+import type { IcebergType, NestedField, Schema, StructType } from "../../iceberg/spec/index.js";
+import type { Utf8Column } from "../../iceberg/write/index.js";
+import { type KafkaMeta, lossyUtf8Column } from "../kafka-meta.js";
+import type { Route } from "../route.js";
+import { fitsDirectly } from "../schema/index.js";
 import { ColumnBuilder } from "./columns.js";
-import { fitsDirectly } from "./fits.js";
 import { Float64s, Int32s } from "./growable.js";
-import { type KafkaMeta, lossyUtf8Column } from "./kafka-meta.js";
-import type { Route } from "./route.js";
 
 export type Headers = readonly [string, Uint8Array | null][];
 

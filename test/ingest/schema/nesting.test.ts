@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { IcebergType, StructType } from "../../src/iceberg/spec/index.js";
-import { checkNesting, MAX_NESTING } from "../../src/ingest/nesting.js";
+import type { IcebergType, StructType } from "../../../src/iceberg/spec/index.js";
+import { checkNesting, MAX_NESTING } from "../../../src/ingest/schema/nesting.js";
 
 const struct = (type: IcebergType): StructType => ({
   type: "struct",

@@ -5,13 +5,12 @@
  * one, and records that cannot be written (a schema the table cannot take, a value that does not
  * convert) are taken out of the buffer and returned as failures for their error path.
  */
-import { FloeError, isFloeError } from "../errors.js";
-import type { Schema, StructType } from "../iceberg/spec/index.js";
+import { FloeError, isFloeError } from "../../errors.js";
+import type { Schema, StructType } from "../../iceberg/spec/index.js";
+import type { ErrorStage } from "../dlq.js";
+import { conformRow, fitsDirectly } from "../schema/index.js";
 import type { BufferedRecord, TableBuffer } from "./buffer.js";
 import { ColumnBuilder } from "./columns.js";
-import type { ErrorStage } from "./dlq.js";
-import { fitsDirectly } from "./fits.js";
-import { conformRow } from "./schema/index.js";
 
 export interface RecordFailure {
   record: BufferedRecord;

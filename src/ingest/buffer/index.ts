@@ -1,0 +1,17 @@
+// The buffer: decoded records of one table kept as Arrow-layout columns until the next commit, the Kafka
+// metadata columns, and the conversion of buffered columns into the table schema before a write.
+// May import: errors, iceberg/spec, iceberg/write (through their index.ts), ingest's own top-level files
+// (route, dlq's types, kafka-meta) and ingest/schema through its index.ts. Never commit/ or the sink.
+
+export {
+  type BufferedRecord,
+  type Headers,
+  type PartitionRange,
+  type RecordInput,
+  ROW_BYTES,
+  splitTp,
+  TableBuffer,
+  tpKey,
+} from "./buffer.js";
+export { conformColumns, type RecordFailure } from "./conform-columns.js";
+export { metadataColumns, metadataStruct } from "./metadata-columns.js";
