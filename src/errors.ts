@@ -61,3 +61,85 @@ export function toFloeError(e: unknown, code: ErrorCode = "INTERNAL", context?: 
   const message = e instanceof Error ? e.message : String(e);
   return new FloeError(code, message, { cause: e, ...(context ? { context } : {}) });
 }
+
+// ---- failures of remote calls: what the S3 and Glue edges share ------------------------------------
+
+/** Node errno codes of a connection that failed or broke mid-request. */
+export const NETWORK_ERRNOS: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EPROTO",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+/** What an AWS SDK v3 error (or a Node network error) says, read without keeping the error object. */
+export interface SdkFailure {
+  /** The SDK's error name ("NoSuchKey", "ThrottlingException"), or "Error". */
+  name: string;
+  /** S3's `Code` from the response body, when the SDK set one. */
+  serviceCode: string | undefined;
+  /** A Node errno code ("ECONNRESET"). */
+  errno: string | undefined;
+  httpStatus: number | undefined;
+  requestId: string | undefined;
+  /** How many times the SDK sent the request (1 when it was not retried). */
+  attempts: number;
+  throttling: boolean;
+  serverFault: boolean;
+  /** The message, at most 300 characters. */
+  message: string;
+  /** A sanitised cause: name and message only (SDK errors hold raw responses and client settings). */
+  cause: Error;
+}
+
+interface SdkErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: unknown; requestId?: unknown; attempts?: unknown };
+  $retryable?: { throttling?: unknown };
+}
+
+function nonEmpty(v: unknown): string | undefined {
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+/** Reads the fields error classification needs from anything an AWS SDK call threw. */
+export function readSdkFailure(e: unknown): SdkFailure {
+  const err = (e !== null && typeof e === "object" ? e : {}) as SdkErrorLike;
+  const name = nonEmpty(err.name) ?? "Error";
+  const status = err.$metadata?.httpStatusCode;
+  const attempts = err.$metadata?.attempts;
+  const message = (nonEmpty(err.message) ?? String(e)).slice(0, 300);
+  return {
+    name,
+    serviceCode: nonEmpty(err.Code),
+    errno: nonEmpty(err.code),
+    httpStatus: typeof status === "number" ? status : undefined,
+    requestId: nonEmpty(err.$metadata?.requestId),
+    attempts: typeof attempts === "number" && attempts > 0 ? attempts : 1,
+    throttling: err.$retryable?.throttling === true,
+    serverFault: err.$fault === "server",
+    message,
+    cause: Object.assign(new Error(message), { name }),
+  };
+}
+
+/**
+ * Whether a failed request may nevertheless have taken effect: the classified error's `context.reason`
+ * says it was sent and then met a server error, a timeout or a broken connection.
+ */
+export function mayHaveApplied(e: FloeError): boolean {
+  const reason = e.context.reason;
+  return reason === "server-error" || reason === "timeout" || reason === "network";
+}

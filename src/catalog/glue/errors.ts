@@ -5,20 +5,11 @@
  * configuration (credentials included) may travel with our errors.
  */
 import type { Table as GlueTable } from "@aws-sdk/client-glue";
-import { type ErrorCode, FloeError, isFloeError } from "../../errors.js";
+import { type ErrorCode, FloeError, isFloeError, NETWORK_ERRNOS, readSdkFailure } from "../../errors.js";
 import { formatIdentifier, type TableIdentifier } from "../catalog.js";
 
 /** Why a failure may be transient; `server-error`, `timeout` and `network` mean a sent request may have applied. */
 export type GlueFailureReason = "throttled" | "server-error" | "timeout" | "network";
-
-interface SdkErrorLike {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown; requestId?: unknown; attempts?: unknown };
-  $retryable?: { throttling?: unknown };
-}
 
 const UNAUTHORIZED = new Set([
   "AccessDeniedException",
@@ -51,21 +42,6 @@ const TIMEOUT = new Set([
   "RequestTimeout",
   "RequestTimeoutException",
 ]);
-const NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "EPROTO",
-  "ERR_STREAM_PREMATURE_CLOSE",
-]);
-
 export interface GlueErrorScope {
   op: string;
   database?: string;
@@ -74,20 +50,14 @@ export interface GlueErrorScope {
 
 /** How many times the SDK sent the request before this error (1 when it was not retried). */
 export function sdkAttempts(e: unknown): number {
-  const n = (e as SdkErrorLike | null)?.$metadata?.attempts;
-  return typeof n === "number" && n > 0 ? n : 1;
+  return readSdkFailure(e).attempts;
 }
 
 /** Classifies anything a GlueClient call threw; FloeErrors pass through unchanged. */
 export function classifyGlueError(e: unknown, scope: GlueErrorScope): FloeError {
   if (e instanceof FloeError) return e;
-  const err = (e !== null && typeof e === "object" ? e : {}) as SdkErrorLike;
-  const glueCode = str(err.name) ?? "Error";
-  const errno = str(err.code);
-  const status = typeof err.$metadata?.httpStatusCode === "number" ? err.$metadata.httpStatusCode : undefined;
-  const requestId = str(err.$metadata?.requestId);
-  const message = (str(err.message) ?? String(e)).slice(0, 300);
-  const cause = Object.assign(new Error(message), { name: glueCode });
+  const failure = readSdkFailure(e);
+  const { name: glueCode, errno, httpStatus: status, requestId, message, cause } = failure;
   const what = [scope.database, scope.table].filter((x) => x !== undefined).join(".");
   const make = (code: ErrorCode, text: string, reason?: GlueFailureReason, retryable?: boolean) =>
     new FloeError(code, `glue ${scope.op}${what ? ` ${what}` : ""} ${text}`, {
@@ -101,7 +71,7 @@ export function classifyGlueError(e: unknown, scope: GlueErrorScope): FloeError 
         errno,
         requestId,
         reason,
-        attempts: sdkAttempts(e),
+        attempts: failure.attempts,
       },
       ...(retryable === undefined ? {} : { retryable }),
     });
@@ -114,7 +84,7 @@ export function classifyGlueError(e: unknown, scope: GlueErrorScope): FloeError 
   if (UNAUTHORIZED.has(glueCode) || status === 401 || status === 403) {
     return make("UNAUTHORIZED", `failed: access denied (${glueCode})`, undefined, false);
   }
-  if (THROTTLED.has(glueCode) || status === 429 || err.$retryable?.throttling === true) {
+  if (THROTTLED.has(glueCode) || status === 429 || failure.throttling) {
     return make("SERVICE_UNAVAILABLE", `throttled (${glueCode})`, "throttled", true);
   }
   if (SERVER.has(glueCode) || (status !== undefined && status >= 500)) {
@@ -123,28 +93,18 @@ export function classifyGlueError(e: unknown, scope: GlueErrorScope): FloeError 
   if (TIMEOUT.has(glueCode) || status === 408) {
     return make("SERVICE_UNAVAILABLE", "timed out", "timeout", true);
   }
-  if (errno !== undefined && NETWORK.has(errno)) {
+  if (errno !== undefined && NETWORK_ERRNOS.has(errno)) {
     return make("SERVICE_UNAVAILABLE", `failed: network error (${errno})`, "network", true);
   }
   if (INVALID.has(glueCode) || (status !== undefined && status >= 400 && status < 500)) {
     return make("INVALID_ARGUMENT", `rejected (${glueCode}): ${message}`, undefined, false);
   }
-  if (err.$fault === "server") {
+  if (failure.serverFault) {
     return make("SERVICE_UNAVAILABLE", `failed: server error (${glueCode})`, "server-error", true);
   }
   // No HTTP status and no known code: most likely the connection failed mid-request.
   if (status === undefined) return make("SERVICE_UNAVAILABLE", `failed (${glueCode})`, "network", true);
   return make("INTERNAL", `failed (${glueCode})`, undefined, false);
-}
-
-/** Whether a failed request may nevertheless have taken effect (sent, then a 5xx, timeout or broken connection). */
-export function mayHaveApplied(e: FloeError): boolean {
-  const reason = e.context.reason;
-  return reason === "server-error" || reason === "timeout" || reason === "network";
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v.length > 0 ? v : undefined;
 }
 
 // ---- the errors GlueCatalog raises itself ----

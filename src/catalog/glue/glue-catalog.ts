@@ -17,7 +17,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { GlueClient, Table as GlueTable } from "@aws-sdk/client-glue";
-import { FloeError } from "../../errors.js";
+import { FloeError, mayHaveApplied } from "../../errors.js";
 import { deleteFiles, type FileIO, listAll } from "../../iceberg/io/index.js";
 import { newTableMetadata, type TableRequirement, type TableUpdate } from "../../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../../log.js";
@@ -40,7 +40,6 @@ import { splitOwned } from "../ownership.js";
 import {
   classifyGlueError,
   conflict,
-  mayHaveApplied,
   notIceberg,
   nsNotFound,
   orFalse,

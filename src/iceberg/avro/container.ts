@@ -24,7 +24,7 @@ const DEFAULT_BLOCK_BYTES = 64 * 1024;
 export type WriteCodec = "null" | "deflate";
 
 /** avsc long type whose JS values are bigint (reads any int64, writes bigint or safe-integer numbers). */
-const BIGINT_LONG = avsc.types.LongType.__with({
+export const BIGINT_LONG = avsc.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
   toBuffer: (n: bigint | number) => {
     const buf = Buffer.alloc(8);
@@ -49,14 +49,14 @@ function isLongSchema(schema: unknown): boolean {
   );
 }
 
+/** avsc `typeHook` that makes every `long` a bigint (BIGINT_LONG); other types are avsc's own. */
+export function bigintLongHook(schema: unknown): Type | undefined {
+  return isLongSchema(schema) ? BIGINT_LONG : undefined;
+}
+
 /** avsc Type for a raw Avro schema; longs are bigint, logical types are left to the caller. */
 export function avroType(schema: AvroSchema): Type {
-  return avsc.Type.forSchema(
-    schema as never,
-    {
-      typeHook: (s: unknown) => (isLongSchema(s) ? BIGINT_LONG : undefined),
-    } as never,
-  );
+  return avsc.Type.forSchema(schema as never, { typeHook: bigintLongHook } as never);
 }
 
 // --- varint helpers -------------------------------------------------------------------------------

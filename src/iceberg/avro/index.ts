@@ -2,7 +2,13 @@
 // May import: errors, log, iceberg/spec.
 
 export type { ContainerContents, WriteCodec, WriteContainerOptions } from "./container.js";
-export { readContainer, readContainerHeader, writeContainer } from "./container.js";
+export {
+  BIGINT_LONG,
+  bigintLongHook,
+  readContainer,
+  readContainerHeader,
+  writeContainer,
+} from "./container.js";
 export type { DecodedManifest, EncodeManifestOptions } from "./manifest.js";
 export { decodeManifest, encodeManifest } from "./manifest.js";
 export type { DecodedManifestList, EncodeManifestListOptions } from "./manifest-list.js";

@@ -1,4 +1,4 @@
-import { type ErrorCode, FloeError } from "../../errors.js";
+import { type ErrorCode, FloeError, NETWORK_ERRNOS, readSdkFailure } from "../../errors.js";
 
 /**
  * Classification of AWS SDK / S3 errors into FloeError at the edge of S3FileIO. The result carries
@@ -9,15 +9,6 @@ import { type ErrorCode, FloeError } from "../../errors.js";
 
 /** Why a retryable failure happened: `throttled` and `conflict` mean the store refused the request. */
 export type FailureReason = "throttled" | "conflict" | "server-error" | "timeout" | "network" | "checksum";
-
-interface SdkErrorLike {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
-  $retryable?: { throttling?: unknown };
-}
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchUpload", "NoSuchBucket", "NoSuchVersion"]);
 const UNAUTHORIZED = new Set([
@@ -46,21 +37,6 @@ const CONFLICT = new Set(["ConditionalRequestConflict", "OperationAborted"]);
 const SERVER = new Set(["InternalError", "ServiceUnavailable", "InternalServerError"]);
 const TIMEOUT = new Set(["RequestTimeout", "RequestTimeoutException", "TimeoutError"]);
 const CHECKSUM = new Set(["BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"]);
-const NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "EPROTO",
-  "ERR_STREAM_PREMATURE_CLOSE",
-]);
-
 export interface S3ErrorScope {
   op: string;
   path: string;
@@ -68,14 +44,9 @@ export interface S3ErrorScope {
 
 export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
   if (e instanceof FloeError) return e;
-  const err = (e !== null && typeof e === "object" ? e : {}) as SdkErrorLike;
-  const name = str(err.name) ?? "Error";
-  const s3Code = str(err.Code) ?? name;
-  const errno = str(err.code);
-  const status = typeof err.$metadata?.httpStatusCode === "number" ? err.$metadata.httpStatusCode : undefined;
-  const requestId = str(err.$metadata?.requestId);
-  const message = (str(err.message) ?? String(e)).slice(0, 300);
-  const cause = Object.assign(new Error(message), { name });
+  const failure = readSdkFailure(e);
+  const s3Code = failure.serviceCode ?? failure.name;
+  const { errno, httpStatus: status, requestId, cause } = failure;
   const make = (code: ErrorCode, text: string, reason?: FailureReason, retryable?: boolean) =>
     new FloeError(code, `${scope.op} ${text}`, {
       cause,
@@ -97,7 +68,7 @@ export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
   if (UNAUTHORIZED.has(s3Code) || status === 401 || status === 403) {
     return make("UNAUTHORIZED", `failed: access denied (${s3Code})`, undefined, false);
   }
-  if (THROTTLED.has(s3Code) || status === 429 || err.$retryable?.throttling === true) {
+  if (THROTTLED.has(s3Code) || status === 429 || failure.throttling) {
     return make("SERVICE_UNAVAILABLE", `throttled (${s3Code})`, "throttled", true);
   }
   if (SERVER.has(s3Code) || (status !== undefined && status >= 500)) {
@@ -109,25 +80,11 @@ export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
   if (CHECKSUM.has(s3Code)) {
     return make("IO_ERROR", `failed: body corrupted in transit (${s3Code})`, "checksum", true);
   }
-  if (errno !== undefined && NETWORK.has(errno)) {
+  if (errno !== undefined && NETWORK_ERRNOS.has(errno)) {
     return make("SERVICE_UNAVAILABLE", `failed: network error (${errno})`, "network", true);
   }
   if (status === 416 || (status !== undefined && status >= 400 && status < 500)) {
     return make("INVALID_ARGUMENT", `rejected by the store (${s3Code})`, undefined, false);
   }
   return make("IO_ERROR", `failed (${s3Code})`, undefined, false);
-}
-
-/**
- * Whether a failed request may nevertheless have taken effect: a server error, timeout or broken
- * connection after the request was sent. A conditional write retried after such a failure can
- * see its own first attempt and get 412, so that 412 proves nothing until the content is checked.
- */
-export function mayHaveApplied(e: FloeError): boolean {
-  const reason = e.context.reason;
-  return reason === "server-error" || reason === "timeout" || reason === "network";
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v.length > 0 ? v : undefined;
 }

@@ -1,7 +1,7 @@
 import type { CompletedPart, S3Client } from "@aws-sdk/client-s3";
-import { FloeError } from "../../errors.js";
+import { FloeError, mayHaveApplied } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
+import { classifyS3Error } from "./s3-errors.js";
 import { s3Sdk } from "./s3-sdk.js";
 
 export const MIB = 1024 * 1024;

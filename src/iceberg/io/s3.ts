@@ -1,9 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { FloeError, isFloeError } from "../../errors.js";
+import { FloeError, isFloeError, mayHaveApplied } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
 import { checkRange, type FileInfo, type FileIO, ownedBytes, type WriteOptions } from "./file-io.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.js";
-import { classifyS3Error, mayHaveApplied } from "./s3-errors.js";
+import { classifyS3Error } from "./s3-errors.js";
 import { MIB, MIN_PART_SIZE, type MultipartHost, uploadMultipart } from "./s3-multipart.js";
 import { s3Sdk } from "./s3-sdk.js";
 import { formatS3Uri, parseS3Uri } from "./s3-uri.js";

@@ -6,41 +6,16 @@
 
 import type { Type } from "avsc";
 import avsc from "avsc";
+import { bigintLongHook } from "../../iceberg/avro/index.js";
 import { type CompiledAvroSchema, compileAvroSchema } from "./avro-schema.js";
 import { decodeFailed } from "./errors.js";
-import type { RegisteredSchema, SchemaRegistryClient } from "./registry.js";
+import { type RegisteredSchema, SchemaCache, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
 
-/** avsc long type whose values are bigint, so longs above 2^53 stay exact. */
-const BIGINT_LONG = avsc.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
-  toBuffer: (n: bigint | number) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: unknown) => BigInt(v as string | number | bigint),
-  toJSON: (n: bigint) => (Number.isSafeInteger(Number(n)) ? Number(n) : n.toString()),
-  isValid: (n: unknown) =>
-    (typeof n === "bigint" && BigInt.asIntN(64, n) === n) ||
-    (typeof n === "number" && Number.isSafeInteger(n)),
-  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
-});
-
-function isLong(schema: unknown): boolean {
-  return (
-    schema === "long" ||
-    (typeof schema === "object" &&
-      schema !== null &&
-      !Array.isArray(schema) &&
-      (schema as { type?: unknown }).type === "long")
-  );
-}
-
 /** avsc options: bigint longs; avsc's logical types stay off so values arrive raw. */
 export function avscOptions(registry: Record<string, Type>): object {
-  return { typeHook: (s: unknown) => (isLong(s) ? BIGINT_LONG : undefined), registry };
+  return { typeHook: bigintLongHook, registry };
 }
 
 interface Compiled extends CompiledAvroSchema {
@@ -103,30 +78,18 @@ export async function compileRegisteredAvro(
 
 export class AvroDecoder implements Decoder {
   readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new Map<number, Promise<Compiled>>();
-  /** Schemas whose compilation finished: records of these decode without a promise. */
-  readonly #ready = new Map<number, Compiled>();
+  readonly #compiled = new SchemaCache<number, Compiled>();
 
   constructor(registry: SchemaRegistryClient) {
     this.#registry = registry;
   }
 
   #schema(id: number): Promise<Compiled> {
-    let pending = this.#compiled.get(id);
-    if (pending === undefined) {
-      pending = this.#registry
+    return this.#compiled.get(id, () =>
+      this.#registry
         .getSchema(id)
-        .then((registered) => compileRegisteredAvro(this.#registry, id, registered))
-        .then((compiled) => {
-          this.#ready.set(id, compiled);
-          return compiled;
-        });
-      this.#compiled.set(id, pending);
-      pending.catch(() => {
-        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
-      });
-    }
-    return pending;
+        .then((registered) => compileRegisteredAvro(this.#registry, id, registered)),
+    );
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
@@ -139,7 +102,7 @@ export class AvroDecoder implements Decoder {
   decodeSync(input: DecodeInput): DecodedRecord | undefined {
     if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
     const { schemaId, payloadOffset } = readWireHeader(input.value);
-    const compiled = this.#ready.get(schemaId);
+    const compiled = this.#compiled.ready(schemaId);
     if (compiled === undefined) return undefined;
     const buf = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
     let decoded: { value: unknown; offset: number };

@@ -1,6 +1,6 @@
 // Record decoding: Kafka value bytes -> a row and the record's own Iceberg schema. JSON (inferred or
 // declared), Avro, JSON Schema and Protobuf in the Schema Registry wire format, plain strings and bytes.
-// May import: errors, iceberg/spec (through its index.ts), ../schema.
+// May import: errors, iceberg/spec and iceberg/avro (through their index.ts), ../schema.
 
 export { compileAvroSchema } from "./avro-schema.js";
 export { createDecoder } from "./decoder.js";

@@ -16,7 +16,7 @@ import {
 import { conformJson, inferFields, numberFields, shapeKey } from "../schema/index.js";
 import { decodeFailed, decodeUtf8, requireValue } from "./errors.js";
 import { type CompiledJsonSchema, compileJsonSchema } from "./json-schema.js";
-import type { SchemaRegistryClient } from "./registry.js";
+import { SchemaCache, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
 
@@ -127,16 +127,15 @@ export class JsonDecoder implements Decoder {
 /** JSON Schema payloads: header, then JSON text validated by converting it to the registered schema. */
 export class JsonSchemaDecoder implements Decoder {
   readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new Map<number, Promise<CompiledJsonSchema>>();
+  readonly #compiled = new SchemaCache<number, CompiledJsonSchema>();
 
   constructor(registry: SchemaRegistryClient) {
     this.#registry = registry;
   }
 
   #schema(id: number): Promise<CompiledJsonSchema> {
-    let pending = this.#compiled.get(id);
-    if (pending === undefined) {
-      pending = this.#registry.getSchema(id).then((registered) => {
+    return this.#compiled.get(id, () =>
+      this.#registry.getSchema(id).then((registered) => {
         if (registered.schemaType !== "JSON") {
           throw decodeFailed(`schema id ${id} has schemaType ${registered.schemaType}, expected JSON`);
         }
@@ -153,13 +152,8 @@ export class JsonSchemaDecoder implements Decoder {
           throw decodeFailed(`schema id ${id} is not valid JSON Schema JSON`, e);
         }
         return compileJsonSchema(doc);
-      });
-      this.#compiled.set(id, pending);
-      pending.catch(() => {
-        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
-      });
-    }
-    return pending;
+      }),
+    );
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {

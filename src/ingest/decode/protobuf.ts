@@ -14,7 +14,7 @@ import { FloeError } from "../../errors.js";
 import { decodeFailed } from "./errors.js";
 import { addDescriptor, isBase64Descriptor } from "./protobuf-descriptor.js";
 import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
-import type { RegisteredSchema, SchemaRegistryClient } from "./registry.js";
+import { type RegisteredSchema, SchemaCache, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readMessageIndexes, readWireHeader } from "./wire.js";
 
@@ -167,24 +167,18 @@ export async function compileRegisteredProtobuf(
 
 export class ProtobufDecoder implements Decoder {
   readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new Map<number, Promise<CompiledFile>>();
+  readonly #compiled = new SchemaCache<number, CompiledFile>();
 
   constructor(registry: SchemaRegistryClient) {
     this.#registry = registry;
   }
 
   #schema(id: number): Promise<CompiledFile> {
-    let pending = this.#compiled.get(id);
-    if (pending === undefined) {
-      pending = this.#registry
+    return this.#compiled.get(id, () =>
+      this.#registry
         .getSchema(id)
-        .then((registered) => compileRegisteredProtobuf(this.#registry, id, registered));
-      this.#compiled.set(id, pending);
-      pending.catch(() => {
-        if (this.#compiled.get(id) === pending) this.#compiled.delete(id);
-      });
-    }
-    return pending;
+        .then((registered) => compileRegisteredProtobuf(this.#registry, id, registered)),
+    );
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {

@@ -84,13 +84,45 @@ function parseEndpoint(text: string): Endpoint {
   return { base: url.toString().replace(/\/+$/, ""), origin: url.origin, ...(basic ? { basic } : {}) };
 }
 
+/**
+ * Values made once per key from registered schemas (which never change): concurrent callers share one
+ * promise, a failure is forgotten so the next call tries again, and `ready` answers without a promise
+ * once the value is made. The registry client caches its responses in it, the decoders their compiled
+ * schemas.
+ */
+export class SchemaCache<K, V> {
+  readonly #pending = new Map<K, Promise<V>>();
+  readonly #ready = new Map<K, V>();
+
+  /** The value for `key`, made by `make` unless a call for `key` already did (or is doing) so. */
+  get(key: K, make: () => Promise<V>): Promise<V> {
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = make().then((value) => {
+        this.#ready.set(key, value);
+        return value;
+      });
+      this.#pending.set(key, pending);
+      pending.catch(() => {
+        if (this.#pending.get(key) === pending) this.#pending.delete(key);
+      });
+    }
+    return pending;
+  }
+
+  /** The value for `key` if it has been made, else undefined. */
+  ready(key: K): V | undefined {
+    return this.#ready.get(key);
+  }
+}
+
 export class SchemaRegistryClient {
   readonly #endpoints: Endpoint[];
   readonly #authorization: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
-  readonly #byId = new Map<number, Promise<RegisteredSchema>>();
-  readonly #byVersion = new Map<string, Promise<RegisteredSchema & { id: number }>>();
+  readonly #byId = new SchemaCache<number, RegisteredSchema>();
+  readonly #byVersion = new SchemaCache<string, RegisteredSchema & { id: number }>();
 
   constructor(opts: SchemaRegistryOptions) {
     this.#endpoints = opts.url
@@ -108,39 +140,25 @@ export class SchemaRegistryClient {
 
   /** The schema registered under `id`. Unknown ids are DECODE_FAILED "unknown schema id N". */
   getSchema(id: number): Promise<RegisteredSchema> {
-    let pending = this.#byId.get(id);
-    if (pending === undefined) {
-      pending = this.#get(`/schemas/ids/${id}`, `unknown schema id ${id}`).then((body) => {
+    return this.#byId.get(id, () =>
+      this.#get(`/schemas/ids/${id}`, `unknown schema id ${id}`).then((body) => {
         const parsed = SchemaResponse.safeParse(body);
         if (!parsed.success) throw this.#badResponse(`schema id ${id}`);
         return toRegistered(parsed.data);
-      });
-      this.#remember(this.#byId, id, pending);
-    }
-    return pending;
+      }),
+    );
   }
 
   /** A schema by subject and version, as schema references name them. */
   getSubjectVersion(subject: string, version: number): Promise<RegisteredSchema & { id: number }> {
-    const key = `${subject}\u0000${version}`;
-    let pending = this.#byVersion.get(key);
-    if (pending === undefined) {
-      const path = `/subjects/${encodeURIComponent(subject)}/versions/${version}`;
-      pending = this.#get(path, `unknown schema reference ${subject} version ${version}`).then((body) => {
+    const path = `/subjects/${encodeURIComponent(subject)}/versions/${version}`;
+    return this.#byVersion.get(`${subject}\u0000${version}`, () =>
+      this.#get(path, `unknown schema reference ${subject} version ${version}`).then((body) => {
         const parsed = VersionResponse.safeParse(body);
         if (!parsed.success) throw this.#badResponse(`subject ${subject} version ${version}`);
         return { ...toRegistered(parsed.data), id: parsed.data.id };
-      });
-      this.#remember(this.#byVersion, key, pending);
-    }
-    return pending;
-  }
-
-  #remember<K, V>(cache: Map<K, Promise<V>>, key: K, pending: Promise<V>): void {
-    cache.set(key, pending);
-    pending.catch(() => {
-      if (cache.get(key) === pending) cache.delete(key);
-    });
+      }),
+    );
   }
 
   #badResponse(what: string): FloeError {

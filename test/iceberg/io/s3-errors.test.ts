@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FloeError } from "../../../src/errors.js";
+import { FloeError, mayHaveApplied } from "../../../src/errors.js";
 import { classifyS3Error } from "../../../src/iceberg/io/index.js";
-import { mayHaveApplied } from "../../../src/iceberg/io/s3-errors.js";
 import { networkError, sdkError } from "./fake-s3.js";
 
 const scope = { op: "read", path: "s3://bucket/t/data/f.parquet" };
