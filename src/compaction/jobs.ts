@@ -5,7 +5,7 @@
  */
 import { formatIdentifier, type Table } from "../catalog/index.js";
 import { toFloeError } from "../errors.js";
-import { MAIN_BRANCH, snapshotForRef } from "../iceberg/spec/index.js";
+import { MAIN_BRANCH, snapshotForRef, targetFileSizeBytes } from "../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { type ExpireOptions, type ExpireResult, expireSnapshots } from "./expire.js";
 import { acquireLease, type Lease, type LeaseOptions } from "./lease.js";
@@ -117,7 +117,7 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
         const deletes = new DeleteIndex(scanned.deletes, unpartitioned);
         const target =
           options.targetFileSizeBytes ??
-          (Number(md.properties["write.target-file-size-bytes"]) || DEFAULT_TARGET_FILE_SIZE_BYTES);
+          targetFileSizeBytes(md.properties, DEFAULT_TARGET_FILE_SIZE_BYTES);
         const plan = planCompaction(plannerFiles(scanned, deletes), {
           ...options,
           targetFileSizeBytes: target,

@@ -11,12 +11,17 @@
  */
 import type { Table } from "../catalog/index.js";
 import { metadataVersion } from "../catalog/index.js";
-import type { TableMetadata } from "../iceberg/spec/index.js";
+import {
+  deleteMetadataAfterCommit,
+  METADATA_PREVIOUS_VERSIONS_MAX_DEFAULT,
+  previousVersionsMax,
+  type TableMetadata,
+} from "../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { deleteInOrder } from "./delete-paths.js";
 import { normalizePath } from "./reachability.js";
 
-export const DEFAULT_PREVIOUS_VERSIONS_MAX = 100;
+export const DEFAULT_PREVIOUS_VERSIONS_MAX = METADATA_PREVIOUS_VERSIONS_MAX_DEFAULT;
 
 export interface MetadataCleanupOptions {
   /** Default: table property write.metadata.delete-after-commit.enabled (false unless "true"). */
@@ -77,10 +82,8 @@ export async function cleanMetadataFiles(
   await table.refresh();
   const md = table.metadata;
   const enabled =
-    options.enabled ?? md.properties["write.metadata.delete-after-commit.enabled"]?.toLowerCase() === "true";
-  const max =
-    options.previousVersionsMax ??
-    Number(md.properties["write.metadata.previous-versions-max"] ?? DEFAULT_PREVIOUS_VERSIONS_MAX);
+    options.enabled ?? deleteMetadataAfterCommit(md.properties);
+  const max = options.previousVersionsMax ?? previousVersionsMax(md.properties);
   const result: MetadataCleanupResult = {
     enabled,
     dryRun: options.dryRun === true,

@@ -18,7 +18,7 @@
 import { metadataVersion, splitOwned, type Table, type TableFiles } from "../catalog/index.js";
 import { FloeError } from "../errors.js";
 import type { FileInfo } from "../iceberg/io/index.js";
-import { currentSnapshot, type TableMetadata } from "../iceberg/spec/index.js";
+import { currentSnapshot, gcEnabled, type TableMetadata } from "../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { deleteInOrder, deletePaths } from "./delete-paths.js";
 import { DAY_MS } from "./expire.js";
@@ -142,7 +142,7 @@ export async function removeOrphanFiles(table: Table, options: OrphanOptions = {
     foreignKept: 0,
     deleted: 0,
   };
-  if (md.properties["gc.enabled"]?.toLowerCase() === "false") {
+  if (!gcEnabled(md.properties)) {
     return { ...empty, skippedReason: "table property gc.enabled=false" };
   }
   // The cutoff is taken before listing: a file written after this moment is never older than it.

@@ -14,7 +14,10 @@ import { partitionKey } from "../iceberg/write/index.js";
 
 export const MiB = 1024 * 1024;
 
-/** Iceberg's default `write.target-file-size-bytes`. */
+/**
+ * Compaction's target when the table sets no `write.target-file-size-bytes`: Floe's choice, below
+ * Iceberg's 512 MiB (TARGET_FILE_SIZE_BYTES_DEFAULT) so that a group fits the memory budget below.
+ */
 export const DEFAULT_TARGET_FILE_SIZE_BYTES = 128 * MiB;
 export const DEFAULT_MIN_FILE_SIZE_RATIO = 0.75;
 /** Files with at least this many attached delete files are rewritten whatever their size. */

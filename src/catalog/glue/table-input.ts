@@ -15,6 +15,7 @@
  */
 import type { Column, Table as GlueTable, TableInput } from "@aws-sdk/client-glue";
 import {
+  COMMENT,
   decimalParams,
   type IcebergType,
   isListType,
@@ -34,7 +35,7 @@ export const ICEBERG_FIELD_ID = "iceberg.field.id";
 export const ICEBERG_FIELD_OPTIONAL = "iceberg.field.optional";
 export const ICEBERG_FIELD_CURRENT = "iceberg.field.current";
 /** The table property Java copies to the Glue table's Description. */
-export const COMMENT_PROPERTY = "comment";
+export const COMMENT_PROPERTY = COMMENT;
 
 /**
  * The Hive type string Glue shows for an Iceberg type: long -> bigint, time/uuid -> string,

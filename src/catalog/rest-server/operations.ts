@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { FloeError } from "../../errors.js";
-import type { JsonValue, TableUpdate } from "../../iceberg/spec/index.js";
+import { FORMAT_VERSION, type JsonValue, type TableUpdate } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
 import {
   type Catalog,
@@ -250,7 +250,7 @@ export function createOperations(s: OperationSettings): Record<Operation, Op> {
       if (req.stageCreate) throw unsupported("stage-create (create transactions) is not supported");
       const name = checkName("table", req.name);
       if (req.location !== undefined) forbidLocation(s.allowCustomLocations, "a custom table location");
-      const { "format-version": formatVersion, ...properties } = req.properties;
+      const { [FORMAT_VERSION]: formatVersion, ...properties } = req.properties;
       if (formatVersion !== undefined && !["2", "3"].includes(formatVersion)) {
         throw badRequest(
           `format-version ${JSON.stringify(formatVersion)}: this server creates v2 or v3 tables`,

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { FloeError } from "../../errors.js";
+import { NAME_MAPPING_DEFAULT } from "./properties.js";
 
 export interface MappedField {
   "field-id"?: number | undefined;
@@ -23,7 +24,7 @@ const MappedFieldSchema: z.ZodType<MappedField> = z.lazy(() =>
   }),
 );
 
-export const NAME_MAPPING_PROPERTY = "schema.name-mapping.default";
+export const NAME_MAPPING_PROPERTY = NAME_MAPPING_DEFAULT;
 
 /** Parses a name mapping's JSON; throws INVALID_ARGUMENT naming what is wrong. */
 export function parseNameMapping(json: string): NameMapping {

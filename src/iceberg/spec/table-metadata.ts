@@ -14,6 +14,7 @@ import {
   type PartitionSpec,
   PartitionSpecSchema,
 } from "./partition.js";
+import { previousVersionsMax } from "./properties.js";
 import type { Schema } from "./schema.js";
 import { SchemaSchema } from "./schema.js";
 import {
@@ -369,7 +370,7 @@ export function appendMetadataLog(
   md: TableMetadata,
   previousFile: string,
   previousTimestampMs: number,
-  maxEntries = Number(md.properties["write.metadata.previous-versions-max"] ?? 100),
+  maxEntries = previousVersionsMax(md.properties),
 ): TableMetadata {
   const log = [...md["metadata-log"], { "timestamp-ms": previousTimestampMs, "metadata-file": previousFile }];
   const keep = Number.isFinite(maxEntries) && maxEntries >= 1 ? Math.floor(maxEntries) : 100;

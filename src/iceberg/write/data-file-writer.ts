@@ -20,6 +20,7 @@ import {
   findFieldById,
   isPrimitiveType,
   type NestedField,
+  PARQUET_COMPRESSION_CODEC,
   type PartitionSpec,
   type PrimitiveValue,
   partitionPath,
@@ -81,15 +82,15 @@ const isSource = (c: AnyColumn): c is ColumnSource => !Array.isArray(c);
 export type Row = Readonly<Record<string, unknown>>;
 
 function compressionFrom(properties: Readonly<Record<string, string>>): ParquetCompression | undefined {
-  const codec = properties["write.parquet.compression-codec"]?.toLowerCase();
+  const codec = properties[PARQUET_COMPRESSION_CODEC]?.toLowerCase();
   if (codec === undefined) return undefined;
   if (codec === "zstd" || codec === "snappy") return codec;
   if (codec === "uncompressed" || codec === "none") return "uncompressed";
   throw new FloeError(
     "CONFIG_INVALID",
-    `write.parquet.compression-codec '${codec}' is not supported (zstd, snappy, uncompressed)`,
+    `${PARQUET_COMPRESSION_CODEC} '${codec}' is not supported (zstd, snappy, uncompressed)`,
     {
-      context: { key: "write.parquet.compression-codec" },
+      context: { key: PARQUET_COMPRESSION_CODEC },
     },
   );
 }

@@ -11,6 +11,8 @@ import {
   isListType,
   isMapType,
   isStructType,
+  METRICS_MODE_COLUMN_PREFIX,
+  METRICS_MODE_DEFAULT,
   type NestedField,
   primitiveKind,
   type Schema,
@@ -77,8 +79,8 @@ export function writeFieldsFromSchema(schema: Schema): WriteField[] {
   return schema.fields.map((f) => writeField(f, ""));
 }
 
-export const METRICS_DEFAULT_PROPERTY = "write.metadata.metrics.default";
-export const METRICS_COLUMN_PREFIX = "write.metadata.metrics.column.";
+export const METRICS_DEFAULT_PROPERTY = METRICS_MODE_DEFAULT;
+export const METRICS_COLUMN_PREFIX = METRICS_MODE_COLUMN_PREFIX;
 
 /**
  * Metrics mode per leaf field id from table properties: `write.metadata.metrics.default` and
