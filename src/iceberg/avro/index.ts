@@ -1,6 +1,21 @@
 // Avro encoding of Iceberg manifests and manifest lists, with field ids.
 // May import: errors, log, iceberg/spec.
 
+// The manifest structs are iceberg/spec's: re-exported with the codec that reads and writes them.
+export type {
+  DataFile,
+  EntryStatus,
+  FieldSummary,
+  FileContent,
+  ManifestContent,
+  ManifestEntry,
+  ManifestFile,
+  PartitionData,
+  PartitionFieldType,
+  PartitionType,
+  PartitionValue,
+} from "../spec/index.js";
+export { ENTRY_STATUS, FILE_CONTENT, MANIFEST_CONTENT } from "../spec/index.js";
 export type { ContainerContents, WriteCodec, WriteContainerOptions } from "./container.js";
 export {
   BIGINT_LONG,
@@ -24,17 +39,3 @@ export {
   partitionRecordSchema,
   partitionValueAvroType,
 } from "./schemas.js";
-export type {
-  DataFile,
-  EntryStatus,
-  FieldSummary,
-  FileContent,
-  ManifestContent,
-  ManifestEntry,
-  ManifestFile,
-  PartitionData,
-  PartitionFieldType,
-  PartitionType,
-  PartitionValue,
-} from "./types.js";
-export { ENTRY_STATUS, FILE_CONTENT, MANIFEST_CONTENT } from "./types.js";

@@ -4,12 +4,12 @@
  */
 
 import { FloeError } from "../../errors.js";
+import type { FieldSummary, ManifestContent, ManifestFile } from "../spec/index.js";
 import type { WriteCodec } from "./container.js";
 import { readContainer, writeContainer } from "./container.js";
 import { asBuffer, optBigint, optBytes, optInt, reqBigint, reqInt, reqString } from "./decode-util.js";
 import type { AvroRecordSchema } from "./schemas.js";
 import { manifestFileSchema } from "./schemas.js";
-import type { FieldSummary, ManifestContent, ManifestFile } from "./types.js";
 import { collectNamedTypes, RecordView } from "./writer-schema.js";
 
 export interface EncodeManifestListOptions {

@@ -9,6 +9,7 @@
  */
 
 import { FloeError } from "../../errors.js";
+import type { DataFile, EntryStatus, FileContent, ManifestEntry, PartitionType } from "../spec/index.js";
 import type { WriteCodec } from "./container.js";
 import { readContainer, writeContainer } from "./container.js";
 import {
@@ -26,7 +27,6 @@ import { javaFixedPartitionsAsBytes } from "./java-compat.js";
 import { partitionFromAvro, partitionToAvro } from "./partition-values.js";
 import type { AvroRecordSchema } from "./schemas.js";
 import { manifestEntrySchema } from "./schemas.js";
-import type { DataFile, EntryStatus, FileContent, ManifestEntry, PartitionType } from "./types.js";
 import { collectNamedTypes, RecordView } from "./writer-schema.js";
 
 export interface EncodeManifestOptions {

@@ -4,9 +4,9 @@
  * single-value form. Pure: values in, summaries out.
  */
 
+import type { FieldSummary, PartitionData, PartitionType, PartitionValue } from "../spec/index.js";
 import { comparePartitionValues, parsePrimitiveType } from "./partition-types.js";
 import { encodePartitionSingleValue } from "./single-value.js";
-import type { FieldSummary, PartitionData, PartitionType, PartitionValue } from "./types.js";
 
 /** Serializes one value of an Iceberg primitive type to its binary single-value form. */
 export type SingleValueEncoder = (type: string, value: PartitionValue) => Uint8Array;

@@ -5,6 +5,7 @@
  */
 
 import { FloeError } from "../../errors.js";
+import type { PartitionValue } from "../spec/index.js";
 import {
   decimalParams,
   fixedLength,
@@ -12,7 +13,6 @@ import {
   parsePrimitiveType as parseSpecPrimitiveType,
   primitiveKind,
 } from "../spec/index.js";
-import type { PartitionValue } from "./types.js";
 
 /** The primitive kinds a partition value can have (the spec's v3-only kinds are not partition types). */
 export type PrimitiveKind =

@@ -4,6 +4,7 @@
  */
 
 import { FloeError } from "../../errors.js";
+import type { PartitionData, PartitionType, PartitionValue } from "../spec/index.js";
 import { asBuffer } from "./decode-util.js";
 import {
   bigintToTwosComplement,
@@ -14,7 +15,6 @@ import {
   uuidToString,
 } from "./partition-types.js";
 import { isValidAvroName, sanitizeAvroName } from "./schemas.js";
-import type { PartitionData, PartitionType, PartitionValue } from "./types.js";
 import type { RecordView } from "./writer-schema.js";
 import { typeInfo, unwrapOptional } from "./writer-schema.js";
 

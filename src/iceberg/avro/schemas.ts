@@ -8,8 +8,8 @@
  * Field ids and shapes are the Iceberg table spec's ("Manifests", "Manifest Lists").
  */
 
+import type { PartitionType } from "../spec/index.js";
 import { decimalRequiredBytes, parsePrimitiveType } from "./partition-types.js";
-import type { PartitionType } from "./types.js";
 
 /** Avro schema JSON: a type name, a union, or a type object with extra attributes. */
 export type AvroSchema = string | AvroSchema[] | AvroTypeObject;

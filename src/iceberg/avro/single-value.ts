@@ -4,8 +4,8 @@
  */
 
 import { FloeError } from "../../errors.js";
+import type { PartitionValue } from "../spec/index.js";
 import { bigintToTwosComplement, parsePrimitiveType, uuidToBytes } from "./partition-types.js";
-import type { PartitionValue } from "./types.js";
 
 function invalid(type: string, value: PartitionValue): FloeError {
   return new FloeError("INVALID_ARGUMENT", `cannot serialize ${typeof value} as ${type}`, {

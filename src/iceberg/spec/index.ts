@@ -22,6 +22,29 @@ export {
 } from "./bytes.js";
 export { Int64Schema, type JsonValue, MillisSchema, parseJson, stringifyJson } from "./json.js";
 export {
+  DATA_FILE_IDS,
+  DATA_FILE_LIST_IDS,
+  DATA_FILE_MAP_IDS,
+  type DataFile,
+  ENTRY_STATUS,
+  type EntryStatus,
+  FIELD_SUMMARY_IDS,
+  FILE_CONTENT,
+  type FieldSummary,
+  type FileContent,
+  MANIFEST_CONTENT,
+  MANIFEST_ENTRY_IDS,
+  MANIFEST_FILE_IDS,
+  MANIFEST_FILE_PARTITIONS_ELEMENT_ID,
+  type ManifestContent,
+  type ManifestEntry,
+  type ManifestFile,
+  type PartitionData,
+  type PartitionFieldType,
+  type PartitionType,
+  type PartitionValue,
+} from "./manifest.js";
+export {
   hashBoolean,
   hashBytes,
   hashDecimal,
@@ -54,6 +77,25 @@ export {
   quoteName,
 } from "./names.js";
 export { createTableUpdates, type NewTableOptions, newTableMetadata } from "./new-table.js";
+export {
+  buildPartitionSpec,
+  computePartition,
+  defaultPartitionName,
+  highestPartitionFieldId,
+  isUnpartitioned,
+  makePartitioner,
+  PARTITION_DATA_ID_START,
+  type PartitionField,
+  type PartitionFieldInput,
+  PartitionFieldsSchema,
+  type PartitionSpec,
+  PartitionSpecSchema,
+  parsePartitionSpec,
+  partitionPath,
+  partitionType,
+  specsEquivalent,
+  unpartitionedSpec,
+} from "./partition.js";
 export {
   boolProperty,
   COMMENT,
@@ -96,25 +138,6 @@ export {
   type TableProperties,
   targetFileSizeBytes,
 } from "./properties.js";
-export {
-  buildPartitionSpec,
-  computePartition,
-  defaultPartitionName,
-  highestPartitionFieldId,
-  isUnpartitioned,
-  makePartitioner,
-  PARTITION_DATA_ID_START,
-  type PartitionField,
-  type PartitionFieldInput,
-  PartitionFieldsSchema,
-  type PartitionSpec,
-  PartitionSpecSchema,
-  parsePartitionSpec,
-  partitionPath,
-  partitionType,
-  specsEquivalent,
-  unpartitionedSpec,
-} from "./partition.js";
 export {
   allFields,
   assignFreshIds,

@@ -1,10 +1,14 @@
 /**
- * Plain data shapes of Iceberg manifests and manifest lists as this layer reads and writes them.
+ * The structs of Iceberg manifests and manifest lists (spec "Manifests", "Manifest Lists"): data and
+ * delete files, manifest entries, manifest-list entries and partition field summaries, with their field
+ * ids. iceberg/avro encodes them; the writers and the snapshot producer build them.
  *
- * Struct members keep the Iceberg spec's field names (`file_path`, `added_snapshot_id`), so a field here
- * maps one to one to a spec field and its id. 64-bit values (snapshot ids, sequence numbers, counts of
- * rows and bytes) are bigint; 32-bit ones are number.
+ * Struct members keep the spec's field names (`file_path`, `added_snapshot_id`), so a member maps one to
+ * one to a spec field and its id. 64-bit values (snapshot ids, sequence numbers, counts of rows and
+ * bytes, offsets) are bigint; 32-bit ones are number.
  */
+
+import type { PrimitiveValue } from "./values.js";
 
 /** One field of a partition spec's result type: the partition field id, its name and Iceberg type. */
 export interface PartitionFieldType {
@@ -25,15 +29,10 @@ export interface PartitionType {
 }
 
 /**
- * A partition value as JS holds it:
- * - int, date (days since epoch), float, double: number
- * - long, time, timestamp, timestamptz (micros), timestamp_ns (nanos): bigint
- * - decimal: bigint, the unscaled value
- * - string: string; uuid: canonical lowercase string ("f79c3e09-677c-4bbd-a479-3f349cb785e7")
- *   (a 16-byte Uint8Array is accepted when encoding); boolean: boolean
- * - binary, fixed[L]: Uint8Array
+ * A partition value: the JS representation of its Iceberg type (values.ts). Encoding also accepts a
+ * safe-integer number for a 64-bit type and 16 bytes for a uuid.
  */
-export type PartitionValue = number | bigint | string | boolean | Uint8Array;
+export type PartitionValue = PrimitiveValue;
 
 /** Partition tuple keyed by partition field name; null for a null value. */
 export type PartitionData = Record<string, PartitionValue | null>;
@@ -64,14 +63,21 @@ export interface DataFile {
   value_counts?: Map<number, bigint>;
   null_value_counts?: Map<number, bigint>;
   nan_value_counts?: Map<number, bigint>;
-  /** Iceberg binary single-value encoding of each column's lower bound. */
+  /** Iceberg binary single-value encoding (single-value.ts) of each column's lower bound. */
   lower_bounds?: Map<number, Uint8Array>;
   upper_bounds?: Map<number, Uint8Array>;
   key_metadata?: Uint8Array;
   split_offsets?: bigint[];
+  /** Equality delete files: the field ids whose values identify a deleted row. */
   equality_ids?: number[];
   sort_order_id?: number;
+  /** v3: the row id of the file's first row (row lineage). */
+  first_row_id?: bigint;
+  /** Position delete files and deletion vectors: the one data file all of its deletes refer to. */
   referenced_data_file?: string;
+  /** v3 deletion vectors: where the vector's blob starts in the Puffin file, and its length. */
+  content_offset?: bigint;
+  content_size_in_bytes?: bigint;
 }
 
 /** One entry of a manifest. A null snapshot id or sequence number is inherited from the manifest list. */
@@ -113,3 +119,83 @@ export interface ManifestFile {
   partitions?: FieldSummary[];
   key_metadata?: Uint8Array;
 }
+
+// ---- field ids --------------------------------------------------------------------------------------
+
+/** Field ids of `manifest_entry`. */
+export const MANIFEST_ENTRY_IDS = {
+  status: 0,
+  snapshot_id: 1,
+  data_file: 2,
+  sequence_number: 3,
+  file_sequence_number: 4,
+} as const;
+
+/** Field ids of `data_file` (`partition` is the struct of the spec's partition fields). */
+export const DATA_FILE_IDS = {
+  file_path: 100,
+  file_format: 101,
+  partition: 102,
+  record_count: 103,
+  file_size_in_bytes: 104,
+  block_size_in_bytes: 105,
+  column_sizes: 108,
+  value_counts: 109,
+  null_value_counts: 110,
+  lower_bounds: 125,
+  upper_bounds: 128,
+  key_metadata: 131,
+  split_offsets: 132,
+  content: 134,
+  equality_ids: 135,
+  nan_value_counts: 137,
+  sort_order_id: 140,
+  first_row_id: 142,
+  referenced_data_file: 143,
+  content_offset: 144,
+  content_size_in_bytes: 145,
+} as const;
+
+/** Key and value ids of the `data_file` maps (all `map<int, …>` keyed by column field id). */
+export const DATA_FILE_MAP_IDS = {
+  column_sizes: { key: 117, value: 118 },
+  value_counts: { key: 119, value: 120 },
+  null_value_counts: { key: 121, value: 122 },
+  nan_value_counts: { key: 138, value: 139 },
+  lower_bounds: { key: 126, value: 127 },
+  upper_bounds: { key: 129, value: 130 },
+} as const;
+
+/** Element ids of the `data_file` lists. */
+export const DATA_FILE_LIST_IDS = { split_offsets: 133, equality_ids: 136 } as const;
+
+/** Field ids of `manifest_file` (a manifest list's rows); `partitions` elements are `field_summary`. */
+export const MANIFEST_FILE_IDS = {
+  manifest_path: 500,
+  manifest_length: 501,
+  partition_spec_id: 502,
+  added_snapshot_id: 503,
+  added_files_count: 504,
+  existing_files_count: 505,
+  deleted_files_count: 506,
+  partitions: 507,
+  added_rows_count: 512,
+  existing_rows_count: 513,
+  deleted_rows_count: 514,
+  sequence_number: 515,
+  min_sequence_number: 516,
+  content: 517,
+  key_metadata: 519,
+  first_row_id: 520,
+} as const;
+
+/** Element id of `manifest_file.partitions`. */
+export const MANIFEST_FILE_PARTITIONS_ELEMENT_ID = 508;
+
+/** Field ids of `field_summary`. */
+export const FIELD_SUMMARY_IDS = {
+  contains_null: 509,
+  lower_bound: 510,
+  upper_bound: 511,
+  contains_nan: 518,
+} as const;
