@@ -52,8 +52,15 @@ export interface FloeProcess {
   exited(): Error | undefined;
 }
 
-/** Starts `floe run` with `config` (merged with an http port) and waits until /readyz answers 200. */
-export async function startFloe(config: Record<string, unknown>, sampleEveryMs = 100): Promise<FloeProcess> {
+/**
+ * Starts `floe run` with `config` (merged with an http port) and waits until /readyz answers 200.
+ * `onLogLine` sees each line the process writes to stderr (its JSON log).
+ */
+export async function startFloe(
+  config: Record<string, unknown>,
+  sampleEveryMs = 100,
+  onLogLine?: (line: string) => void,
+): Promise<FloeProcess> {
   const dir = await mkdtemp(join(tmpdir(), "floe-bench-run-"));
   const port = await freePort();
   const file = join(dir, "floe.json");
@@ -71,8 +78,13 @@ export async function startFloe(config: Record<string, unknown>, sampleEveryMs =
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
+  let partial = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    if (onLogLine === undefined) return;
+    const lines = (partial + d.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLogLine(line);
   });
   let exitError: Error | undefined;
   const exit = new Promise<number | null>((resolve) => {
