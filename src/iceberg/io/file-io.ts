@@ -24,6 +24,19 @@ export interface WriteOptions {
   contentType?: string;
 }
 
+/**
+ * A file written piece by piece. Nothing is visible at the path until `close` resolves; `close` then
+ * behaves like `FileIO.write` with the same options (an `ifNoneMatch` close fails with
+ * PRECONDITION_FAILED if a file appeared meanwhile). `abort` drops what was written; after a failed
+ * `write` or `close` the caller aborts.
+ */
+export interface WriteStream {
+  /** Appends bytes (the stream may keep a reference until they are stored: do not reuse them). */
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 export interface FileIO {
   /** The whole file. NOT_FOUND if it does not exist. */
   read(path: string): Promise<Uint8Array>;
@@ -34,6 +47,11 @@ export interface FileIO {
   readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
   /** Creates or replaces the file (parents are created as needed); see WriteOptions.ifNoneMatch. */
   write(path: string, bytes: Uint8Array, options?: WriteOptions): Promise<void>;
+  /**
+   * Opens a file to write in pieces (see WriteStream). Optional: `openWriteStream` buffers the pieces
+   * and calls `write` for stores without it.
+   */
+  openWrite?(path: string, options?: WriteOptions): Promise<WriteStream>;
   exists(path: string): Promise<boolean>;
   /** Size and modification time. NOT_FOUND if the file does not exist. */
   stat(path: string): Promise<FileInfo>;
@@ -81,6 +99,46 @@ export async function readFileRange(
   if (io.readRange) return io.readRange(path, offset, length);
   const all = await io.read(path);
   return all.slice(Math.min(offset, all.length), Math.min(offset + length, all.length));
+}
+
+/**
+ * Opens `path` for writing in pieces through `io.openWrite`, or, for a FileIO without it, a stream
+ * that keeps the pieces in memory and writes them at `close`.
+ */
+export async function openWriteStream(
+  io: FileIO,
+  path: string,
+  options: WriteOptions = {},
+): Promise<WriteStream> {
+  if (io.openWrite) return io.openWrite(path, options);
+  let chunks: Uint8Array[] = [];
+  return {
+    write: async (chunk) => {
+      chunks.push(chunk);
+    },
+    close: async () => {
+      const all = concatBytes(chunks);
+      chunks = [];
+      await io.write(path, all, options);
+    },
+    abort: async () => {
+      chunks = [];
+    },
+  };
+}
+
+/** The pieces as one array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** Deletes through `io.deleteMany` when the implementation has it, else one by one. */

@@ -1,8 +1,8 @@
 // FileIO port {read, write(ifNoneMatch), delete, list} and its local, S3 and in-memory implementations.
 // May import: errors, log, iceberg/spec.
 
-export type { FileInfo, FileIO, WriteOptions } from "./file-io.js";
-export { deleteFiles, listAll, readFileRange, schemeOf } from "./file-io.js";
+export type { FileInfo, FileIO, WriteOptions, WriteStream } from "./file-io.js";
+export { concatBytes, deleteFiles, listAll, openWriteStream, readFileRange, schemeOf } from "./file-io.js";
 export { lazyModule } from "./lazy-module.js";
 export { LocalFileIO, type LocalFileIOOptions, localPathOf } from "./local.js";
 export { MemoryFileIO, type MemoryFileIOOptions } from "./memory.js";

@@ -3,7 +3,14 @@ import { constants, type Dirent, promises as fs } from "node:fs";
 import { basename, dirname } from "node:path";
 import { FloeError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
-import { checkRange, type FileInfo, type FileIO, ownedBytes, type WriteOptions } from "./file-io.js";
+import {
+  checkRange,
+  type FileInfo,
+  type FileIO,
+  ownedBytes,
+  type WriteOptions,
+  type WriteStream,
+} from "./file-io.js";
 
 export interface LocalFileIOOptions {
   /** fsync each written file and its directory before the write resolves (default true). */
@@ -81,6 +88,56 @@ export class LocalFileIO implements FileIO {
     } finally {
       await fs.rm(temp, { force: true }).catch(() => {});
     }
+  }
+
+  /** Writes into a temporary file next to the target; `close` publishes it as `write` does. */
+  async openWrite(path: string, options: WriteOptions = {}): Promise<WriteStream> {
+    const target = localPathOf(path);
+    const dir = dirname(target);
+    const temp = `${dir}/.${basename(target)}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`;
+    let handle: fs.FileHandle;
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      handle = await fs.open(temp, "wx");
+    } catch (e) {
+      throw fsError(e, "write", path);
+    }
+    let open = true;
+    const release = async () => {
+      if (open) {
+        open = false;
+        await handle.close().catch(() => {});
+      }
+      await fs.rm(temp, { force: true }).catch(() => {});
+    };
+    return {
+      write: async (chunk) => {
+        try {
+          let at = 0;
+          while (at < chunk.byteLength) {
+            const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at);
+            at += bytesWritten;
+          }
+        } catch (e) {
+          throw fsError(e, "write", path);
+        }
+      },
+      close: async () => {
+        try {
+          if (this.#fsync) await handle.sync();
+          open = false;
+          await handle.close();
+          if (options.ifNoneMatch) await this.#createExclusive(temp, target, path);
+          else await fs.rename(temp, target);
+          if (this.#fsync) await syncDirectory(dir);
+        } catch (e) {
+          throw fsError(e, "write", path);
+        } finally {
+          await release();
+        }
+      },
+      abort: release,
+    };
   }
 
   async exists(path: string): Promise<boolean> {

@@ -54,29 +54,74 @@ export interface MultipartRequest {
  * failure aborts the upload so no parts linger (and bill). Returns the number of parts.
  */
 export async function uploadMultipart(host: MultipartHost, req: MultipartRequest): Promise<number> {
-  const { path, bucket, key, bytes } = req;
+  const { path, bytes } = req;
   if (req.ifNoneMatch && (await host.exists(path))) {
     throw new FloeError("PRECONDITION_FAILED", "write failed: object already exists", { context: { path } });
   }
-  const created = await host.call("createMultipartUpload", path, () =>
-    host.client.send(
-      new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: bucket, Key: key, ContentType: req.contentType }),
-    ),
-  );
-  const uploadId = created.UploadId;
-  if (!uploadId) {
-    throw new FloeError("IO_ERROR", "createMultipartUpload returned no upload id", { context: { path } });
-  }
+  const target = { path, bucket: req.bucket, key: req.key };
+  const uploadId = await startUpload(host, target, req.contentType);
   try {
     const spans = planParts(bytes.length, req.partSize);
     const parts = await uploadParts(host, req, uploadId, spans);
-    await complete(host, req, uploadId, parts);
+    await completeUpload(host, target, uploadId, parts, req.ifNoneMatch, () => host.holds(path, bytes));
     host.log.debug("s3 multipart upload completed", { path, parts: parts.length, bytes: bytes.length });
     return parts.length;
   } catch (e) {
-    await abort(host, path, bucket, key, uploadId);
+    await abortUpload(host, target, uploadId);
     throw e;
   }
+}
+
+/** Where a multipart upload goes. */
+export interface UploadTarget {
+  path: string;
+  bucket: string;
+  key: string;
+}
+
+/** Creates a multipart upload and returns its id. */
+export async function startUpload(
+  host: MultipartHost,
+  t: UploadTarget,
+  contentType: string | undefined,
+): Promise<string> {
+  const created = await host.call("createMultipartUpload", t.path, () =>
+    host.client.send(
+      new (s3Sdk().CreateMultipartUploadCommand)({ Bucket: t.bucket, Key: t.key, ContentType: contentType }),
+    ),
+  );
+  if (!created.UploadId) {
+    throw new FloeError("IO_ERROR", "createMultipartUpload returned no upload id", {
+      context: { path: t.path },
+    });
+  }
+  return created.UploadId;
+}
+
+/** Uploads one part (retried on its own) and returns it for the completion. */
+export async function putPart(
+  host: MultipartHost,
+  t: UploadTarget,
+  uploadId: string,
+  partNumber: number,
+  body: Uint8Array,
+): Promise<CompletedPart> {
+  const out = await host.call("uploadPart", t.path, () =>
+    host.client.send(
+      new (s3Sdk().UploadPartCommand)({
+        Bucket: t.bucket,
+        Key: t.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+      }),
+    ),
+  );
+  if (!out.ETag) {
+    throw new FloeError("IO_ERROR", "uploadPart returned no ETag", { context: { path: t.path, partNumber } });
+  }
+  return { PartNumber: partNumber, ETag: out.ETag };
 }
 
 async function uploadParts(
@@ -92,24 +137,13 @@ async function uploadParts(
     while (!failed && next < spans.length) {
       const span = spans[next++]!;
       try {
-        const out = await host.call("uploadPart", req.path, () =>
-          host.client.send(
-            new (s3Sdk().UploadPartCommand)({
-              Bucket: req.bucket,
-              Key: req.key,
-              UploadId: uploadId,
-              PartNumber: span.partNumber,
-              Body: req.bytes.subarray(span.start, span.end),
-              ContentLength: span.end - span.start,
-            }),
-          ),
+        parts[span.partNumber - 1] = await putPart(
+          host,
+          req,
+          uploadId,
+          span.partNumber,
+          req.bytes.subarray(span.start, span.end),
         );
-        if (!out.ETag) {
-          throw new FloeError("IO_ERROR", "uploadPart returned no ETag", {
-            context: { path: req.path, partNumber: span.partNumber },
-          });
-        }
-        parts[span.partNumber - 1] = { PartNumber: span.partNumber, ETag: out.ETag };
       } catch (e) {
         failed = true;
         throw e;
@@ -124,32 +158,36 @@ async function uploadParts(
   return parts;
 }
 
-async function complete(
+/**
+ * Completes the upload (with `If-None-Match: *` when asked). After an attempt that may have landed,
+ * "already exists" or "no such upload" can be our own completion answering back: `landed` decides.
+ */
+export async function completeUpload(
   host: MultipartHost,
-  req: MultipartRequest,
+  t: UploadTarget,
   uploadId: string,
   parts: CompletedPart[],
+  ifNoneMatch: boolean,
+  landed: () => Promise<boolean>,
 ): Promise<void> {
   const op = "completeMultipartUpload";
   let uncertain = false;
-  await host.call(op, req.path, async () => {
+  await host.call(op, t.path, async () => {
     try {
       await host.client.send(
         new (s3Sdk().CompleteMultipartUploadCommand)({
-          Bucket: req.bucket,
-          Key: req.key,
+          Bucket: t.bucket,
+          Key: t.key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts },
-          IfNoneMatch: req.ifNoneMatch ? "*" : undefined,
+          IfNoneMatch: ifNoneMatch ? "*" : undefined,
         }),
       );
     } catch (e) {
-      const err = classifyS3Error(e, { op, path: req.path });
-      // After an attempt that may have landed, "already exists" or "no such upload" can be our own
-      // completion answering back: the content decides.
+      const err = classifyS3Error(e, { op, path: t.path });
       const echo = err.code === "PRECONDITION_FAILED" || err.code === "NOT_FOUND";
-      if (uncertain && echo && (await host.holds(req.path, req.bytes))) {
-        host.log.info("s3 completion landed on an earlier attempt", { path: req.path });
+      if (uncertain && echo && (await landed())) {
+        host.log.info("s3 completion landed on an earlier attempt", { path: t.path });
         return;
       }
       if (mayHaveApplied(err)) uncertain = true;
@@ -158,7 +196,9 @@ async function complete(
   });
 }
 
-async function abort(host: MultipartHost, path: string, bucket: string, key: string, uploadId: string) {
+/** Aborts the upload so no parts linger (and bill); a failure to abort is logged, not thrown. */
+export async function abortUpload(host: MultipartHost, t: UploadTarget, uploadId: string): Promise<void> {
+  const { path, bucket, key } = t;
   try {
     await host.call("abortMultipartUpload", path, () =>
       host.client.send(

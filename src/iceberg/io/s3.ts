@@ -1,12 +1,20 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { FloeError, isFloeError, mayHaveApplied } from "../../errors.js";
 import { type Logger, silentLogger } from "../../log.js";
-import { checkRange, type FileInfo, type FileIO, ownedBytes, type WriteOptions } from "./file-io.js";
+import {
+  checkRange,
+  type FileInfo,
+  type FileIO,
+  ownedBytes,
+  type WriteOptions,
+  type WriteStream,
+} from "./file-io.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from "./retry.js";
 import { classifyS3Error } from "./s3-errors.js";
 import { MIB, MIN_PART_SIZE, type MultipartHost, uploadMultipart } from "./s3-multipart.js";
 import { s3Sdk } from "./s3-sdk.js";
 import { formatS3Uri, parseS3Uri } from "./s3-uri.js";
+import { s3WriteStream } from "./s3-write-stream.js";
 
 export { s3Sdk } from "./s3-sdk.js";
 
@@ -182,6 +190,23 @@ export class S3FileIO implements FileIO {
         if (mayHaveApplied(err)) uncertain = true;
         throw err;
       }
+    });
+  }
+
+  async openWrite(path: string, options: WriteOptions = {}): Promise<WriteStream> {
+    const { bucket, key } = parseS3Uri(path);
+    return s3WriteStream(this.#host, { path, bucket, key }, options, {
+      partSize: this.#partSize,
+      concurrency: this.#concurrency,
+      put: (bytes) => this.write(path, bytes, options),
+      size: async () => {
+        try {
+          return (await this.stat(path)).size;
+        } catch (e) {
+          if (isFloeError(e, "NOT_FOUND")) return undefined;
+          throw e;
+        }
+      },
     });
   }
 

@@ -1,48 +1,18 @@
 /**
  * Parquet encoding on a worker thread, so that the thread that builds Arrow tables (the sink's, which
- * also consumes Kafka) goes on while parquet-wasm compresses and encodes. The job crosses as the Arrow
- * IPC stream (transferred, not copied) plus plain writer settings; the file's bytes come back the same
- * way, with the IPC stream for the sender to collect. One worker, started on first use, not keeping the
- * process alive while idle; if it dies, pending writes fail with the reason and the next write starts a
- * new one.
+ * also consumes Kafka) goes on while parquet-wasm compresses and encodes. Jobs cross as Arrow IPC
+ * streams (transferred, not copied) plus plain writer settings. Two ways in:
+ * - `encodeParquetOffThread`: one whole file, its bytes back in one transferred buffer;
+ * - `openParquetStream`: a file fed batch by batch whose bytes come back as row groups fill, so memory
+ *   follows the row group, not the file (see parquet-worker-source.ts for the protocol).
+ * One worker, started on first use, not keeping the process alive while idle; if it dies, pending
+ * work fails with the reason and the next call starts a new one.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { FloeError } from "../../errors.js";
 import type { ParquetJob } from "./arrow-parquet.js";
-
-// CommonJS, evaluated in the worker: parquet-wasm's node build, settings as in arrow-parquet.ts.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const pw = require(workerData.parquetWasm);
-const COMPRESSION = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, uncompressed: pw.Compression.UNCOMPRESSED };
-const STATISTICS = { none: pw.EnabledStatistics.None, chunk: pw.EnabledStatistics.Chunk, page: pw.EnabledStatistics.Page };
-parentPort.on("message", ({ id, job }) => {
-  try {
-    let b = new pw.WriterPropertiesBuilder().setCompression(COMPRESSION[job.compression]);
-    if (job.rowGroupRows !== undefined) b = b.setMaxRowGroupSize(job.rowGroupRows);
-    if (job.dataPageBytes !== undefined) b = b.setDataPageSizeLimit(job.dataPageBytes);
-    if (job.dictionary !== undefined) b = b.setDictionaryEnabled(job.dictionary);
-    if (job.statistics !== undefined) b = b.setStatisticsEnabled(STATISTICS[job.statistics]);
-    if (job.createdBy !== undefined) b = b.setCreatedBy(job.createdBy);
-    if (job.keyValueMetadata !== undefined) b = b.setKeyValueMetadata(new Map(Object.entries(job.keyValueMetadata)));
-    const props = b.build();
-    let table;
-    try {
-      table = pw.Table.fromIPCStream(job.ipc);
-    } catch (e) {
-      props.free();
-      throw new Error("parquet-wasm could not read the Arrow IPC stream: " + (e && e.message ? e.message : String(e)));
-    }
-    const bytes = pw.writeParquet(table, props);
-    // The input goes back too: the sending thread collects its garbage far more often than this one,
-    // whose small heap would keep a used 20 MB input alive for many jobs.
-    parentPort.postMessage({ id, bytes, ipc: job.ipc }, [bytes.buffer, job.ipc.buffer]);
-  } catch (e) {
-    parentPort.postMessage({ id, error: e && e.message ? e.message : String(e) });
-  }
-});
-`;
+import { WORKER_SOURCE } from "./parquet-worker-source.js";
 
 interface Pending {
   resolve: (bytes: Uint8Array) => void;
@@ -50,9 +20,26 @@ interface Pending {
   rows: number;
 }
 
+interface StreamHandler {
+  message(m: StreamMessage): void;
+  fail(e: Error): void;
+}
+
+interface StreamMessage {
+  sid: number;
+  op: "taken" | "chunk" | "done" | "error";
+  id?: number;
+  chunk?: Uint8Array;
+  tail?: Uint8Array;
+  error?: string;
+}
+
 let worker: Worker | undefined;
 const pending = new Map<number, Pending>();
+const streams = new Map<number, StreamHandler>();
 let nextId = 1;
+
+const busy = () => pending.size + streams.size > 0;
 
 function failAll(reason: string): void {
   worker = undefined;
@@ -64,23 +51,30 @@ function failAll(reason: string): void {
     );
   }
   pending.clear();
+  const open = [...streams.values()];
+  streams.clear();
+  for (const s of open) s.fail(new FloeError("INTERNAL", `the Parquet encoder thread stopped: ${reason}`));
 }
 
 function start(): Worker {
   const parquetWasm = createRequire(import.meta.url).resolve("parquet-wasm");
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { parquetWasm } });
-  w.on("message", (m: { id: number; bytes?: Uint8Array; error?: string }) => {
-    const p = pending.get(m.id);
-    if (p === undefined) return;
-    pending.delete(m.id);
-    if (pending.size === 0) w.unref();
-    if (m.bytes !== undefined) p.resolve(m.bytes);
-    else
-      p.reject(
-        new FloeError("INTERNAL", `parquet-wasm failed to write: ${m.error ?? "unknown error"}`, {
-          context: { rows: p.rows },
-        }),
-      );
+  w.on("message", (m: { id: number; bytes?: Uint8Array; error?: string } | StreamMessage) => {
+    if ("sid" in m) {
+      streams.get(m.sid)?.message(m);
+    } else {
+      const p = pending.get(m.id);
+      if (p === undefined) return;
+      pending.delete(m.id);
+      if (m.bytes !== undefined) p.resolve(m.bytes);
+      else
+        p.reject(
+          new FloeError("INTERNAL", `parquet-wasm failed to write: ${m.error ?? "unknown error"}`, {
+            context: { rows: p.rows },
+          }),
+        );
+    }
+    if (!busy()) w.unref();
   });
   w.on("error", (e) => failAll(e.message));
   w.on("exit", (code) => {
@@ -90,17 +84,145 @@ function start(): Worker {
   return w;
 }
 
+function acquire(): Worker {
+  worker ??= start();
+  worker.ref();
+  return worker;
+}
+
+/** An IPC buffer that can be transferred without detaching memory the caller still uses. */
+function transferable(ipc: Uint8Array): Uint8Array {
+  const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength;
+  return own ? ipc : ipc.slice();
+}
+
 /** Encodes a prepared job on the encoder thread; the job's IPC buffer is transferred (unusable after). */
 export function encodeParquetOffThread(job: ParquetJob): Promise<Uint8Array> {
-  worker ??= start();
-  const w = worker;
+  const w = acquire();
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, rows: job.rows });
-    w.ref();
-    const ipc = job.ipc;
-    const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength;
-    const sent = own ? ipc : ipc.slice();
+    const sent = transferable(job.ipc);
     w.postMessage({ id, job: { ...job, ipc: sent } }, [sent.buffer as ArrayBuffer]);
   });
+}
+
+/** Writer settings of a stream: a ParquetJob without its data. */
+export type ParquetStreamSettings = Omit<ParquetJob, "ipc" | "rows">;
+
+/** Where a stream's bytes go, in order; the stream waits for each call before the next. */
+export type ChunkSink = (chunk: Uint8Array) => Promise<void>;
+
+export interface ParquetStreamResult {
+  /** Bytes the sink received. */
+  bytes: number;
+  /** The file's last bytes: at least the footer and its length and magic. */
+  tail: Uint8Array;
+}
+
+/**
+ * One Parquet file encoded on the encoder thread from successive Arrow IPC batches (all with the same
+ * schema). `append` resolves once the encoder has taken the batch, so a caller that awaits it holds
+ * at most one batch in flight; bytes reach the sink as row groups complete; `finish` writes the
+ * footer and resolves after the sink has every byte. Any failure (encoder or sink) rejects the
+ * pending and later calls with the same error.
+ */
+export class ParquetStream {
+  readonly #sid = nextId++;
+  readonly #taken = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #failure: Error | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #bytes = 0;
+  #done: { resolve: (r: ParquetStreamResult) => void; reject: (e: Error) => void } | undefined;
+  #opened = false;
+  #finished = false;
+
+  constructor(
+    private readonly settings: ParquetStreamSettings,
+    private readonly sink: ChunkSink,
+  ) {}
+
+  /** Bytes handed to the sink so far (row groups already encoded). */
+  get bytesOut(): number {
+    return this.#bytes;
+  }
+
+  /** Queues one Arrow IPC stream (transferred); resolves when the encoder has taken it. */
+  append(ipc: Uint8Array): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#finished) return Promise.reject(new FloeError("INTERNAL", "append after finish"));
+    const w = acquire();
+    const id = nextId++;
+    const sent = transferable(ipc);
+    const taken = new Promise<void>((resolve, reject) => this.#taken.set(id, { resolve, reject }));
+    if (!this.#opened) {
+      this.#opened = true;
+      streams.set(this.#sid, { message: (m) => this.#message(m), fail: (e) => this.#fail(e) });
+      w.postMessage({ op: "open", sid: this.#sid, id, settings: this.settings, ipc: sent }, [
+        sent.buffer as ArrayBuffer,
+      ]);
+    } else {
+      w.postMessage({ op: "append", sid: this.#sid, id, ipc: sent }, [sent.buffer as ArrayBuffer]);
+    }
+    return taken;
+  }
+
+  /** Ends the input: the footer is written and every byte delivered to the sink. */
+  finish(): Promise<ParquetStreamResult> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (!this.#opened) return Promise.reject(new FloeError("INVALID_ARGUMENT", "no batches to write"));
+    this.#finished = true;
+    const done = new Promise<ParquetStreamResult>((resolve, reject) => {
+      this.#done = { resolve, reject };
+    });
+    worker?.postMessage({ op: "close", sid: this.#sid });
+    return done;
+  }
+
+  /** Stops encoding and drops the file's remaining bytes (the sink is not told). */
+  abort(): void {
+    this.#fail(new FloeError("INTERNAL", "the Parquet stream was aborted"));
+  }
+
+  #message(m: StreamMessage): void {
+    if (m.op === "taken" && m.id !== undefined) {
+      const t = this.#taken.get(m.id);
+      this.#taken.delete(m.id);
+      t?.resolve();
+    } else if (m.op === "chunk" && m.chunk !== undefined) {
+      const chunk = m.chunk;
+      this.#writes = this.#writes.then(async () => {
+        if (this.#failure) return;
+        await this.sink(chunk);
+        this.#bytes += chunk.byteLength;
+      });
+      this.#writes.catch((e: unknown) => this.#fail(asError(e)));
+    } else if (m.op === "done") {
+      streams.delete(this.#sid);
+      const tail = m.tail ?? new Uint8Array(0);
+      this.#writes.then(
+        () => {
+          if (!this.#failure) this.#done?.resolve({ bytes: this.#bytes, tail });
+        },
+        () => {},
+      );
+    } else if (m.op === "error") {
+      this.#fail(new FloeError("INTERNAL", `parquet-wasm failed to write: ${m.error ?? "unknown error"}`));
+    }
+  }
+
+  #fail(e: Error): void {
+    if (this.#failure) return;
+    this.#failure = e;
+    // The encoder may still be working on this file (e.g. the sink failed): stop it.
+    if (streams.delete(this.#sid)) worker?.postMessage({ op: "abort", sid: this.#sid });
+    for (const t of this.#taken.values()) t.reject(e);
+    this.#taken.clear();
+    this.#done?.reject(e);
+    if (!busy()) worker?.unref();
+  }
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }

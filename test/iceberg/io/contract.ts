@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { type ErrorCode, FloeError } from "../../../src/errors.js";
-import { type FileIO, listAll, readFileRange } from "../../../src/iceberg/io/index.js";
+import { type FileIO, listAll, openWriteStream, readFileRange } from "../../../src/iceberg/io/index.js";
 
 /**
  * The behaviour every FileIO implementation must share, run against memory, local and (in the
@@ -134,6 +134,44 @@ export function fileIOContract(
         expect(await io.read(path)).toEqual(bodies[winners[0]!]);
       }
       expect((await listAll(io, `${base}race/`)).length).toBe(options.raceRounds ?? 5);
+    });
+
+    it("writes a file in pieces: nothing visible before close, the pieces in order after", async () => {
+      const path = `${base}stream/a.parquet`;
+      const pieces = [
+        patternBytes(3 * 1024 * 1024 + 17, 1),
+        patternBytes(1, 2),
+        patternBytes(4 * 1024 * 1024, 3),
+      ];
+      const stream = await openWriteStream(io, path, { ifNoneMatch: true });
+      for (const p of pieces) await stream.write(p.slice());
+      expect(await io.exists(path)).toBe(false);
+      await stream.close();
+      const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of pieces) {
+        all.set(p, at);
+        at += p.length;
+      }
+      const back = await io.read(path);
+      expect(back.length).toBe(all.length);
+      // toEqual on megabytes compares element by element: far too slow.
+      expect(Buffer.compare(back, all)).toBe(0);
+      expect((await listAll(io, `${base}stream/`)).map((f) => f.path)).toEqual([path]);
+    });
+
+    it("a streamed ifNoneMatch close loses to a file created meanwhile; abort leaves nothing", async () => {
+      const path = `${base}stream/b.parquet`;
+      const stream = await openWriteStream(io, path, { ifNoneMatch: true });
+      await stream.write(patternBytes(1024, 4));
+      await io.write(path, bytesOf("rival"), { ifNoneMatch: true });
+      const err = await expectFloeError(stream.close(), "PRECONDITION_FAILED");
+      expect(err.context.path).toBe(path);
+      expect(new TextDecoder().decode(await io.read(path))).toBe("rival");
+      const dropped = await openWriteStream(io, `${base}stream/c.parquet`);
+      await dropped.write(patternBytes(2048, 5));
+      await dropped.abort();
+      expect((await listAll(io, `${base}stream/`)).map((f) => f.path)).toEqual([path]);
     });
 
     it("reads byte ranges, cut short at the end of the file", async () => {

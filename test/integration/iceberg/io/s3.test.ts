@@ -117,6 +117,45 @@ describe("S3FileIO multipart uploads against the local S3 server", () => {
   });
 });
 
+describe("S3FileIO streamed writes against the local S3 server", () => {
+  it("uploads pieces as parts while they come, completes once, and answers a rival with PRECONDITION_FAILED", async () => {
+    const { io, debug } = track(recordingIO({ partSizeBytes: 5 * MIB, multipartConcurrency: 2 }));
+    const path = `${root}stream/one.parquet`;
+    const pieces = [1, 2, 3, 4, 5].map((seed) => patternBytes(2 * MIB + seed, 200 + seed));
+    const stream = await io.openWrite(path, { ifNoneMatch: true });
+    for (const p of pieces) await stream.write(p);
+    // Two parts' worth went up already, but nothing is visible before close.
+    expect(await io.exists(path)).toBe(false);
+    expect(await pendingUploads(`${root}stream/`)).toBe(1);
+    await stream.close();
+    const done = debug.find(([m]) => m === "s3 streamed upload completed");
+    expect(done?.[1]).toMatchObject({ path, parts: 2, bytes: pieces.reduce((n, p) => n + p.length, 0) });
+    expect(Buffer.compare(await io.read(path), Buffer.concat(pieces))).toBe(0);
+
+    // A writer whose object appears while its parts go up loses at the conditional completion.
+    const late = `${root}stream/late.parquet`;
+    const loser = await io.openWrite(late, { ifNoneMatch: true });
+    for (const p of pieces) await loser.write(p);
+    await io.write(late, bytesOf("rival"), { ifNoneMatch: true });
+    await expectFloeError(loser.close(), "PRECONDITION_FAILED");
+    expect(new TextDecoder().decode(await io.read(late))).toBe("rival");
+    // One that finds the object there before its first part does not upload at all.
+    const early = await io.openWrite(path, { ifNoneMatch: true });
+    await expectFloeError(
+      (async () => {
+        for (const p of pieces) await early.write(p);
+      })(),
+      "PRECONDITION_FAILED",
+    );
+    await early.abort();
+    const dropped = await io.openWrite(`${root}stream/two.parquet`);
+    for (const p of pieces) await dropped.write(p);
+    await dropped.abort();
+    expect(await io.exists(`${root}stream/two.parquet`)).toBe(false);
+    expect(await pendingUploads(`${root}stream/`)).toBe(0);
+  });
+});
+
 describe("S3FileIO listing and batch deletes against the local S3 server", () => {
   it("pages through more than 1000 keys and deletes them in batches of 1000", async () => {
     const prefix = `${root}many/`;
