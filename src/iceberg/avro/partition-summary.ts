@@ -1,15 +1,28 @@
 /**
  * Partition field summaries of a manifest (manifest_file.partitions): per partition field, whether any
  * entry's value is null or NaN, and the lower and upper bound of the other values in Iceberg's binary
- * single-value form. Pure: values in, summaries out.
+ * single-value form (iceberg/spec's encoding and order). Pure: values in, summaries out.
  */
 
-import type { FieldSummary, PartitionData, PartitionType, PartitionValue } from "../spec/index.js";
-import { comparePartitionValues, parsePrimitiveType } from "./partition-types.js";
-import { encodePartitionSingleValue } from "./single-value.js";
+import {
+  compareValues,
+  encodeSingleValue,
+  type FieldSummary,
+  type PartitionData,
+  type PartitionType,
+  type PartitionValue,
+  type PrimitiveValue,
+} from "../spec/index.js";
+import { partitionFieldType, toPrimitiveValue } from "./partition-types.js";
 
 /** Serializes one value of an Iceberg primitive type to its binary single-value form. */
 export type SingleValueEncoder = (type: string, value: PartitionValue) => Uint8Array;
+
+/** The spec's single-value encoding of one partition value of the type named by `type`. */
+export function encodePartitionSingleValue(type: string, value: PartitionValue): Uint8Array {
+  const icebergType = partitionFieldType(type);
+  return encodeSingleValue(icebergType, toPrimitiveValue(icebergType, value));
+}
 
 /**
  * Summarizes each partition field over the partition tuples of a manifest's entries, in partition
@@ -24,25 +37,26 @@ export function summarizePartitions(
 ): FieldSummary[] {
   const stats = partitionType.fields.map((field) => ({
     field,
-    info: parsePrimitiveType(field.type),
+    type: partitionFieldType(field.type),
     containsNull: false,
     containsNan: false,
-    min: undefined as PartitionValue | undefined,
-    max: undefined as PartitionValue | undefined,
+    min: undefined as PrimitiveValue | undefined,
+    max: undefined as PrimitiveValue | undefined,
   }));
   for (const partition of partitions) {
     for (const s of stats) {
-      const value = partition[s.field.name];
-      if (value === null || value === undefined) {
+      const raw = partition[s.field.name];
+      if (raw === null || raw === undefined) {
         s.containsNull = true;
         continue;
       }
-      if (typeof value === "number" && Number.isNaN(value)) {
+      if (typeof raw === "number" && Number.isNaN(raw)) {
         s.containsNan = true;
         continue;
       }
-      if (s.min === undefined || comparePartitionValues(s.info, value, s.min) < 0) s.min = value;
-      if (s.max === undefined || comparePartitionValues(s.info, value, s.max) > 0) s.max = value;
+      const value = toPrimitiveValue(s.type, raw);
+      if (s.min === undefined || compareValues(s.type, value, s.min) < 0) s.min = value;
+      if (s.max === undefined || compareValues(s.type, value, s.max) > 0) s.max = value;
     }
   }
   return stats.map((s) => {

@@ -4,16 +4,21 @@
  */
 
 import { FloeError } from "../../errors.js";
-import type { PartitionData, PartitionType, PartitionValue } from "../spec/index.js";
-import { asBuffer } from "./decode-util.js";
 import {
-  bigintToTwosComplement,
+  bigintToFixedBytes,
+  bytesToUuid,
+  decimalParams,
   decimalRequiredBytes,
-  parsePrimitiveType,
-  twosComplementToBigint,
+  fixedLength,
+  minBytesToBigint,
+  type PartitionData,
+  type PartitionType,
+  type PartitionValue,
+  primitiveKind,
   uuidToBytes,
-  uuidToString,
-} from "./partition-types.js";
+} from "../spec/index.js";
+import { asBuffer } from "./decode-util.js";
+import { partitionFieldType } from "./partition-types.js";
 import { isValidAvroName, sanitizeAvroName } from "./schemas.js";
 import type { RecordView } from "./writer-schema.js";
 import { typeInfo, unwrapOptional } from "./writer-schema.js";
@@ -34,8 +39,8 @@ function toBigint(value: PartitionValue, name: string, type: string): bigint {
 /** One JS partition value -> the Avro datum of its Iceberg type. */
 export function partitionValueToAvro(name: string, type: string, value: PartitionValue | null): unknown {
   if (value === null || value === undefined) return null;
-  const info = parsePrimitiveType(type);
-  switch (info.kind) {
+  const icebergType = partitionFieldType(type);
+  switch (primitiveKind(icebergType)) {
     case "boolean":
       if (typeof value !== "boolean") throw invalid(name, type, value);
       return value;
@@ -66,17 +71,24 @@ export function partitionValueToAvro(name: string, type: string, value: Partitio
       if (!(value instanceof Uint8Array)) throw invalid(name, type, value);
       return asBuffer(value);
     case "fixed":
-      if (!(value instanceof Uint8Array) || value.length !== info.length) throw invalid(name, type, value);
+      if (!(value instanceof Uint8Array) || value.length !== fixedLength(icebergType)) {
+        throw invalid(name, type, value);
+      }
       return asBuffer(value);
     case "uuid":
       if (typeof value !== "string" && !(value instanceof Uint8Array)) throw invalid(name, type, value);
-      return asBuffer(uuidToBytes(value));
+      return asBuffer(
+        value instanceof Uint8Array && value.length === 16 ? value : uuidToBytes(String(value)),
+      );
     case "decimal": {
       const v = toBigint(value, name, type);
-      const precision = info.precision as number;
+      const precision = decimalParams(icebergType)?.precision ?? 0;
       if ((v < 0n ? -v : v) >= 10n ** BigInt(precision)) throw invalid(name, type, value);
-      return asBuffer(bigintToTwosComplement(v, decimalRequiredBytes(precision)));
+      return asBuffer(bigintToFixedBytes(v, decimalRequiredBytes(precision)));
     }
+    case "unknown":
+    case "variant":
+      throw invalid(name, type, value);
   }
 }
 
@@ -104,8 +116,8 @@ export function partitionValueFromAvro(avroType: unknown, value: unknown): Parti
   const { type, attrs } = typeInfo(avroType as never);
   const logical = attrs.logicalType;
   if (value instanceof Uint8Array) {
-    if (logical === "decimal") return twosComplementToBigint(value);
-    if (logical === "uuid" && value.length === 16) return uuidToString(value);
+    if (logical === "decimal") return minBytesToBigint(value);
+    if (logical === "uuid" && value.length === 16) return bytesToUuid(value);
     return new Uint8Array(value);
   }
   if (typeof value === "string" && logical === "uuid") return value.toLowerCase();

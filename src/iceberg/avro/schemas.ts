@@ -8,8 +8,15 @@
  * Field ids and shapes are the Iceberg table spec's ("Manifests", "Manifest Lists").
  */
 
-import type { PartitionType } from "../spec/index.js";
-import { decimalRequiredBytes, parsePrimitiveType } from "./partition-types.js";
+import { FloeError } from "../../errors.js";
+import {
+  decimalParams,
+  decimalRequiredBytes,
+  fixedLength,
+  type PartitionType,
+  primitiveKind,
+} from "../spec/index.js";
+import { partitionFieldType } from "./partition-types.js";
 
 /** Avro schema JSON: a type name, a union, or a type object with extra attributes. */
 export type AvroSchema = string | AvroSchema[] | AvroTypeObject;
@@ -91,21 +98,22 @@ export function sanitizeAvroName(name: string): string {
  * `definedNames` tracks the names used so far in one schema.
  */
 export function partitionValueAvroType(type: string, definedNames: Set<string> = new Set()): AvroSchema {
-  const info = parsePrimitiveType(type);
+  const icebergType = partitionFieldType(type);
   const named = (name: string, schema: AvroTypeObject): AvroSchema => {
     let unique = name;
     for (let i = 1; definedNames.has(unique); i++) unique = `${name}_${i}`;
     definedNames.add(unique);
     return { ...schema, name: unique };
   };
-  switch (info.kind) {
+  const kind = primitiveKind(icebergType);
+  switch (kind) {
     case "boolean":
     case "int":
     case "long":
     case "float":
     case "double":
     case "string":
-      return info.kind;
+      return kind;
     case "binary":
       return "bytes";
     case "date":
@@ -123,12 +131,12 @@ export function partitionValueAvroType(type: string, definedNames: Set<string> =
     case "uuid":
       return named("uuid_fixed", { type: "fixed", name: "uuid_fixed", size: 16, logicalType: "uuid" });
     case "fixed": {
-      const name = `fixed_${info.length}`;
-      return named(name, { type: "fixed", name, size: info.length as number });
+      const length = fixedLength(icebergType) ?? 0;
+      const name = `fixed_${length}`;
+      return named(name, { type: "fixed", name, size: length });
     }
     case "decimal": {
-      const p = info.precision as number;
-      const s = info.scale as number;
+      const { precision: p, scale: s } = decimalParams(icebergType) ?? { precision: 0, scale: 0 };
       const name = `decimal_${p}_${s}`;
       return named(name, {
         type: "fixed",
@@ -139,6 +147,9 @@ export function partitionValueAvroType(type: string, definedNames: Set<string> =
         scale: s,
       });
     }
+    case "unknown":
+    case "variant": // partitionFieldType refuses them
+      throw new FloeError("INVALID_ARGUMENT", `${type} cannot be a partition value type`);
   }
 }
 

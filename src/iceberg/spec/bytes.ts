@@ -33,21 +33,46 @@ export function int64ToLE(v: bigint): Uint8Array {
   return out;
 }
 
+/** Whether `v` fits in `bytes` bytes of two's complement. */
+function fitsInBytes(v: bigint, bytes: number): boolean {
+  const half = 1n << BigInt(8 * bytes - 1);
+  return v >= -half && v < half;
+}
+
 /**
  * The minimal two's-complement big-endian bytes of an integer, like Java's BigInteger.toByteArray():
  * 0 -> [00], 127 -> [7f], 128 -> [00 80], -1 -> [ff], -128 -> [80], -129 -> [ff 7f].
  */
 export function bigintToMinBytes(v: bigint): Uint8Array {
   let n = 1;
-  // smallest n with -2^(8n-1) <= v < 2^(8n-1)
-  while (v >= 1n << BigInt(8 * n - 1) || v < -(1n << BigInt(8 * n - 1))) n++;
-  const out = new Uint8Array(n);
-  let u = BigInt.asUintN(8 * n, v);
-  for (let i = n - 1; i >= 0; i--) {
+  while (!fitsInBytes(v, n)) n++;
+  return bigintToFixedBytes(v, n);
+}
+
+/**
+ * The two's-complement big-endian bytes of an integer in exactly `width` bytes (sign-extended), as
+ * Avro and Parquet store a decimal in a fixed of decimalRequiredBytes(P). INVALID_ARGUMENT when it
+ * does not fit.
+ */
+export function bigintToFixedBytes(v: bigint, width: number): Uint8Array {
+  if (!fitsInBytes(v, width)) {
+    throw new FloeError("INVALID_ARGUMENT", `integer ${v} does not fit in ${width} bytes`);
+  }
+  const out = new Uint8Array(width);
+  let u = BigInt.asUintN(8 * width, v);
+  for (let i = width - 1; i >= 0; i--) {
     out[i] = Number(u & 0xffn);
     u >>= 8n;
   }
   return out;
+}
+
+/** The fewest bytes whose two's complement holds every unscaled value of a decimal of `precision` digits. */
+export function decimalRequiredBytes(precision: number): number {
+  const limit = 10n ** BigInt(precision);
+  let bytes = 1;
+  while (1n << BigInt(8 * bytes - 1) < limit) bytes += 1;
+  return bytes;
 }
 
 /** Reads a two's-complement big-endian integer of any length (an empty array reads as 0). */

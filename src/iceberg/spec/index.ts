@@ -4,12 +4,14 @@
 
 export { applyUpdates } from "./apply-updates.js";
 export {
+  bigintToFixedBytes,
   bigintToMinBytes,
   bytesEqual,
   bytesToBase64,
   bytesToHex,
   bytesToUuid,
   compareBytes,
+  decimalRequiredBytes,
   hexToBytes,
   int32ToLE,
   int64ToLE,
@@ -314,6 +316,7 @@ export { metadataProblems, schemaChangeProblem } from "./validate-metadata.js";
 export {
   checkValue,
   civilFromDays,
+  compareValues,
   daysFromCivil,
   floorDiv,
   floorMod,

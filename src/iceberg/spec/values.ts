@@ -18,7 +18,7 @@
  */
 
 import { FloeError } from "../../errors.js";
-import { isUuidString } from "./bytes.js";
+import { compareBytes, isUuidString } from "./bytes.js";
 import { decimalParams, fixedLength, type PrimitiveType, primitiveKind } from "./types.js";
 
 export type PrimitiveValue = boolean | number | bigint | string | Uint8Array;
@@ -92,6 +92,61 @@ export function checkValue(type: PrimitiveType, value: unknown): PrimitiveValue 
       throw new FloeError("UNSUPPORTED", `${type} values have no primitive representation`, {
         context: { type },
       });
+  }
+}
+
+// ---- order ------------------------------------------------------------------------------------------
+
+/** Code-point order, which is the order of the UTF-8 encodings. */
+function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const x = ia.next();
+    const y = ib.next();
+    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
+    const cx = x.value.codePointAt(0) as number;
+    const cy = y.value.codePointAt(0) as number;
+    if (cx !== cy) return cx < cy ? -1 : 1;
+  }
+}
+
+/** Java's Float.compare for non-NaN values: -0.0 sorts before 0.0. */
+function compareFloats(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === 0 && b === 0) {
+    const na = Object.is(a, -0);
+    const nb = Object.is(b, -0);
+    return na === nb ? 0 : na ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * Iceberg's order of two non-null, non-NaN values of `type` (-1, 0 or 1), the order bounds are kept in:
+ * floats as Java compares them (-0.0 before 0.0), strings by code point, uuids, fixed and binary by
+ * unsigned bytes, false before true, integers (number or bigint) by value.
+ */
+export function compareValues(type: PrimitiveType, a: PrimitiveValue, b: PrimitiveValue): number {
+  switch (primitiveKind(type)) {
+    case "float":
+    case "double":
+      return compareFloats(Number(a), Number(b));
+    case "string":
+      return compareCodePoints(String(a), String(b));
+    case "uuid": // canonical lowercase strings order like their bytes (unsigned, big-endian)
+      return compareCodePoints(String(a).toLowerCase(), String(b).toLowerCase());
+    case "binary":
+    case "fixed":
+      return Math.sign(compareBytes(a as Uint8Array, b as Uint8Array));
+    case "boolean":
+      return a === b ? 0 : a ? 1 : -1;
+    default: {
+      const x = typeof a === "bigint" ? a : BigInt(a as number);
+      const y = typeof b === "bigint" ? b : BigInt(b as number);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PartitionType, PartitionValue } from "../../../src/iceberg/avro/index.js";
 import { decodeManifest, decodeManifestList, summarizePartitions } from "../../../src/iceberg/avro/index.js";
-import { encodePartitionSingleValue } from "../../../src/iceberg/avro/single-value.js";
+import { encodePartitionSingleValue } from "../../../src/iceberg/avro/partition-summary.js";
 import { fixture } from "./helpers.js";
 
 const le32 = (n: number) => {
@@ -36,7 +36,15 @@ describe("encodePartitionSingleValue", () => {
     expect(encodePartitionSingleValue("decimal(10,2)", -128n)).toEqual(Uint8Array.of(0x80));
     expect(encodePartitionSingleValue("decimal(10,2)", 0n)).toEqual(Uint8Array.of(0));
     expect(encodePartitionSingleValue("fixed[2]", Uint8Array.of(7, 8))).toEqual(Uint8Array.of(7, 8));
-    expect(() => encodePartitionSingleValue("int", "1")).toThrow(/cannot serialize/);
+    expect(() => encodePartitionSingleValue("int", "1")).toThrow(/not a valid int/);
+  });
+
+  it("takes a safe-integer number for a 64-bit type and 16 bytes for a uuid", () => {
+    expect(encodePartitionSingleValue("long", -1)).toEqual(le64(-1n));
+    expect(encodePartitionSingleValue("timestamp", 5)).toEqual(le64(5n));
+    const uuid = Uint8Array.from(Buffer.from("f79c3e09677c4bbda4793f349cb785e7", "hex"));
+    expect(encodePartitionSingleValue("uuid", uuid)).toEqual(uuid);
+    expect(() => encodePartitionSingleValue("long", 2 ** 53)).toThrow(/not a valid long/);
   });
 });
 

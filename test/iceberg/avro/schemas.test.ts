@@ -6,8 +6,8 @@ import {
   partitionRecordSchema,
   partitionValueAvroType,
 } from "../../../src/iceberg/avro/index.js";
-import { decimalRequiredBytes } from "../../../src/iceberg/avro/partition-types.js";
 import { sanitizeAvroName } from "../../../src/iceberg/avro/schemas.js";
+import { decimalRequiredBytes } from "../../../src/iceberg/spec/index.js";
 import { fieldIdsByPath, PARTITION_TYPE } from "./helpers.js";
 
 // Field ids from the Iceberg table spec, sections "Manifests" and "Manifest Lists".

@@ -3,6 +3,7 @@ import * as applyUpdates from "../../../src/iceberg/spec/apply-updates.js";
 import * as bytes from "../../../src/iceberg/spec/bytes.js";
 import * as spec from "../../../src/iceberg/spec/index.js";
 import * as json from "../../../src/iceberg/spec/json.js";
+import * as manifest from "../../../src/iceberg/spec/manifest.js";
 import * as murmur3 from "../../../src/iceberg/spec/murmur3.js";
 import * as nameMapping from "../../../src/iceberg/spec/name-mapping.js";
 import * as names from "../../../src/iceberg/spec/names.js";
@@ -23,6 +24,7 @@ const modules = {
   applyUpdates,
   bytes,
   json,
+  manifest,
   murmur3,
   nameMapping,
   names,
