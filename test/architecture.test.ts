@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // Holds DESIGN.md's import direction: errors, log <- iceberg/spec <- iceberg/avro, iceberg/io <-
-// iceberg/write <- iceberg/snapshot <- catalog <- ingest, compaction <- service, cli.
+// iceberg/write <- iceberg/snapshot <- iceberg/table <- catalog <- ingest, compaction <- service, cli.
 const SRC = resolve(import.meta.dirname, "..", "src");
 
 /** Layer of a file: its top folder, or iceberg/<sub> for the iceberg folders. */
@@ -25,6 +25,15 @@ const ALLOWED: Record<string, string[]> = {
   "iceberg/io": ["errors", "log", "iceberg/spec"],
   "iceberg/write": ["errors", "log", "iceberg/spec", "iceberg/avro", "iceberg/io"],
   "iceberg/snapshot": ["errors", "log", "iceberg/spec", "iceberg/avro", "iceberg/io", "iceberg/write"],
+  "iceberg/table": [
+    "errors",
+    "log",
+    "iceberg/spec",
+    "iceberg/avro",
+    "iceberg/io",
+    "iceberg/write",
+    "iceberg/snapshot",
+  ],
   catalog: [
     "errors",
     "log",
@@ -34,6 +43,7 @@ const ALLOWED: Record<string, string[]> = {
     "iceberg/io",
     "iceberg/write",
     "iceberg/snapshot",
+    "iceberg/table",
   ],
   ingest: ["errors", "log", "config", "tls", "iceberg/*", "catalog"],
   compaction: ["errors", "log", "config", "iceberg/*", "catalog"],

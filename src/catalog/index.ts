@@ -1,10 +1,9 @@
 // Catalog port and its implementations (REST client, Glue, embedded) plus the REST server.
 // May import: errors, log, config, iceberg/*. Never ingest, compaction, service.
 
+export type { CommitResult, WriterSettings } from "../iceberg/table/index.js";
 export type { Catalog, CreateTableRequest, LoadedTable, Namespace, TableIdentifier } from "./catalog.js";
 export { checkName, checkNamespace, formatIdentifier, parseIdentifier } from "./catalog.js";
-export type { CommitResult, CommitRetryOptions, StagedCommit } from "./commit.js";
-export { backoffMs, commitWithRetry } from "./commit.js";
 export type { EmbeddedCatalogOptions } from "./embedded/index.js";
 export { EmbeddedCatalog, NAMESPACE_MARKER } from "./embedded/index.js";
 export type { GlueCatalogOptions, GlueCredentials } from "./glue/index.js";
@@ -38,5 +37,5 @@ export type {
   TableRenamer,
 } from "./rest-server/index.js";
 export { createRestCatalogHandler, s3TableConfig, startRestCatalogServer } from "./rest-server/index.js";
-export type { CommitOptions, SnapshotCommitResult, WriterSettings } from "./table.js";
-export { AppendOperation, FileChangeOperation, loadTable, Table } from "./table.js";
+export type { AppendOperation, CommitOptions, FileChangeOperation, SnapshotCommitResult } from "./table.js";
+export { catalogTableOps, loadTable, Table } from "./table.js";

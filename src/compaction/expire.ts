@@ -21,10 +21,10 @@
  */
 import {
   type Catalog,
-  commitWithRetry,
   type ForeignFile,
   type LoadedTable,
   splitOwned,
+  Table,
   type TableFiles,
   type TableIdentifier,
 } from "../catalog/index.js";
@@ -32,19 +32,25 @@ import { FloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import {
   ancestorsOf,
+  FLOE_OFFSETS_PREFIX,
+  gcEnabled,
+  intProperty,
   MAIN_BRANCH,
+  MAX_SNAPSHOT_AGE_MS,
+  MAX_SNAPSHOT_AGE_MS_DEFAULT,
+  MIN_SNAPSHOTS_TO_KEEP,
+  MIN_SNAPSHOTS_TO_KEEP_DEFAULT,
   type Snapshot,
   type TableMetadata,
-  type TableRequirement,
 } from "../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { deletePaths } from "./delete-paths.js";
 import { collectReferences, ManifestReader, normalizePath, statisticsFiles } from "./reachability.js";
 
 export const DAY_MS = 86_400_000;
-export const DEFAULT_RETAIN_LAST = 100;
-export const DEFAULT_MAX_SNAPSHOT_AGE_MS = 5 * DAY_MS;
-export const OFFSETS_PREFIX = "floe.offsets.";
+export const DEFAULT_RETAIN_LAST = MIN_SNAPSHOTS_TO_KEEP_DEFAULT;
+export const DEFAULT_MAX_SNAPSHOT_AGE_MS = MAX_SNAPSHOT_AGE_MS_DEFAULT;
+export const OFFSETS_PREFIX = FLOE_OFFSETS_PREFIX;
 
 export interface ExpireSelectionOptions {
   retainLast?: number;
@@ -74,12 +80,6 @@ export interface ExpirySelection {
   maxSnapshotAgeMs: number;
 }
 
-function intProperty(md: TableMetadata, key: string): number | undefined {
-  const raw = md.properties[key];
-  if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
-  return Number(raw);
-}
-
 /** Which snapshots to expire at `nowMs` (pure). */
 export function selectExpiredSnapshots(
   md: TableMetadata,
@@ -91,13 +91,13 @@ export function selectExpiredSnapshots(
     1,
     options.retainLast ??
       main?.["min-snapshots-to-keep"] ??
-      intProperty(md, "history.expire.min-snapshots-to-keep") ??
+      intProperty(md.properties, MIN_SNAPSHOTS_TO_KEEP) ??
       DEFAULT_RETAIN_LAST,
   );
   const maxAge =
     options.maxSnapshotAgeMs ??
     main?.["max-snapshot-age-ms"] ??
-    intProperty(md, "history.expire.max-snapshot-age-ms") ??
+    intProperty(md.properties, MAX_SNAPSHOT_AGE_MS) ??
     DEFAULT_MAX_SNAPSHOT_AGE_MS;
   const prefix = options.offsetsPrefix ?? OFFSETS_PREFIX;
   const cutoff = nowMs - maxAge;
@@ -241,37 +241,27 @@ export async function expireSnapshots(
   const reader = new ManifestReader(io, options.concurrency ?? 8);
   let base: LoadedTable | undefined;
   let selection: ExpirySelection | undefined;
-  const stage = async (loaded: LoadedTable) => {
-    base = loaded;
-    selection = selectExpiredSnapshots(loaded.metadata, now(), options);
-    if (selection.expire.length === 0 || options.dryRun) return null;
-    const md = loaded.metadata;
-    const uuid = md["table-uuid"];
-    const requirements: TableRequirement[] = [
-      ...(uuid === undefined ? [] : [{ type: "assert-table-uuid" as const, uuid }]),
-      {
-        type: "assert-ref-snapshot-id",
-        ref: MAIN_BRANCH,
-        "snapshot-id": md.refs[MAIN_BRANCH]?.["snapshot-id"] ?? null,
+  const table = new Table(catalog, await catalog.loadTable(id), io);
+  const result = await table.expireSnapshots(
+    (md) => {
+      selection = selectExpiredSnapshots(md, now(), options);
+      return options.dryRun ? [] : selection.expire;
+    },
+    {
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      logger: log,
+      validate: (loaded) => {
+        base = loaded;
+        return true;
       },
-    ];
-    return {
-      requirements,
-      updates: [{ action: "remove-snapshots" as const, "snapshot-ids": selection.expire }],
-    };
-  };
-  const result = await commitWithRetry(catalog, id, stage, {
-    maxAttempts: options.maxAttempts ?? 10,
-    logger: log,
-    landed: (t) =>
-      selection?.expire.every((x) => !t.metadata.snapshots.some((s) => s["snapshot-id"] === x)) === true,
-  });
+    },
+  );
   if (base === undefined || selection === undefined) throw new FloeError("INTERNAL", "expiry staged nothing");
   const before = base.metadata;
   const after: TableMetadata = result.committed
     ? result.table.metadata
     : { ...before, snapshots: before.snapshots.filter((s) => !selection!.expire.includes(s["snapshot-id"])) };
-  const gcOff = before.properties["gc.enabled"]?.toLowerCase() === "false";
+  const gcOff = !gcEnabled(before.properties);
   const clean = options.cleanFiles !== false && !gcOff;
   const act = result.committed || options.dryRun === true;
   const unreachable =

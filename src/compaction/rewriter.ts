@@ -4,7 +4,12 @@
  * field ids, fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
  * files and removes the inputs.
  *
- * Commit outcomes (replace-commit.ts restages on every conflict, carrying concurrent appends over):
+ * The commit is the transaction API's replace (iceberg/table): restaged on every conflict, carrying
+ * concurrent appends over and reusing its manifests between attempts. Unless the table sets its own
+ * commit.retry.* properties, a rewrite retries often and briefly (REWRITE_COMMIT_RETRY): waiting only
+ * lets more appends in, and a rewrite is expensive to redo.
+ *
+ * Commit outcomes:
  * - committed: the replace snapshot landed.
  * - abandoned: an input is no longer live (another compaction or a delete got there first), or a
  *   delete file was added to the group's partition since planning: the new files are deleted.
@@ -33,10 +38,13 @@ import {
 import { type Logger, silentLogger } from "../log.js";
 import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
 import { conformToSchema, parquetToArrow } from "./arrow-read.js";
+import { deletePaths } from "./delete-paths.js";
 import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
-import { commitReplace } from "./replace-commit.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
 import type { NewDeletesCheck } from "./validate.js";
+
+/** A rewrite's commit retries where the table sets no commit.retry.* property of its own. */
+export const REWRITE_COMMIT_RETRY = { numRetries: 19, minWaitMs: 10, maxWaitMs: 250 } as const;
 
 export type RewritePhase = "read" | "commit" | "done";
 
@@ -58,7 +66,7 @@ export interface RewriteSettings {
    * is bounded, at this many bytes of decoded Arrow).
    */
   writer?: WriterSettings;
-  /** Commit attempts per group (default 20: a rewrite is expensive to redo). */
+  /** Commit attempts per group (default: the table's commit.retry.num-retries + 1, else 20). */
   commitMaxAttempts?: number;
   /** Extra snapshot summary properties. */
   summary?: Readonly<Record<string, string>>;
@@ -287,16 +295,23 @@ async function rewriteGroup(
     let rejected: string | undefined;
     committing = true;
     const holding = new Set(group.files.map((f) => inputs.files.get(f.path)?.manifestPath));
-    const result = await commitReplace(table, written, paths, {
-      skipManifests: new Set((inputs.manifests ?? []).filter((m) => !holding.has(m))),
-      maxAttempts: settings.commitMaxAttempts ?? 20,
-      logger: log,
-      ...(settings.summary === undefined ? {} : { summary: settings.summary }),
-      validate: async (base) => {
-        rejected = await inputs.newDeletes.conflict(base.metadata, inputs.planSnapshotId, scope);
-        return rejected === undefined;
-      },
-    });
+    const location = table.metadata.location;
+    const result = await table
+      .newRewrite()
+      .addDataFiles(written)
+      .removeFiles(paths)
+      .skipManifests(new Set((inputs.manifests ?? []).filter((m) => !holding.has(m))))
+      .commit({
+        retryDefaults: REWRITE_COMMIT_RETRY,
+        ...(settings.commitMaxAttempts === undefined ? {} : { maxAttempts: settings.commitMaxAttempts }),
+        logger: log,
+        deleteFiles: (unused) => deletePaths(table.io, { location }, unused, 4, log),
+        ...(settings.summary === undefined ? {} : { summary: settings.summary }),
+        validate: async (base) => {
+          rejected = await inputs.newDeletes.conflict(base.metadata, inputs.planSnapshotId, scope);
+          return rejected === undefined;
+        },
+      });
     committing = false;
     outcome.conflicts = result.conflicts;
     if (!result.committed) throw new Abandon(rejected ?? "the commit was dropped");

@@ -1,25 +1,31 @@
 /**
- * Snapshot producers: fast append, replace (compaction), overwrite, and row delta (data plus position
- * or equality delete files). A producer is prepared once (its new manifests are written once, with
- * inherited sequence numbers) and staged per commit attempt against the freshest base: it reads the base
- * snapshot's manifest list, rewrites the manifests that hold removed files, checks those files are still
- * live, writes a manifest list, and returns the snapshot plus the table updates and requirements.
+ * The snapshot producer behind every file-changing action: append, overwrite, replace (compaction),
+ * delete and row delta (data plus position or equality delete files). It is prepared once and staged
+ * per commit attempt against the freshest base, carrying work over between attempts so that a slow
+ * change (a compaction) can still win against a fast one (a sink appending every few hundred ms):
+ *
+ * - The manifests of the added files are written once (ADDED entries inherit the sequence number).
+ * - Manifests are immutable, so each is examined once: an attempt only reads the manifests that
+ *   appeared since the last one (one per fast append). Manifests listed in `skipManifests` (known from
+ *   the plan's scan to hold none of the removed files) are never read.
+ * - The manifests holding removed files are combined into one manifest per (content, spec): removed
+ *   entries DELETED, their other live entries EXISTING. The combined manifest is reused while the same
+ *   manifests hold the removed files.
+ *
+ * Removed files and files a row delta depends on (`requiredDataFilePaths`) must be live in the base at
+ * every attempt: a missing one is a non-retryable COMMIT_CONFLICT (the change must be replanned).
  */
-import { randomUUID } from "node:crypto";
 import { FloeError } from "../../errors.js";
-import {
-  type DataFile,
-  ENTRY_STATUS,
-  encodeManifestList,
-  type ManifestEntry,
-  type ManifestFile,
-} from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
   currentSchema,
+  type DataFile,
+  ENTRY_STATUS,
   MAIN_BRANCH,
-  type PartitionSpec,
+  type ManifestEntry,
+  type ManifestFile,
   type Snapshot,
+  type SnapshotOperation,
   snapshotForRef,
   specById,
   type TableMetadata,
@@ -36,17 +42,22 @@ import {
   writeManifest,
   writeVersion,
 } from "./manifests.js";
+import { stageSnapshotCommit, WrittenFiles } from "./snapshot-commit.js";
 import { buildSummary } from "./summary.js";
 
-export type ProducerOperation = "append" | "replace" | "overwrite" | "delete";
+export type ProducerOperation = SnapshotOperation;
 
 export interface SnapshotChanges {
   /** Data files (content 0) added by this snapshot. */
   addedDataFiles?: readonly DataFile[];
   /** Position (1) or equality (2) delete files added by this snapshot. */
   addedDeleteFiles?: readonly DataFile[];
-  /** Paths of live files (data or delete) this snapshot removes; each must still be live at commit. */
+  /** Paths of live data files this snapshot removes; each must still be live at commit. */
   removedFilePaths?: readonly string[];
+  /** Paths of live delete files this snapshot removes; each must still be live at commit. */
+  removedDeleteFilePaths?: readonly string[];
+  /** Data files that must still be live at commit (those a row delta's position deletes point into). */
+  requiredDataFilePaths?: readonly string[];
   /** Extra summary properties (e.g. the sink's committed offsets). */
   summary?: Readonly<Record<string, string>>;
 }
@@ -55,7 +66,7 @@ export interface StagedSnapshot {
   snapshot: Snapshot;
   updates: TableUpdate[];
   requirements: TableRequirement[];
-  /** Files written for this attempt only (manifest list, rewritten manifests): delete them if it fails. */
+  /** Files this attempt references that the producer wrote after prepare (combined manifests, list). */
   attemptFiles: string[];
 }
 
@@ -66,6 +77,8 @@ export interface ProducerOptions {
   /** Fixed snapshot id (tests); otherwise a random positive 63-bit id. */
   snapshotId?: bigint;
   now?: () => number;
+  /** Manifests known to hold none of the removed or required files: never read. */
+  skipManifests?: ReadonlySet<string>;
 }
 
 /** A random positive snapshot id that fits in a signed 64-bit long. */
@@ -78,9 +91,18 @@ export function newSnapshotId(): bigint {
 
 function operationFor(changes: SnapshotChanges, requested?: ProducerOperation): ProducerOperation {
   if (requested !== undefined) return requested;
-  const removes = (changes.removedFilePaths?.length ?? 0) > 0;
+  const removes = (changes.removedFilePaths?.length ?? 0) + (changes.removedDeleteFilePaths?.length ?? 0) > 0;
   const deletes = (changes.addedDeleteFiles?.length ?? 0) > 0;
   return removes || deletes ? "overwrite" : "append";
+}
+
+interface Examined {
+  /** Removed files this manifest holds live. */
+  hits: DataFile[];
+  /** Required files this manifest holds live. */
+  required: string[];
+  /** With hits: the live entries as the new snapshot carries them (hits DELETED, others EXISTING). */
+  entries?: ManifestEntry[];
 }
 
 export class SnapshotProducer {
@@ -88,8 +110,14 @@ export class SnapshotProducer {
   readonly operation: ProducerOperation;
   private readonly branch: string;
   private readonly now: () => number;
-  private prepared?: { manifests: ManifestFile[]; spec: PartitionSpec };
   private readonly added: DataFile[];
+  private readonly removed: Set<string>;
+  private readonly removedData: number;
+  private readonly required: Set<string>;
+  private prepared?: ManifestFile[];
+  private readonly examined = new Map<string, Examined>();
+  private readonly combined = new Map<string, ManifestFile[]>();
+  private readonly files = new WrittenFiles();
 
   constructor(
     private readonly opts: ProducerOptions,
@@ -101,6 +129,9 @@ export class SnapshotProducer {
     this.branch = opts.branch ?? MAIN_BRANCH;
     this.now = opts.now ?? Date.now;
     this.added = [...(changes.addedDataFiles ?? []), ...(changes.addedDeleteFiles ?? [])];
+    this.removed = new Set([...(changes.removedFilePaths ?? []), ...(changes.removedDeleteFilePaths ?? [])]);
+    this.removedData = changes.removedFilePaths?.length ?? 0;
+    this.required = new Set(changes.requiredDataFilePaths ?? []);
     for (const f of changes.addedDataFiles ?? []) {
       if (f.content !== 0) throw new FloeError("INVALID_ARGUMENT", `${f.file_path} is not a data file`);
     }
@@ -109,13 +140,10 @@ export class SnapshotProducer {
     }
   }
 
-  /** Writes the manifests of the added files (once; reused by every attempt). */
-  private async prepare(base: TableMetadata): Promise<{ manifests: ManifestFile[]; spec: PartitionSpec }> {
-    if (this.prepared) return this.prepared;
-    const spec = specById(base, base["default-spec-id"]);
-    if (spec === undefined)
-      throw new FloeError("INVALID_ARGUMENT", `table has no spec ${base["default-spec-id"]}`);
-    const ctx: ManifestContext = {
+  private context(base: TableMetadata, specId: number): ManifestContext {
+    const spec = specById(base, specId);
+    if (spec === undefined) throw new FloeError("INVALID_ARGUMENT", `table has no partition spec ${specId}`);
+    return {
       io: this.opts.io,
       location: base.location,
       schema: currentSchema(base),
@@ -123,6 +151,12 @@ export class SnapshotProducer {
       snapshotId: this.snapshotId,
       formatVersion: writeVersion(base),
     };
+  }
+
+  /** Writes the manifests of the added files (once; reused by every attempt). */
+  private async prepare(base: TableMetadata): Promise<ManifestFile[]> {
+    if (this.prepared) return this.prepared;
+    const ctx = this.context(base, base["default-spec-id"]);
     const manifests: ManifestFile[] = [];
     const data = this.changes.addedDataFiles ?? [];
     const deletes = this.changes.addedDeleteFiles ?? [];
@@ -130,13 +164,93 @@ export class SnapshotProducer {
       manifests.push(await writeManifest(ctx, addedEntries(data, this.snapshotId), "data"));
     if (deletes.length > 0)
       manifests.push(await writeManifest(ctx, addedEntries(deletes, this.snapshotId), "deletes"));
-    this.prepared = { manifests, spec };
-    return this.prepared;
+    for (const m of manifests) this.files.add(m.manifest_path);
+    this.prepared = manifests;
+    return manifests;
   }
 
-  /** Files written once by prepare(); delete them only when the operation is abandoned for good. */
+  /** Files written once by prepare(); delete them only when the change is abandoned for good. */
   preparedFiles(): string[] {
-    return this.prepared?.manifests.map((m) => m.manifest_path) ?? [];
+    return this.prepared?.map((m) => m.manifest_path) ?? [];
+  }
+
+  /** True when `md` holds this producer's snapshot. */
+  landed(md: TableMetadata): boolean {
+    return md.snapshots.some((s) => s["snapshot-id"] === this.snapshotId);
+  }
+
+  /**
+   * Files this producer wrote that `md` does not reference: all of them when nothing landed
+   * (`md` undefined), else those of the attempts other than the one that landed.
+   */
+  unreferencedFiles(md?: TableMetadata): string[] {
+    return this.files.unreferenced(this.snapshotId, md);
+  }
+
+  private async examine(m: ManifestFile): Promise<Examined> {
+    const cached = this.examined.get(m.manifest_path);
+    if (cached) return cached;
+    let result: Examined = { hits: [], required: [] };
+    const wanted =
+      m.content === 0
+        ? this.removedData > 0 || this.required.size > 0
+        : (this.changes.removedDeleteFilePaths?.length ?? 0) > 0;
+    if (wanted && !this.opts.skipManifests?.has(m.manifest_path)) {
+      const entries = await readManifestEntries(this.opts.io, m);
+      const live = entries.filter((e) => e.status !== ENTRY_STATUS.DELETED);
+      const hits = live.filter((e) => this.removed.has(e.data_file.file_path));
+      const required = live.map((e) => e.data_file.file_path).filter((p) => this.required.has(p));
+      result = { hits: hits.map((e) => e.data_file), required };
+      if (hits.length > 0) {
+        result.entries = live.map((e) =>
+          this.removed.has(e.data_file.file_path)
+            ? { ...e, status: ENTRY_STATUS.DELETED, snapshot_id: this.snapshotId }
+            : { ...e, status: ENTRY_STATUS.EXISTING },
+        );
+      }
+    }
+    this.examined.set(m.manifest_path, result);
+    return result;
+  }
+
+  /** One manifest per (content, spec) for the manifests holding removed files; reused per source set. */
+  private async combine(sources: readonly ManifestFile[], base: TableMetadata): Promise<ManifestFile[]> {
+    const key = sources
+      .map((m) => m.manifest_path)
+      .sort()
+      .join("\n");
+    const cached = this.combined.get(key);
+    if (cached) return cached;
+    const groups = new Map<string, { content: number; specId: number; entries: ManifestEntry[] }>();
+    for (const m of sources) {
+      const k = `${m.content}:${m.partition_spec_id}`;
+      const g = groups.get(k) ?? { content: m.content, specId: m.partition_spec_id, entries: [] };
+      g.entries.push(...((await this.examine(m)).entries ?? []));
+      groups.set(k, g);
+    }
+    const out: ManifestFile[] = [];
+    for (const g of groups.values()) {
+      const manifest = await writeManifest(
+        this.context(base, g.specId),
+        g.entries,
+        g.content === 0 ? "data" : "deletes",
+      );
+      this.files.add(manifest.manifest_path);
+      out.push(manifest);
+    }
+    this.combined.set(key, out);
+    return out;
+  }
+
+  private missing(found: Iterable<string>, wanted: ReadonlySet<string>, what: string): void {
+    const seen = new Set(found);
+    const missing = [...wanted].filter((p) => !seen.has(p));
+    if (missing.length === 0) return;
+    throw new FloeError(
+      "COMMIT_CONFLICT",
+      `${missing.length} file(s) ${what} are no longer live in ${this.branch} (first: ${missing[0]}); the change must be replanned`,
+      { retryable: false, context: { missing: missing.length } },
+    );
   }
 
   /**
@@ -144,83 +258,52 @@ export class SnapshotProducer {
    * properties computed from this base (e.g. offsets merged with the base's).
    */
   async stage(base: TableMetadata, extraSummary?: Readonly<Record<string, string>>): Promise<StagedSnapshot> {
-    const { manifests: newManifests } = await this.prepare(base);
+    const fresh = await this.prepare(base);
     const parent = snapshotForRef(base, this.branch);
     const sequenceNumber = nextSequenceNumber(base);
-    const attemptFiles: string[] = [];
-    const parentManifests = await readManifestList(this.opts.io, parent);
-    const removed = new Set(this.changes.removedFilePaths ?? []);
-    const removedFiles: DataFile[] = [];
     const carried: ManifestFile[] = [];
-    for (const m of parentManifests) {
-      // Manifests without live files are dropped; without removals the rest carry over unread.
+    const sources: ManifestFile[] = [];
+    const removedFiles: DataFile[] = [];
+    const required: string[] = [];
+    for (const m of await readManifestList(this.opts.io, parent)) {
+      // Manifests without live files are dropped; the rest carry over unless they hold removed files.
       if (!hasLiveFiles(m)) continue;
-      if (removed.size === 0) {
-        carried.push(m);
-        continue;
+      const ex = await this.examine(m);
+      required.push(...ex.required);
+      if (ex.hits.length === 0) carried.push(m);
+      else {
+        sources.push(m);
+        removedFiles.push(...ex.hits);
       }
-      const entries = await readManifestEntries(this.opts.io, m);
-      const live = entries.filter((e) => e.status !== ENTRY_STATUS.DELETED);
-      const hits = live.filter((e) => removed.has(e.data_file.file_path));
-      if (hits.length === 0) {
-        carried.push(m);
-        continue;
-      }
-      const rewritten: ManifestEntry[] = live.map((e) =>
-        removed.has(e.data_file.file_path)
-          ? { ...e, status: ENTRY_STATUS.DELETED, snapshot_id: this.snapshotId }
-          : { ...e, status: ENTRY_STATUS.EXISTING },
-      );
-      for (const e of hits) removedFiles.push(e.data_file);
-      const spec = specById(base, m.partition_spec_id);
-      if (spec === undefined)
-        throw new FloeError("INVALID_ARGUMENT", `manifest uses unknown spec ${m.partition_spec_id}`);
-      const ctx: ManifestContext = {
-        io: this.opts.io,
-        location: base.location,
-        schema: currentSchema(base),
-        spec,
-        snapshotId: this.snapshotId,
-        formatVersion: writeVersion(base),
-      };
-      const out = await writeManifest(ctx, rewritten, m.content === 0 ? "data" : "deletes");
-      attemptFiles.push(out.manifest_path);
+    }
+    this.missing(
+      removedFiles.map((f) => f.file_path),
+      this.removed,
+      "to remove",
+    );
+    this.missing(required, this.required, "the change depends on");
+    const attemptFiles: string[] = [];
+    for (const c of await this.combine(sources, base)) {
+      attemptFiles.push(c.manifest_path);
       carried.push({
-        ...out,
+        ...c,
         sequence_number: sequenceNumber,
-        min_sequence_number: minSeq(rewritten, sequenceNumber),
+        min_sequence_number: c.min_sequence_number < 0n ? sequenceNumber : c.min_sequence_number,
       });
     }
-    if (removedFiles.length !== removed.size) {
-      const found = new Set(removedFiles.map((f) => f.file_path));
-      const missing = [...removed].filter((p) => !found.has(p));
-      throw new FloeError(
-        "COMMIT_CONFLICT",
-        `${missing.length} file(s) to remove are no longer live in ${this.branch} (first: ${missing[0]}); the change must be replanned`,
-        { retryable: false, context: { missing: missing.length } },
-      );
-    }
-    const fresh = newManifests.map((m) => ({
+    const assigned = fresh.map((m) => ({
       ...m,
       sequence_number: sequenceNumber,
       min_sequence_number: m.min_sequence_number < 0n ? sequenceNumber : m.min_sequence_number,
     }));
-    const listPath = `${base.location.replace(/\/+$/, "")}/metadata/snap-${this.snapshotId}-${randomUUID()}.avro`;
-    const listBytes = encodeManifestList({
-      manifests: [...fresh, ...carried],
+    const staged = await stageSnapshotCommit({
+      io: this.opts.io,
+      base,
+      branch: this.branch,
       snapshotId: this.snapshotId,
-      parentSnapshotId: parent?.["snapshot-id"] ?? null,
+      parent,
       sequenceNumber,
-      formatVersion: writeVersion(base),
-    });
-    await this.opts.io.write(listPath, listBytes, { ifNoneMatch: true, contentType: "application/avro" });
-    attemptFiles.push(listPath);
-
-    const snapshot: Snapshot = {
-      "snapshot-id": this.snapshotId,
-      "sequence-number": sequenceNumber,
-      "timestamp-ms": Math.max(this.now(), base["last-updated-ms"]),
-      "manifest-list": listPath,
+      manifests: [...assigned, ...carried],
       summary: buildSummary(
         this.operation,
         { addedFiles: this.added, removedFiles },
@@ -228,27 +311,15 @@ export class SnapshotProducer {
         parent === undefined,
         { ...this.changes.summary, ...extraSummary },
       ),
-      "schema-id": base["current-schema-id"],
-      ...(parent === undefined ? {} : { "parent-snapshot-id": parent["snapshot-id"] }),
+      now: this.now,
+    });
+    attemptFiles.push(staged.listPath);
+    this.files.attempt(staged.listPath, [...fresh.map((m) => m.manifest_path), ...attemptFiles]);
+    return {
+      snapshot: staged.snapshot,
+      updates: staged.updates,
+      requirements: staged.requirements,
+      attemptFiles,
     };
-    const uuid = base["table-uuid"];
-    const requirements: TableRequirement[] = [
-      ...(uuid === undefined ? [] : [{ type: "assert-table-uuid" as const, uuid }]),
-      { type: "assert-ref-snapshot-id", ref: this.branch, "snapshot-id": parent?.["snapshot-id"] ?? null },
-    ];
-    const updates: TableUpdate[] = [
-      { action: "add-snapshot", snapshot },
-      { action: "set-snapshot-ref", "ref-name": this.branch, type: "branch", "snapshot-id": this.snapshotId },
-    ];
-    return { snapshot, updates, requirements, attemptFiles };
   }
-}
-
-function minSeq(entries: readonly ManifestEntry[], fallback: bigint): bigint {
-  let min: bigint | undefined;
-  for (const e of entries) {
-    if (e.status === ENTRY_STATUS.DELETED || e.sequence_number === null) continue;
-    if (min === undefined || e.sequence_number < min) min = e.sequence_number;
-  }
-  return min ?? fallback;
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { commitWithRetry, EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
+import { catalogTableOps, EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
 import { isFloeError } from "../../../src/errors.js";
 import { MemoryFileIO } from "../../../src/iceberg/io/index.js";
 import { liveEntries, SnapshotProducer } from "../../../src/iceberg/snapshot/index.js";
 import { currentSnapshot, makeSchema } from "../../../src/iceberg/spec/index.js";
+import { commitLoop } from "../../../src/iceberg/table/index.js";
 
 const schema = makeSchema([
   { id: 1, name: "id", required: true, type: "long" },
@@ -92,7 +93,8 @@ describe("snapshot producer", () => {
     );
     let raced = false;
     let b = "";
-    const result = await commitWithRetry(catalog, table.identifier, async (base, attempt) => {
+    const ops = catalogTableOps(catalog, table.identifier);
+    const result = await commitLoop(ops, async (base, attempt) => {
       const staged = await producer.stage(base.metadata);
       if (!raced) {
         raced = true; // another writer commits between our stage and our commit
@@ -100,7 +102,7 @@ describe("snapshot producer", () => {
         b = await appendOne(other, 2);
       }
       expect(attempt).toBeLessThanOrEqual(2);
-      return staged;
+      return { ...staged, landed: (md) => producer.landed(md) };
     });
     expect(result).toMatchObject({ committed: true, attempts: 2, conflicts: 1 });
     await table.refresh();
