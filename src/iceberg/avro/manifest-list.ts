@@ -4,7 +4,13 @@
  */
 
 import { FloeError } from "../../errors.js";
-import type { FieldSummary, ManifestContent, ManifestFile } from "../spec/index.js";
+import {
+  type FieldSummary,
+  MANIFEST_FILE_IDS as M,
+  type ManifestContent,
+  type ManifestFile,
+  FIELD_SUMMARY_IDS as S,
+} from "../spec/index.js";
 import type { WriteCodec } from "./container.js";
 import { readContainer, writeContainer } from "./container.js";
 import { asBuffer, optBigint, optBytes, optInt, reqBigint, reqInt, reqString } from "./decode-util.js";
@@ -100,12 +106,12 @@ export function encodeManifestList(opts: EncodeManifestListOptions): Uint8Array 
 }
 
 function decodeSummary(view: RecordView, rec: unknown): FieldSummary {
-  const summary: FieldSummary = { contains_null: view.get(rec, 509, "contains_null") === true };
-  const nan = view.get(rec, 518, "contains_nan");
+  const summary: FieldSummary = { contains_null: view.get(rec, S.contains_null, "contains_null") === true };
+  const nan = view.get(rec, S.contains_nan, "contains_nan");
   if (typeof nan === "boolean") summary.contains_nan = nan;
-  const lower = optBytes(view.get(rec, 510, "lower_bound"));
+  const lower = optBytes(view.get(rec, S.lower_bound, "lower_bound"));
   if (lower) summary.lower_bound = lower;
-  const upper = optBytes(view.get(rec, 511, "upper_bound"));
+  const upper = optBytes(view.get(rec, S.upper_bound, "upper_bound"));
   if (upper) summary.upper_bound = upper;
   return summary;
 }
@@ -124,31 +130,42 @@ export function decodeManifestList(bytes: Uint8Array): DecodedManifestList {
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(container.metadata)) if (!k.startsWith("avro.")) metadata[k] = v;
   const view = new RecordView(schema as AvroRecordSchema, collectNamedTypes(schema));
-  const summaryView = view.elementRecord(507, "partitions");
+  const summaryView = view.elementRecord(M.partitions, "partitions");
 
   const manifests = container.records.map((rec): ManifestFile => {
     const m: ManifestFile = {
-      manifest_path: reqString(view.get(rec, 500, "manifest_path"), "manifest_path"),
-      manifest_length: reqBigint(view.get(rec, 501, "manifest_length"), "manifest_length"),
-      partition_spec_id: reqInt(view.get(rec, 502, "partition_spec_id"), "partition_spec_id"),
-      content: (optInt(view.get(rec, 517, "content")) ?? 0) as ManifestContent,
-      sequence_number: optBigint(view.get(rec, 515, "sequence_number")) ?? 0n,
-      min_sequence_number: optBigint(view.get(rec, 516, "min_sequence_number")) ?? 0n,
-      added_snapshot_id: reqBigint(view.get(rec, 503, "added_snapshot_id"), "added_snapshot_id"),
+      manifest_path: reqString(view.get(rec, M.manifest_path, "manifest_path"), "manifest_path"),
+      manifest_length: reqBigint(view.get(rec, M.manifest_length, "manifest_length"), "manifest_length"),
+      partition_spec_id: reqInt(view.get(rec, M.partition_spec_id, "partition_spec_id"), "partition_spec_id"),
+      content: (optInt(view.get(rec, M.content, "content")) ?? 0) as ManifestContent,
+      sequence_number: optBigint(view.get(rec, M.sequence_number, "sequence_number")) ?? 0n,
+      min_sequence_number: optBigint(view.get(rec, M.min_sequence_number, "min_sequence_number")) ?? 0n,
+      added_snapshot_id: reqBigint(
+        view.get(rec, M.added_snapshot_id, "added_snapshot_id"),
+        "added_snapshot_id",
+      ),
       // Early Java v1 writers named these added_data_files_count etc.; ids are the same.
-      added_files_count: optInt(view.get(rec, 504, "added_files_count", "added_data_files_count")),
-      existing_files_count: optInt(view.get(rec, 505, "existing_files_count", "existing_data_files_count")),
-      deleted_files_count: optInt(view.get(rec, 506, "deleted_files_count", "deleted_data_files_count")),
-      added_rows_count: optBigint(view.get(rec, 512, "added_rows_count")),
-      existing_rows_count: optBigint(view.get(rec, 513, "existing_rows_count")),
-      deleted_rows_count: optBigint(view.get(rec, 514, "deleted_rows_count")),
+      added_files_count: optInt(
+        view.get(rec, M.added_files_count, "added_files_count", "added_data_files_count"),
+      ),
+      existing_files_count: optInt(
+        view.get(rec, M.existing_files_count, "existing_files_count", "existing_data_files_count"),
+      ),
+      deleted_files_count: optInt(
+        view.get(rec, M.deleted_files_count, "deleted_files_count", "deleted_data_files_count"),
+      ),
+      added_rows_count: optBigint(view.get(rec, M.added_rows_count, "added_rows_count")),
+      existing_rows_count: optBigint(view.get(rec, M.existing_rows_count, "existing_rows_count")),
+      deleted_rows_count: optBigint(view.get(rec, M.deleted_rows_count, "deleted_rows_count")),
     };
-    const partitions = view.get(rec, 507, "partitions");
+    const partitions = view.get(rec, M.partitions, "partitions");
     if (Array.isArray(partitions) && summaryView) {
       m.partitions = partitions.map((p) => decodeSummary(summaryView, p));
     }
-    const keyMetadata = optBytes(view.get(rec, 519, "key_metadata"));
+    const keyMetadata = optBytes(view.get(rec, M.key_metadata, "key_metadata"));
     if (keyMetadata) m.key_metadata = keyMetadata;
+    const firstRowId = optBigint(view.get(rec, M.first_row_id, "first_row_id")); // v3 lists only
+    if (firstRowId !== null) m.first_row_id = firstRowId;
     return m;
   });
 

@@ -9,7 +9,16 @@
  */
 
 import { FloeError } from "../../errors.js";
-import type { DataFile, EntryStatus, FileContent, ManifestEntry, PartitionType } from "../spec/index.js";
+import {
+  type DATA_FILE_MAP_IDS,
+  type DataFile,
+  DATA_FILE_IDS as DF,
+  MANIFEST_ENTRY_IDS as E,
+  type EntryStatus,
+  type FileContent,
+  type ManifestEntry,
+  type PartitionType,
+} from "../spec/index.js";
 import type { WriteCodec } from "./container.js";
 import { readContainer, writeContainer } from "./container.js";
 import {
@@ -182,42 +191,51 @@ function specNames(partitionSpecJson: string | undefined): Map<number, string> {
 }
 
 function decodeDataFile(view: RecordView, rec: unknown, partitionNames: Map<number, string>): DataFile {
-  const partitionView = view.child(102, "partition");
+  const partitionView = view.child(DF.partition, "partition");
   const file: DataFile = {
-    content: (optInt(view.get(rec, 134, "content")) ?? 0) as FileContent,
-    file_path: reqString(view.get(rec, 100, "file_path"), "file_path"),
-    file_format: reqString(view.get(rec, 101, "file_format"), "file_format"),
+    content: (optInt(view.get(rec, DF.content, "content")) ?? 0) as FileContent,
+    file_path: reqString(view.get(rec, DF.file_path, "file_path"), "file_path"),
+    file_format: reqString(view.get(rec, DF.file_format, "file_format"), "file_format"),
     partition: partitionView
-      ? partitionFromAvro(partitionView, view.get(rec, 102, "partition"), partitionNames)
+      ? partitionFromAvro(partitionView, view.get(rec, DF.partition, "partition"), partitionNames)
       : {},
-    record_count: reqBigint(view.get(rec, 103, "record_count"), "record_count"),
-    file_size_in_bytes: reqBigint(view.get(rec, 104, "file_size_in_bytes"), "file_size_in_bytes"),
+    record_count: reqBigint(view.get(rec, DF.record_count, "record_count"), "record_count"),
+    file_size_in_bytes: reqBigint(
+      view.get(rec, DF.file_size_in_bytes, "file_size_in_bytes"),
+      "file_size_in_bytes",
+    ),
   };
   const longs = (x: unknown) => reqBigint(x, "map value");
   const bytes = (x: unknown) => optBytes(x) ?? new Uint8Array();
-  const maps: Array<[keyof DataFile, number, string, (x: unknown) => unknown]> = [
-    ["column_sizes", 108, "column_sizes", longs],
-    ["value_counts", 109, "value_counts", longs],
-    ["null_value_counts", 110, "null_value_counts", longs],
-    ["nan_value_counts", 137, "nan_value_counts", longs],
-    ["lower_bounds", 125, "lower_bounds", bytes],
-    ["upper_bounds", 128, "upper_bounds", bytes],
+  const maps: Array<[keyof typeof DATA_FILE_MAP_IDS, (x: unknown) => unknown]> = [
+    ["column_sizes", longs],
+    ["value_counts", longs],
+    ["null_value_counts", longs],
+    ["nan_value_counts", longs],
+    ["lower_bounds", bytes],
+    ["upper_bounds", bytes],
   ];
   const target = file as unknown as Record<string, unknown>;
-  for (const [key, id, name, conv] of maps) {
-    const m = intKeyMap(view.get(rec, id, name), conv);
-    if (m) target[key] = m;
+  for (const [name, conv] of maps) {
+    const m = intKeyMap(view.get(rec, DF[name], name), conv);
+    if (m) target[name] = m;
   }
-  const keyMetadata = optBytes(view.get(rec, 131, "key_metadata"));
+  const keyMetadata = optBytes(view.get(rec, DF.key_metadata, "key_metadata"));
   if (keyMetadata) file.key_metadata = keyMetadata;
-  const splits = view.get(rec, 132, "split_offsets");
+  const splits = view.get(rec, DF.split_offsets, "split_offsets");
   if (Array.isArray(splits)) file.split_offsets = splits.map((s) => reqBigint(s, "split offset"));
-  const eq = view.get(rec, 135, "equality_ids");
+  const eq = view.get(rec, DF.equality_ids, "equality_ids");
   if (Array.isArray(eq)) file.equality_ids = eq.map((s) => reqInt(s, "equality id"));
-  const sortOrderId = optInt(view.get(rec, 140, "sort_order_id"));
+  const sortOrderId = optInt(view.get(rec, DF.sort_order_id, "sort_order_id"));
   if (sortOrderId !== null) file.sort_order_id = sortOrderId;
-  const referenced = view.get(rec, 143, "referenced_data_file");
+  const referenced = view.get(rec, DF.referenced_data_file, "referenced_data_file");
   if (typeof referenced === "string") file.referenced_data_file = referenced;
+  // v3 fields, read when a v3 writer wrote them (this layer writes v1 and v2 manifests only).
+  const longFields = ["first_row_id", "content_offset", "content_size_in_bytes"] as const;
+  for (const name of longFields) {
+    const v = optBigint(view.get(rec, DF[name], name));
+    if (v !== null) file[name] = v;
+  }
   return file;
 }
 
@@ -244,17 +262,17 @@ export function decodeManifest(bytes: Uint8Array): DecodedManifest {
   for (const [k, v] of Object.entries(container.metadata)) if (!k.startsWith("avro.")) metadata[k] = v;
 
   const entryView = new RecordView(schema as AvroRecordSchema, collectNamedTypes(schema));
-  const dataFileView = entryView.child(2, "data_file");
+  const dataFileView = entryView.child(E.data_file, "data_file");
   if (!dataFileView) throw new FloeError("DECODE_FAILED", "manifest schema has no data_file (field 2)");
   const partitionNames = specNames(metadata["partition-spec"]);
 
   const entries = container.records.map(
     (rec): ManifestEntry => ({
-      status: reqInt(entryView.get(rec, 0, "status"), "status") as EntryStatus,
-      snapshot_id: optBigint(entryView.get(rec, 1, "snapshot_id")),
-      sequence_number: optBigint(entryView.get(rec, 3, "sequence_number")),
-      file_sequence_number: optBigint(entryView.get(rec, 4, "file_sequence_number")),
-      data_file: decodeDataFile(dataFileView, entryView.get(rec, 2, "data_file"), partitionNames),
+      status: reqInt(entryView.get(rec, E.status, "status"), "status") as EntryStatus,
+      snapshot_id: optBigint(entryView.get(rec, E.snapshot_id, "snapshot_id")),
+      sequence_number: optBigint(entryView.get(rec, E.sequence_number, "sequence_number")),
+      file_sequence_number: optBigint(entryView.get(rec, E.file_sequence_number, "file_sequence_number")),
+      data_file: decodeDataFile(dataFileView, entryView.get(rec, E.data_file, "data_file"), partitionNames),
     }),
   );
 

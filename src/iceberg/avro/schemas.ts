@@ -5,14 +5,21 @@
  * the ids sitting on the key and value fields. Record names follow the Java writer: `manifest_entry`,
  * `r2` (data_file), `r102` (partition), `manifest_file`, `r508` (field_summary).
  *
- * Field ids and shapes are the Iceberg table spec's ("Manifests", "Manifest Lists").
+ * Field ids are iceberg/spec's (manifest.ts); shapes are the table spec's ("Manifests", "Manifest Lists").
  */
 
 import { FloeError } from "../../errors.js";
 import {
+  DATA_FILE_LIST_IDS,
+  DATA_FILE_MAP_IDS,
+  DATA_FILE_IDS as DF,
   decimalParams,
   decimalRequiredBytes,
+  FIELD_SUMMARY_IDS,
   fixedLength,
+  MANIFEST_ENTRY_IDS,
+  MANIFEST_FILE_IDS,
+  MANIFEST_FILE_PARTITIONS_ELEMENT_ID,
   type PartitionType,
   primitiveKind,
 } from "../spec/index.js";
@@ -171,60 +178,67 @@ export function partitionRecordSchema(partitionType: PartitionType): AvroRecordS
   };
 }
 
+/** One optional `map<int, V>` field of data_file, with the spec's ids. */
+function metricsMap(name: keyof typeof DATA_FILE_MAP_IDS, valueType: AvroSchema): AvroField {
+  const { key, value } = DATA_FILE_MAP_IDS[name];
+  return optional(name, DF[name], intKeyMap(key, value, valueType));
+}
+
 function metricsFields(): AvroField[] {
   return [
-    optional("column_sizes", 108, intKeyMap(117, 118, "long")),
-    optional("value_counts", 109, intKeyMap(119, 120, "long")),
-    optional("null_value_counts", 110, intKeyMap(121, 122, "long")),
-    optional("nan_value_counts", 137, intKeyMap(138, 139, "long")),
-    optional("lower_bounds", 125, intKeyMap(126, 127, "bytes")),
-    optional("upper_bounds", 128, intKeyMap(129, 130, "bytes")),
-    optional("key_metadata", 131, "bytes"),
-    optional("split_offsets", 132, list(133, "long")),
+    metricsMap("column_sizes", "long"),
+    metricsMap("value_counts", "long"),
+    metricsMap("null_value_counts", "long"),
+    metricsMap("nan_value_counts", "long"),
+    metricsMap("lower_bounds", "bytes"),
+    metricsMap("upper_bounds", "bytes"),
+    optional("key_metadata", DF.key_metadata, "bytes"),
+    optional("split_offsets", DF.split_offsets, list(DATA_FILE_LIST_IDS.split_offsets, "long")),
   ];
 }
 
 /** The `data_file` record `r2` for format version 1 or 2. */
 export function dataFileSchema(partitionType: PartitionType, formatVersion: 1 | 2): AvroRecordSchema {
   const head: AvroField[] = [
-    required("file_path", 100, "string"),
-    required("file_format", 101, "string"),
-    required("partition", 102, partitionRecordSchema(partitionType)),
-    required("record_count", 103, "long"),
-    required("file_size_in_bytes", 104, "long"),
+    required("file_path", DF.file_path, "string"),
+    required("file_format", DF.file_format, "string"),
+    required("partition", DF.partition, partitionRecordSchema(partitionType)),
+    required("record_count", DF.record_count, "long"),
+    required("file_size_in_bytes", DF.file_size_in_bytes, "long"),
   ];
   const fields =
     formatVersion === 1
       ? [
           ...head,
-          required("block_size_in_bytes", 105, "long"),
+          required("block_size_in_bytes", DF.block_size_in_bytes, "long"),
           ...metricsFields(),
-          optional("sort_order_id", 140, "int"),
+          optional("sort_order_id", DF.sort_order_id, "int"),
         ]
       : [
-          required("content", 134, "int"),
+          required("content", DF.content, "int"),
           ...head,
           ...metricsFields(),
-          optional("equality_ids", 135, list(136, "int")),
-          optional("sort_order_id", 140, "int"),
-          optional("referenced_data_file", 143, "string"),
+          optional("equality_ids", DF.equality_ids, list(DATA_FILE_LIST_IDS.equality_ids, "int")),
+          optional("sort_order_id", DF.sort_order_id, "int"),
+          optional("referenced_data_file", DF.referenced_data_file, "string"),
         ];
   return { type: "record", name: "r2", fields };
 }
 
 /** The `manifest_entry` record: the schema of a manifest file's rows. */
 export function manifestEntrySchema(partitionType: PartitionType, formatVersion: 1 | 2): AvroRecordSchema {
-  const dataFile = required("data_file", 2, dataFileSchema(partitionType, formatVersion));
+  const E = MANIFEST_ENTRY_IDS;
+  const dataFile = required("data_file", E.data_file, dataFileSchema(partitionType, formatVersion));
   // The spec's v1 table marks snapshot_id required, yet says "inherited when null"; Java writes it
   // optional in v1 too, and so do we, so v1 files from either read the same.
   const fields =
     formatVersion === 1
-      ? [required("status", 0, "int"), optional("snapshot_id", 1, "long"), dataFile]
+      ? [required("status", E.status, "int"), optional("snapshot_id", E.snapshot_id, "long"), dataFile]
       : [
-          required("status", 0, "int"),
-          optional("snapshot_id", 1, "long"),
-          optional("sequence_number", 3, "long"),
-          optional("file_sequence_number", 4, "long"),
+          required("status", E.status, "int"),
+          optional("snapshot_id", E.snapshot_id, "long"),
+          optional("sequence_number", E.sequence_number, "long"),
+          optional("file_sequence_number", E.file_sequence_number, "long"),
           dataFile,
         ];
   return { type: "record", name: "manifest_entry", fields };
@@ -236,49 +250,54 @@ export function fieldSummarySchema(): AvroRecordSchema {
     type: "record",
     name: "r508",
     fields: [
-      required("contains_null", 509, "boolean"),
-      optional("contains_nan", 518, "boolean"),
-      optional("lower_bound", 510, "bytes"),
-      optional("upper_bound", 511, "bytes"),
+      required("contains_null", FIELD_SUMMARY_IDS.contains_null, "boolean"),
+      optional("contains_nan", FIELD_SUMMARY_IDS.contains_nan, "boolean"),
+      optional("lower_bound", FIELD_SUMMARY_IDS.lower_bound, "bytes"),
+      optional("upper_bound", FIELD_SUMMARY_IDS.upper_bound, "bytes"),
     ],
   };
 }
 
 /** The `manifest_file` record: the schema of a manifest list's rows. */
 export function manifestFileSchema(formatVersion: 1 | 2): AvroRecordSchema {
+  const M = MANIFEST_FILE_IDS;
   const head = [
-    required("manifest_path", 500, "string"),
-    required("manifest_length", 501, "long"),
-    required("partition_spec_id", 502, "int"),
+    required("manifest_path", M.manifest_path, "string"),
+    required("manifest_length", M.manifest_length, "long"),
+    required("partition_spec_id", M.partition_spec_id, "int"),
   ];
-  const partitions = optional("partitions", 507, list(508, fieldSummarySchema()));
-  const keyMetadata = optional("key_metadata", 519, "bytes");
+  const partitions = optional(
+    "partitions",
+    M.partitions,
+    list(MANIFEST_FILE_PARTITIONS_ELEMENT_ID, fieldSummarySchema()),
+  );
+  const keyMetadata = optional("key_metadata", M.key_metadata, "bytes");
   const fields =
     formatVersion === 1
       ? [
           ...head,
-          required("added_snapshot_id", 503, "long"),
-          optional("added_files_count", 504, "int"),
-          optional("existing_files_count", 505, "int"),
-          optional("deleted_files_count", 506, "int"),
+          required("added_snapshot_id", M.added_snapshot_id, "long"),
+          optional("added_files_count", M.added_files_count, "int"),
+          optional("existing_files_count", M.existing_files_count, "int"),
+          optional("deleted_files_count", M.deleted_files_count, "int"),
           partitions,
-          optional("added_rows_count", 512, "long"),
-          optional("existing_rows_count", 513, "long"),
-          optional("deleted_rows_count", 514, "long"),
+          optional("added_rows_count", M.added_rows_count, "long"),
+          optional("existing_rows_count", M.existing_rows_count, "long"),
+          optional("deleted_rows_count", M.deleted_rows_count, "long"),
           keyMetadata,
         ]
       : [
           ...head,
-          required("content", 517, "int"),
-          required("sequence_number", 515, "long"),
-          required("min_sequence_number", 516, "long"),
-          required("added_snapshot_id", 503, "long"),
-          required("added_files_count", 504, "int"),
-          required("existing_files_count", 505, "int"),
-          required("deleted_files_count", 506, "int"),
-          required("added_rows_count", 512, "long"),
-          required("existing_rows_count", 513, "long"),
-          required("deleted_rows_count", 514, "long"),
+          required("content", M.content, "int"),
+          required("sequence_number", M.sequence_number, "long"),
+          required("min_sequence_number", M.min_sequence_number, "long"),
+          required("added_snapshot_id", M.added_snapshot_id, "long"),
+          required("added_files_count", M.added_files_count, "int"),
+          required("existing_files_count", M.existing_files_count, "int"),
+          required("deleted_files_count", M.deleted_files_count, "int"),
+          required("added_rows_count", M.added_rows_count, "long"),
+          required("existing_rows_count", M.existing_rows_count, "long"),
+          required("deleted_rows_count", M.deleted_rows_count, "long"),
           partitions,
           keyMetadata,
         ];

@@ -118,6 +118,8 @@ export interface ManifestFile {
   deleted_rows_count: bigint | null;
   partitions?: FieldSummary[];
   key_metadata?: Uint8Array;
+  /** v3: the first row id assigned to the manifest's added rows (row lineage). */
+  first_row_id?: bigint;
 }
 
 // ---- field ids --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import {
   decodeManifestList,
   encodeManifest,
   encodeManifestList,
+  manifestFileSchema,
   writeContainer,
 } from "../../../src/iceberg/avro/index.js";
 import { PARTITION_TYPE, parseHeader, SCHEMA_JSON, SPEC_FIELDS_JSON, sampleEntry } from "./helpers.js";
@@ -227,5 +228,73 @@ describe("what DuckDB 1.4.4 writes", () => {
         },
       },
     ]);
+  });
+
+  it("reads the v3 fields of a deletion vector's data_file and of a manifest list", () => {
+    const dataFile = {
+      type: "record",
+      name: "r2",
+      fields: [
+        { "field-id": 134, name: "content", type: "int" },
+        { "field-id": 100, name: "file_path", type: "string" },
+        { "field-id": 101, name: "file_format", type: "string" },
+        { "field-id": 102, name: "partition", type: { type: "record", name: "r102", fields: [] } },
+        { "field-id": 103, name: "record_count", type: "long" },
+        { "field-id": 104, name: "file_size_in_bytes", type: "long" },
+        opt("first_row_id", 142, "long"),
+        opt("referenced_data_file", 143, "string"),
+        opt("content_offset", 144, "long"),
+        opt("content_size_in_bytes", 145, "long"),
+      ],
+    };
+    const schema = {
+      type: "record",
+      name: "manifest_entry",
+      fields: [
+        { "field-id": 0, name: "status", type: "int" },
+        opt("snapshot_id", 1, "long"),
+        opt("sequence_number", 3, "long"),
+        opt("file_sequence_number", 4, "long"),
+        { "field-id": 2, name: "data_file", type: dataFile },
+      ],
+    };
+    const bytes = writeContainer({
+      schema: schema as never,
+      metadata: { "format-version": "3", content: "deletes" },
+      records: [
+        {
+          status: 1,
+          snapshot_id: 5n,
+          sequence_number: null,
+          file_sequence_number: null,
+          data_file: {
+            content: 1,
+            file_path: "s3://b/dv.puffin",
+            file_format: "PUFFIN",
+            partition: {},
+            record_count: 3n,
+            file_size_in_bytes: 900n,
+            first_row_id: null,
+            referenced_data_file: "s3://b/d.parquet",
+            content_offset: 4n,
+            content_size_in_bytes: 120n,
+          },
+        },
+      ],
+    });
+    const file = decodeManifest(bytes).entries[0]?.data_file;
+    expect(file?.referenced_data_file).toBe("s3://b/d.parquet");
+    expect(file?.content_offset).toBe(4n);
+    expect(file?.content_size_in_bytes).toBe(120n);
+    expect(file).not.toHaveProperty("first_row_id");
+
+    const v2 = manifestFileSchema(2);
+    const listSchema = { ...v2, fields: [...v2.fields, opt("first_row_id", 520, "long")] };
+    const list = writeContainer({
+      schema: listSchema as never,
+      metadata: { "format-version": "3" },
+      records: [{ ...manifest, partitions: null, key_metadata: null, first_row_id: 1000n }],
+    });
+    expect(decodeManifestList(list).manifests[0]?.first_row_id).toBe(1000n);
   });
 });
