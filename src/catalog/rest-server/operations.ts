@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { FloeError } from "../../errors.js";
 import { FORMAT_VERSION, type JsonValue, type TableUpdate } from "../../iceberg/spec/index.js";
+import { commitActions, upgradeFormatVersionAction } from "../../iceberg/table/index.js";
 import type { Logger } from "../../log.js";
 import {
   type Catalog,
@@ -17,6 +18,7 @@ import {
   type Namespace,
   type TableIdentifier,
 } from "../catalog.js";
+import { catalogTableOps } from "../table.js";
 import { badRequest, RestError, unsupported } from "./errors.js";
 import { checkUpdatePaths, updatePaths } from "./foreign-paths.js";
 import { joinNamespace, parseNamespace } from "./paths.js";
@@ -265,13 +267,9 @@ export function createOperations(s: OperationSettings): Record<Operation, Op> {
         properties,
       });
       const wanted = formatVersion === undefined ? undefined : Number(formatVersion);
-      const uuid = table.metadata["table-uuid"];
-      if (wanted !== undefined && wanted > table.metadata["format-version"] && uuid !== undefined) {
-        table = await catalog.commitTable(
-          table.identifier,
-          [{ type: "assert-table-uuid", uuid }],
-          [{ action: "upgrade-format-version", "format-version": wanted }],
-        );
+      if (wanted !== undefined && wanted > table.metadata["format-version"]) {
+        const ops = catalogTableOps(catalog, table.identifier);
+        table = (await commitActions(ops, upgradeFormatVersionAction(wanted), { logger: s.logger })).table;
       }
       return ok(loadTableResult(table, tableConfig(table)));
     },

@@ -7,6 +7,7 @@
  * - updateSchemaAction: add a schema computed from the current one and make it current
  * - updatePropertiesAction: set and remove table properties
  * - expireSnapshotsAction: remove snapshots chosen from the current metadata
+ * - upgradeFormatVersionAction: raise the table's format version
  */
 import type { ManifestMerger, SnapshotProducer } from "../snapshot/index.js";
 import {
@@ -139,5 +140,21 @@ export function expireSnapshotsAction(select: (base: TableMetadata) => readonly 
       };
     },
     landed: (md) => chosen.every((id) => !md.snapshots.some((s) => s["snapshot-id"] === id)),
+  };
+}
+
+/** Raises the table's format version to `version` (no commit when it is there already). */
+export function upgradeFormatVersionAction(version: number): TableAction {
+  const landed = (md: TableMetadata) => md["format-version"] >= version;
+  return {
+    kind: "upgrade-format-version",
+    stage: async (base) =>
+      landed(base)
+        ? null
+        : {
+            requirements: uuidRequirement(base),
+            updates: [{ action: "upgrade-format-version", "format-version": version }],
+          },
+    landed,
   };
 }

@@ -11,6 +11,7 @@ export {
   snapshotAction,
   updatePropertiesAction,
   updateSchemaAction,
+  upgradeFormatVersionAction,
 } from "./actions.js";
 export type { CommitLoopOptions, CommitLoopResult, LoopStaged } from "./commit-loop.js";
 export { commitLoop, retryDelayMs, retryPolicyFor } from "./commit-loop.js";
