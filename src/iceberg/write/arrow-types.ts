@@ -1,9 +1,11 @@
 /**
- * The small type model this layer writes, and its Arrow mapping.
+ * iceberg/spec's types in the resolved form this layer writes, and their Arrow mapping.
  *
- * It mirrors Iceberg's schema JSON (`element-id`, `value-required`, ...) without importing
- * iceberg/spec, so the spec layer converts its schema to `WriteField[]` one to one. Every field, list
- * element and map key/value becomes an Arrow field carrying `PARQUET:field_id`.
+ * A WriteType is a spec type parsed once (writeFieldsFromSchema in schema-mapping.ts derives them from
+ * the table schema): its kind is the spec's PrimitiveKind (or struct, list, map), a decimal's precision
+ * and scale and a fixed's length are numbers, so the per-column code switches on `kind` instead of
+ * parsing type strings. Every field, list element and map key/value becomes an Arrow field carrying
+ * `PARQUET:field_id`.
  *
  * Iceberg type -> Arrow type -> Parquet (as written by arrow-rs 56 in parquet-wasm 0.7.2):
  *   boolean      Bool                      BOOLEAN
@@ -26,25 +28,21 @@
  */
 import * as arrow from "apache-arrow";
 import { FloeError } from "../../errors.js";
+import { MAX_DECIMAL_PRECISION, type PrimitiveKind } from "../spec/index.js";
 import { fieldIdMetadata } from "./field-id.js";
 
 /** Arrow's canonical extension metadata; uuid fields carry `arrow.uuid` so readers (and metrics) know. */
 export const ARROW_EXTENSION_NAME_KEY = "ARROW:extension:name";
 export const UUID_EXTENSION_NAME = "arrow.uuid";
 
+/** The spec's primitive kinds this layer cannot write to Parquet yet. */
+export type UnwritableKind = "unknown" | "variant" | "timestamp_ns" | "timestamptz_ns";
+
+/** The spec's primitive kinds without parameters that this layer writes. */
+export type WritableSimpleKind = Exclude<PrimitiveKind, UnwritableKind | "fixed" | "decimal">;
+
 export type WritePrimitiveType =
-  | { readonly kind: "boolean" }
-  | { readonly kind: "int" }
-  | { readonly kind: "long" }
-  | { readonly kind: "float" }
-  | { readonly kind: "double" }
-  | { readonly kind: "date" }
-  | { readonly kind: "time" }
-  | { readonly kind: "timestamp" }
-  | { readonly kind: "timestamptz" }
-  | { readonly kind: "string" }
-  | { readonly kind: "binary" }
-  | { readonly kind: "uuid" }
+  | { readonly kind: WritableSimpleKind }
   | { readonly kind: "fixed"; readonly length: number }
   | { readonly kind: "decimal"; readonly precision: number; readonly scale: number };
 
@@ -170,8 +168,11 @@ export function arrowSchema(fields: readonly WriteField[]): arrow.Schema {
 }
 
 function checkDecimal(precision: number, scale: number): void {
-  if (!Number.isInteger(precision) || precision < 1 || precision > 38) {
-    throw new FloeError("INVALID_ARGUMENT", `decimal precision must be 1..38, got ${precision}`);
+  if (!Number.isInteger(precision) || precision < 1 || precision > MAX_DECIMAL_PRECISION) {
+    throw new FloeError(
+      "INVALID_ARGUMENT",
+      `decimal precision must be 1..${MAX_DECIMAL_PRECISION}, got ${precision}`,
+    );
   }
   if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
     throw new FloeError("INVALID_ARGUMENT", `decimal scale must be 0..precision, got ${scale}`);

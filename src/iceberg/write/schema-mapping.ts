@@ -49,23 +49,15 @@ function writeType(type: IcebergType, path: string): WriteType {
     }
     case "fixed":
       return { kind, length: fixedLength(type) ?? 0 };
-    case "boolean":
-    case "int":
-    case "long":
-    case "float":
-    case "double":
-    case "date":
-    case "time":
-    case "timestamp":
-    case "timestamptz":
-    case "string":
-    case "binary":
-    case "uuid":
-      return { kind };
-    default:
+    case "unknown":
+    case "variant":
+    case "timestamp_ns":
+    case "timestamptz_ns":
       throw new FloeError("UNSUPPORTED", `column ${path}: type ${kind} cannot be written to Parquet yet`, {
         context: { field: path, type: kind },
       });
+    default:
+      return { kind };
   }
 }
 
