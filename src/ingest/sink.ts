@@ -10,7 +10,14 @@ import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
-import { type RecordInput, splitTp, TableBuffer, tpKey } from "./buffer/index.js";
+import {
+  type RecordInput,
+  splitTp,
+  type TableBatch,
+  TableBuffer,
+  tableBatch,
+  tpKey,
+} from "./buffer/index.js";
 import { CommitBackoff, CommitClock, commitGroupOffsets, commitTables } from "./commit/index.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
@@ -496,34 +503,30 @@ export class Sink {
 
   private async commitBatch(batch: TableBuffer[]): Promise<void> {
     const { catalog, io, logger, metrics, config } = this.opts;
-    const { offsets: kafkaOffsets, failed } = await commitTables(
-      {
-        catalog,
-        io,
-        logger,
-        metrics,
-        group: config.kafka.groupId,
-        dlq: this.dlq,
-        recordErrors: this.recordErrors,
-      },
-      batch,
-      {
-        reseek: (topic, partition, offset) => {
-          if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
-        },
-        commitError: (message) => {
-          this.health.setProblem(message);
-        },
-        committed: (table, schema) => {
-          if (schema === undefined) this.tableSchemas.delete(table);
-          else this.tableSchemas.set(table, schema);
-        },
-      },
+    const group = config.kafka.groupId;
+    const { outcomes, offsets } = await commitTables(
+      { catalog, io, logger, metrics, group, dlq: this.dlq, recordErrors: this.recordErrors },
+      batch.map(tableBatch),
     );
+    const failed: { batch: TableBatch; error: FloeError }[] = [];
+    for (const o of outcomes) {
+      if (o.kind === "superseded") {
+        for (const [topic, parts] of o.reseek) {
+          for (const [partition, offset] of parts) {
+            if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
+          }
+        }
+        continue;
+      }
+      // Readiness follows the latest table commit: failing, or fine again.
+      this.health.setProblem(o.kind === "failed" ? o.error.message : undefined);
+      if (o.kind === "failed") failed.push(o);
+      else this.tableSchemas.set(o.table, o.schema);
+    }
     if (failed.length > 0) this.retryLater(failed);
     else this.backoff.succeeded();
     if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
-    await commitGroupOffsets(this.source, kafkaOffsets, this.assigned, logger);
+    await commitGroupOffsets(this.source, offsets, this.assigned, logger);
   }
 
   /**
@@ -532,10 +535,10 @@ export class Sink {
    * commit waits out the backoff. If the failed commit did land after all, the next one finds its
    * offsets committed and moves past them (never a duplicate).
    */
-  private retryLater(failed: { buffer: TableBuffer; error: FloeError }[]): void {
+  private retryLater(failed: { batch: TableBatch; error: FloeError }[]): void {
     const delay = this.backoff.failed();
-    for (const { buffer, error } of failed) {
-      const table = formatIdentifier(buffer.table);
+    for (const { batch, error } of failed) {
+      const table = formatIdentifier(batch.table);
       const context = {
         table,
         error,
@@ -550,7 +553,7 @@ export class Sink {
         ...context,
         retryInMs: delay,
       });
-      for (const [k, range] of buffer.ranges) {
+      for (const [k, range] of batch.ranges) {
         if (!this.assigned.has(k)) continue;
         const [topic, partition] = splitTp(k);
         this.seekPartition(topic, partition, range.first);

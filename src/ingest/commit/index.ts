@@ -1,8 +1,11 @@
 // The commit: when to commit (the commit clock, the backoff after failing commits), writing a table's
-// buffered rows and committing them to the catalog with the Kafka offsets they cover, then committing
-// the consumer group's offsets. Offsets in snapshot summaries and partition specs from config live here.
+// batch and committing it to the catalog with the Kafka offsets it covers (table-committer.ts: prepare,
+// write, commit; catalog-commit.ts: the schema and snapshot commits), then the consumer group's
+// offsets. Offsets in snapshot summaries and partition specs from config live here. The committer sees
+// a buffer only as a TableBatch and returns results (outcomes) instead of calling back into the sink.
 // May import: errors, log, catalog, iceberg/* (through their index.ts), ingest's top-level files, and
-// ingest/buffer, ingest/schema, ingest/source through their index.ts. Never the sink loop (sink.ts).
+// ingest/buffer (its TableBatch interface and key helpers), ingest/schema, ingest/source through their
+// index.ts. Never the sink loop (sink.ts).
 
 export { CommitBackoff } from "./commit-backoff.js";
 export { CommitClock } from "./commit-clock.js";
@@ -16,4 +19,4 @@ export {
   parseOffsets,
 } from "./offsets.js";
 export { parsePartitionBy } from "./partitioning.js";
-export { commitGroupOffsets, commitTables } from "./sink-commit.js";
+export { commitGroupOffsets, commitTables, type TableOutcome } from "./sink-commit.js";

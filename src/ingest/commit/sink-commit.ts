@@ -1,7 +1,7 @@
 /**
  * One flush's table commits, table by table: dead letters acknowledged before any offset moves, each
- * table committed with its offsets, metrics and logs per outcome. A table whose range another writer
- * committed first is re-read from where that writer left it.
+ * table committed with its offsets, metrics and logs per outcome. The outcomes go back to the sink,
+ * which re-reads what another writer committed first and retries what failed.
  */
 import type { Catalog } from "../../catalog/index.js";
 import { formatIdentifier } from "../../catalog/index.js";
@@ -9,12 +9,13 @@ import { type FloeError, toFloeError } from "../../errors.js";
 import type { FileIO } from "../../iceberg/io/index.js";
 import type { Schema } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
-import { type RecordFailure, splitTp, type TableBuffer } from "../buffer/index.js";
+import { splitTp, type TableBatch } from "../buffer/index.js";
 import type { DeadLetterQueue } from "../dlq.js";
 import type { RecordErrors } from "../record-errors.js";
 import type { SinkMetricsLike } from "../sink-metrics.js";
 import type { Source } from "../source/index.js";
-import { commitTableBuffer } from "./table-committer.js";
+import type { OffsetMap } from "./offsets.js";
+import { commitPrepared, prepareTableCommit, type TableCommitResult } from "./table-committer.js";
 
 export interface TableCommitsDeps {
   catalog: Catalog;
@@ -26,75 +27,70 @@ export interface TableCommitsDeps {
   recordErrors: RecordErrors;
 }
 
-export interface TableCommitsHooks {
-  /** Another writer committed this partition past our batch: read it again from `offset`. */
-  reseek(topic: string, partition: number, offset: bigint): void;
-  /** The last commit's error message, or undefined once a commit succeeds (readiness). */
-  commitError(message: string | undefined): void;
-  /** A table committed; its schema as committed. */
-  committed(table: string, schema: Schema | undefined): void;
-}
+/** How one table's commit ended (`table` is its formatted identifier). */
+export type TableOutcome =
+  | {
+      kind: "committed";
+      table: string;
+      /** The table's schema as committed. */
+      schema: Schema;
+    }
+  | {
+      kind: "superseded";
+      table: string;
+      /** Another writer committed these partitions past our batch: read them again from here. */
+      reseek: OffsetMap;
+    }
+  | {
+      kind: "failed";
+      table: string;
+      batch: TableBatch;
+      /** An error that may pass (the catalog or the store unreachable, an unresolved outcome). */
+      error: FloeError;
+    };
 
 export interface TableCommitsResult {
+  /** One per table, in commit order. */
+  outcomes: TableOutcome[];
   /** The next offset per `topic\u0000partition` the committed tables cover. */
   offsets: Map<string, bigint>;
-  /**
-   * Tables whose commit failed with an error that may pass (the catalog or the store unreachable, an
-   * outcome that could not be resolved): their records are to be read again and retried later.
-   */
-  failed: { buffer: TableBuffer; error: FloeError }[];
 }
 
 /**
- * Commits every buffer. A table whose commit fails with a retryable error is reported in `failed`
- * (the others still commit); any other error, or one in a table whose records depend on their content
- * for their table (`tableField`: re-reading a partition would redo other tables' rows), is thrown.
+ * Commits every batch. A table whose commit fails with a retryable error is reported as failed (the
+ * others still commit): its records are to be read again and retried later. Any other error, or one in
+ * a table whose records depend on their content for their table (`tableField`: re-reading a partition
+ * would redo other tables' rows), is thrown.
  */
 export async function commitTables(
   deps: TableCommitsDeps,
-  batch: readonly TableBuffer[],
-  hooks: TableCommitsHooks,
+  batches: readonly TableBatch[],
 ): Promise<TableCommitsResult> {
-  const { catalog, io, logger, metrics, group, dlq, recordErrors } = deps;
+  const { logger, metrics, dlq } = deps;
   await dlq.drain(); // dead letters are acknowledged before their offsets are committed
-  const kafkaOffsets = new Map<string, bigint>();
-  const failed: TableCommitsResult["failed"] = [];
-  for (const buf of batch) {
+  const offsets = new Map<string, bigint>();
+  const outcomes: TableOutcome[] = [];
+  for (const batch of batches) {
     const t0 = performance.now();
-    const route = buf.route;
-    const table = formatIdentifier(buf.table);
-    let result: Awaited<ReturnType<typeof commitTableBuffer>>;
+    const table = formatIdentifier(batch.table);
+    let result: TableCommitResult;
     try {
-      result = await commitTableBuffer(
-        {
-          catalog,
-          io,
-          group,
-          logger: logger.child({ table }),
-          onRecordError: (f: RecordFailure) => recordErrors.commitFailure(route, f),
-        },
-        buf,
-      );
+      result = await commitTable(deps, batch, logger.child({ table }));
     } catch (e) {
       const error = toFloeError(e);
-      hooks.commitError(error.message);
       metrics.commits.inc({ table, outcome: "error" });
-      if (!error.retryable || route.config.tableField !== undefined) throw e;
-      failed.push({ buffer: buf, error });
+      if (!error.retryable || batch.route.config.tableField !== undefined) throw e;
+      outcomes.push({ kind: "failed", table, batch, error });
       continue;
     }
-    await dlq.drain();
     metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
-    if (result.reseek) {
+    if (result.superseded) {
       metrics.commits.inc({ table, outcome: "superseded" });
       logger.warn("another writer committed this range first; re-reading", { table });
-      for (const [topic, parts] of result.reseek) {
-        for (const [partition, offset] of parts) hooks.reseek(topic, partition, offset);
-      }
+      outcomes.push({ kind: "superseded", table, reseek: result.reseek });
       continue;
     }
-    hooks.commitError(undefined);
-    hooks.committed(table, result.schema);
+    outcomes.push({ kind: "committed", table, schema: result.schema });
     metrics.commits.inc({ table, outcome: "committed" });
     metrics.recordsCommitted.inc({ table }, result.rows);
     metrics.filesWritten.inc({ table }, result.files);
@@ -107,12 +103,29 @@ export async function commitTables(
       files: result.files,
       snapshotId: result.snapshotId,
     });
-    for (const [k, r] of buf.ranges) {
-      const prev = kafkaOffsets.get(k);
-      if (prev === undefined || r.next > prev) kafkaOffsets.set(k, r.next);
+    for (const [k, r] of batch.ranges) {
+      const prev = offsets.get(k);
+      if (prev === undefined || r.next > prev) offsets.set(k, r.next);
     }
   }
-  return { offsets: kafkaOffsets, failed };
+  return { outcomes, offsets };
+}
+
+/**
+ * One table: prepared, then its failed records through their route's onError (fail throws here, before
+ * anything is written) with their dead letters acknowledged, then written and committed.
+ */
+async function commitTable(
+  deps: TableCommitsDeps,
+  batch: TableBatch,
+  logger: Logger,
+): Promise<TableCommitResult> {
+  const committer = { catalog: deps.catalog, io: deps.io, group: deps.group, logger };
+  const prepared = await prepareTableCommit(committer, batch);
+  if (prepared.superseded) return prepared;
+  for (const f of prepared.failures) deps.recordErrors.commitFailure(batch.route, f);
+  await deps.dlq.drain();
+  return commitPrepared(committer, prepared);
 }
 
 /**

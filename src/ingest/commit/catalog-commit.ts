@@ -1,0 +1,180 @@
+/**
+ * A table batch's two catalog commits, the only places the committer changes a table: the schema
+ * change its records need (new columns, widened types), and the snapshot of its data files whose
+ * summary carries the group's offsets. The snapshot is dropped when another writer committed any part
+ * of the batch's offset range first: a zombie after a rebalance loses and re-reads from there.
+ */
+import {
+  type AppendOperation,
+  type Catalog,
+  formatIdentifier,
+  type LoadedTable,
+  type Table,
+} from "../../catalog/index.js";
+import { FloeError, isFloeError } from "../../errors.js";
+import { countFields, currentSchema, type StructType, type TableMetadata } from "../../iceberg/spec/index.js";
+import type { Logger } from "../../log.js";
+import { splitTp, type TableBatch } from "../buffer/index.js";
+import { evolveSchema } from "../schema/index.js";
+import {
+  committedOffsets,
+  formatOffsets,
+  getOffset,
+  mergeOffsets,
+  type OffsetMap,
+  offsetsKey,
+  setOffset,
+} from "./offsets.js";
+
+export interface CatalogCommitDeps {
+  catalog: Catalog;
+  group: string;
+  logger: Logger;
+}
+
+/**
+ * Adds new columns / widens types for every record schema of the batch (and its metadata columns) in
+ * one schema commit; returns the record schemas the table cannot take, with the reason.
+ */
+export async function commitSchemaChanges(
+  deps: CatalogCommitDeps,
+  table: Table,
+  batch: TableBatch,
+): Promise<Map<StructType, FloeError>> {
+  const route = batch.route;
+  const { evolve: allowed, maxColumns } = route.config;
+  const extra = batch.metadataSchema === undefined ? [] : [batch.metadataSchema];
+  for (let attempt = 1; ; attempt++) {
+    const md = table.metadata;
+    let schema = currentSchema(md);
+    let last = md["last-column-id"];
+    let changed = false;
+    const bad = new Map<StructType, FloeError>();
+    for (const s of new Set([...extra, ...batch.schemas])) {
+      try {
+        const next = evolveSchema(schema, s, last);
+        if (next.changed && !allowed) {
+          throw new FloeError(
+            "SCHEMA_INCOMPATIBLE",
+            `record has new fields (${next.changes.join("; ")}) and evolve is off`,
+          );
+        }
+        if (next.changed) {
+          const columns = countFields(next.schema);
+          if (columns > maxColumns) {
+            throw new FloeError(
+              "SCHEMA_INCOMPATIBLE",
+              `record would take the table to ${columns} columns, over the limit of ${maxColumns} ` +
+                `(tables.${route.index}.maxColumns, counting nested fields): ${next.changes.slice(0, 3).join("; ")}${next.changes.length > 3 ? "; ..." : ""}`,
+              { context: { columns, maxColumns } },
+            );
+          }
+          ({ schema, lastColumnId: last } = next);
+        }
+        changed ||= next.changed;
+      } catch (e) {
+        if (!isFloeError(e)) throw e;
+        bad.set(s, e);
+      }
+    }
+    if (!changed) return bad;
+    try {
+      await deps.catalog.commitTable(
+        table.identifier,
+        [
+          { type: "assert-current-schema-id", "current-schema-id": md["current-schema-id"] },
+          { type: "assert-last-assigned-field-id", "last-assigned-field-id": md["last-column-id"] },
+        ],
+        [
+          {
+            action: "add-schema",
+            schema: { ...schema, "schema-id": nextSchemaId(md) },
+            "last-column-id": last,
+          },
+          { action: "set-current-schema", "schema-id": -1 },
+        ],
+      );
+      deps.logger.info("evolved table schema", {
+        table: formatIdentifier(table.identifier),
+        lastColumnId: last,
+      });
+      await table.refresh();
+      return bad;
+    } catch (e) {
+      if (!isFloeError(e, "COMMIT_CONFLICT") || attempt >= 5) throw e;
+      await table.refresh();
+    }
+  }
+}
+
+function nextSchemaId(md: TableMetadata): number {
+  return Math.max(...md.schemas.map((s) => s["schema-id"])) + 1;
+}
+
+/** What a snapshot commit did: committed, or dropped because another writer was ahead. */
+export type SnapshotOutcome =
+  | { committed: true; snapshotId?: bigint }
+  | {
+      committed: false;
+      /** Where each partition of the batch must be re-read from. */
+      reseek: OffsetMap;
+    };
+
+/**
+ * Commits the files written for the batch as one append snapshot (none: the offsets still move),
+ * its summary carrying the group's offsets merged with the batch's; checked against each attempt's
+ * base, so it is dropped if another writer committed past the batch's start meanwhile.
+ */
+export async function commitSnapshot(
+  deps: CatalogCommitDeps,
+  append: AppendOperation,
+  batch: TableBatch,
+): Promise<SnapshotOutcome> {
+  const ours = batchOffsets(batch);
+  let reseek: OffsetMap | undefined;
+  const commit = await append.commit({
+    allowEmpty: true,
+    logger: deps.logger,
+    validate: (base: LoadedTable) => {
+      reseek = overtaken(batch, committedOffsets(base.metadata, deps.group));
+      return reseek === undefined;
+    },
+    summaryFor: (base) => ({
+      [offsetsKey(deps.group)]: formatOffsets(
+        mergeOffsets(committedOffsets(base.metadata, deps.group), ours),
+      ),
+    }),
+  });
+  if (commit.committed) {
+    return { committed: true, ...(commit.snapshot ? { snapshotId: commit.snapshot["snapshot-id"] } : {}) };
+  }
+  if (reseek === undefined) throw new FloeError("INTERNAL", "snapshot commit dropped without a reason");
+  return { committed: false, reseek };
+}
+
+/** The batch's own offsets: next offset per partition it covers. */
+function batchOffsets(batch: TableBatch): OffsetMap {
+  const out: OffsetMap = new Map();
+  for (const [k, r] of batch.ranges) {
+    const [topic, p] = splitTp(k);
+    setOffset(out, topic, p, r.next);
+  }
+  return out;
+}
+
+/** Where another writer left each of our partitions, when it committed past our batch's start. */
+export function overtaken(batch: TableBatch, committed: OffsetMap): OffsetMap | undefined {
+  for (const [k, r] of batch.ranges) {
+    const [topic, p] = splitTp(k);
+    const c = getOffset(committed, topic, p);
+    if (c !== undefined && c > r.first) {
+      const out: OffsetMap = new Map();
+      for (const [k2, r2] of batch.ranges) {
+        const [t2, p2] = splitTp(k2);
+        setOffset(out, t2, p2, getOffset(committed, t2, p2) ?? r2.first);
+      }
+      return out;
+    }
+  }
+  return undefined;
+}
