@@ -9,7 +9,7 @@ import avsc from "avsc";
 import { bigintLongHook } from "../../iceberg/avro/index.js";
 import { type CompiledAvroSchema, compileAvroSchema } from "./avro-schema.js";
 import { decodeFailed } from "./errors.js";
-import { type RegisteredSchema, SchemaCache, type SchemaRegistryClient } from "./registry.js";
+import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
 
@@ -77,25 +77,16 @@ export async function compileRegisteredAvro(
 }
 
 export class AvroDecoder implements Decoder {
-  readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new SchemaCache<number, Compiled>();
+  readonly #compiled: CompiledSchemas<Compiled>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#registry = registry;
-  }
-
-  #schema(id: number): Promise<Compiled> {
-    return this.#compiled.get(id, () =>
-      this.#registry
-        .getSchema(id)
-        .then((registered) => compileRegisteredAvro(this.#registry, id, registered)),
-    );
+    this.#compiled = new CompiledSchemas(registry, compileRegisteredAvro);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
     if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
     const { schemaId } = readWireHeader(input.value);
-    await this.#schema(schemaId);
+    await this.#compiled.get(schemaId);
     return this.decodeSync(input) as DecodedRecord;
   }
 

@@ -16,7 +16,7 @@ import {
 import { conformJson, inferFields, numberFields, shapeKey } from "../schema/index.js";
 import { decodeFailed, decodeUtf8, requireValue } from "./errors.js";
 import { type CompiledJsonSchema, compileJsonSchema } from "./json-schema.js";
-import { SchemaCache, type SchemaRegistryClient } from "./registry.js";
+import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
 
@@ -124,42 +124,38 @@ export class JsonDecoder implements Decoder {
   }
 }
 
+function compileRegisteredJsonSchema(
+  _registry: SchemaRegistryClient,
+  id: number,
+  registered: RegisteredSchema,
+): CompiledJsonSchema {
+  if (registered.schemaType !== "JSON") {
+    throw decodeFailed(`schema id ${id} has schemaType ${registered.schemaType}, expected JSON`);
+  }
+  if (registered.references !== undefined) {
+    throw new FloeError("SCHEMA_INCOMPATIBLE", `schema id ${id}: JSON Schema references are not supported`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(registered.schema);
+  } catch (e) {
+    throw decodeFailed(`schema id ${id} is not valid JSON Schema JSON`, e);
+  }
+  return compileJsonSchema(doc);
+}
+
 /** JSON Schema payloads: header, then JSON text validated by converting it to the registered schema. */
 export class JsonSchemaDecoder implements Decoder {
-  readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new SchemaCache<number, CompiledJsonSchema>();
+  readonly #compiled: CompiledSchemas<CompiledJsonSchema>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#registry = registry;
-  }
-
-  #schema(id: number): Promise<CompiledJsonSchema> {
-    return this.#compiled.get(id, () =>
-      this.#registry.getSchema(id).then((registered) => {
-        if (registered.schemaType !== "JSON") {
-          throw decodeFailed(`schema id ${id} has schemaType ${registered.schemaType}, expected JSON`);
-        }
-        if (registered.references !== undefined) {
-          throw new FloeError(
-            "SCHEMA_INCOMPATIBLE",
-            `schema id ${id}: JSON Schema references are not supported`,
-          );
-        }
-        let doc: unknown;
-        try {
-          doc = JSON.parse(registered.schema);
-        } catch (e) {
-          throw decodeFailed(`schema id ${id} is not valid JSON Schema JSON`, e);
-        }
-        return compileJsonSchema(doc);
-      }),
-    );
+    this.#compiled = new CompiledSchemas(registry, compileRegisteredJsonSchema);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
     const bytes = requireValue(input);
     const { schemaId, payloadOffset } = readWireHeader(bytes);
-    const compiled = await this.#schema(schemaId);
+    const compiled = await this.#compiled.get(schemaId);
     const value = parseJsonText(bytes, payloadOffset);
     const record = compiled.wrapped ? { value } : requireObject(value);
     return { row: conformJson(compiled.struct, record), schema: compiled.struct };

@@ -14,7 +14,7 @@ import { FloeError } from "../../errors.js";
 import { decodeFailed } from "./errors.js";
 import { addDescriptor, isBase64Descriptor } from "./protobuf-descriptor.js";
 import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
-import { type RegisteredSchema, SchemaCache, type SchemaRegistryClient } from "./registry.js";
+import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readMessageIndexes, readWireHeader } from "./wire.js";
 
@@ -166,19 +166,10 @@ export async function compileRegisteredProtobuf(
 }
 
 export class ProtobufDecoder implements Decoder {
-  readonly #registry: SchemaRegistryClient;
-  readonly #compiled = new SchemaCache<number, CompiledFile>();
+  readonly #compiled: CompiledSchemas<CompiledFile>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#registry = registry;
-  }
-
-  #schema(id: number): Promise<CompiledFile> {
-    return this.#compiled.get(id, () =>
-      this.#registry
-        .getSchema(id)
-        .then((registered) => compileRegisteredProtobuf(this.#registry, id, registered)),
-    );
+    this.#compiled = new CompiledSchemas(registry, compileRegisteredProtobuf);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
@@ -186,7 +177,7 @@ export class ProtobufDecoder implements Decoder {
     const bytes = input.value;
     const { schemaId, payloadOffset } = readWireHeader(bytes);
     const { indexes, offset } = readMessageIndexes(bytes, payloadOffset);
-    const message = (await this.#schema(schemaId)).message(indexes);
+    const message = (await this.#compiled.get(schemaId)).message(indexes);
     let decoded: protobuf.Message;
     try {
       // A plain Uint8Array view, not a Buffer: protobufjs's Buffer reader cuts a string that runs past

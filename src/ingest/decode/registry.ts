@@ -90,7 +90,7 @@ function parseEndpoint(text: string): Endpoint {
  * once the value is made. The registry client caches its responses in it, the decoders their compiled
  * schemas.
  */
-export class SchemaCache<K, V> {
+class SchemaCache<K, V> {
   readonly #pending = new Map<K, Promise<V>>();
   readonly #ready = new Map<K, V>();
 
@@ -113,6 +113,37 @@ export class SchemaCache<K, V> {
   /** The value for `key` if it has been made, else undefined. */
   ready(key: K): V | undefined {
     return this.#ready.get(key);
+  }
+}
+
+/** Turns a registered schema into what a decoder uses; `registry` resolves its references. */
+export type SchemaCompiler<T> = (
+  registry: SchemaRegistryClient,
+  id: number,
+  registered: RegisteredSchema,
+) => T | Promise<T>;
+
+/** A decoder's compiled schemas by schema id: fetched from the registry and compiled once each. */
+export class CompiledSchemas<T> {
+  readonly #cache = new SchemaCache<number, T>();
+  readonly #registry: SchemaRegistryClient;
+  readonly #compile: SchemaCompiler<T>;
+
+  constructor(registry: SchemaRegistryClient, compile: SchemaCompiler<T>) {
+    this.#registry = registry;
+    this.#compile = compile;
+  }
+
+  /** The compiled schema of `id`, fetching and compiling it on first use. */
+  get(id: number): Promise<T> {
+    return this.#cache.get(id, () =>
+      this.#registry.getSchema(id).then((registered) => this.#compile(this.#registry, id, registered)),
+    );
+  }
+
+  /** The compiled schema of `id` if it is ready, else undefined. */
+  ready(id: number): T | undefined {
+    return this.#cache.ready(id);
   }
 }
 
