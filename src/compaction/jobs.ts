@@ -116,8 +116,7 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
         const unpartitioned = unpartitionedSpecIds(md["partition-specs"]);
         const deletes = new DeleteIndex(scanned.deletes, unpartitioned);
         const target =
-          options.targetFileSizeBytes ??
-          targetFileSizeBytes(md.properties, DEFAULT_TARGET_FILE_SIZE_BYTES);
+          options.targetFileSizeBytes ?? targetFileSizeBytes(md.properties, DEFAULT_TARGET_FILE_SIZE_BYTES);
         const plan = planCompaction(plannerFiles(scanned, deletes), {
           ...options,
           targetFileSizeBytes: target,
@@ -147,7 +146,13 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
             deletes,
             newDeletes: new NewDeletesCheck(table.io, unpartitioned),
           },
-          { ...options, logger: log, ...(lease ? { beforeGroup: () => lease.renew() } : {}) },
+          {
+            ...options,
+            // Output files are cut at the plan's target (streamed, so memory does not follow it).
+            writer: { targetFileSizeBytes: target, ...options.writer },
+            logger: log,
+            ...(lease ? { beforeGroup: () => lease.renew() } : {}),
+          },
         );
         const status: JobStatus =
           rewrite.groupsFailed > 0 || rewrite.stopped !== undefined

@@ -31,8 +31,6 @@ import {
 import {
   arrowSchema,
   DataFileWriter,
-  DEFAULT_MAX_ARROW_BYTES_PER_FILE,
-  DEFAULT_MAX_INPUT_BYTES,
   writeFieldsFromSchema,
 } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
@@ -62,8 +60,8 @@ export interface RewriteProgress {
 export interface RewriteSettings {
   /**
    * Writer settings for the new files: compression, rowGroupRows, maxRowsPerFile (default: no row
-   * cap), maxArrowBytesPerFile (default 256 MiB: an output file is cut, and the memory a group holds
-   * is bounded, at this many bytes of decoded Arrow).
+   * cap), targetFileSizeBytes (default: the table's write.target-file-size-bytes). Files are streamed
+   * out row group by row group, so memory does not grow with the file size.
    */
   writer?: WriterSettings;
   /** Commit attempts per group (default: the table's commit.retry.num-retries + 1, else 20). */
@@ -127,8 +125,8 @@ export interface RewriteResult {
 
 class Abandon extends Error {}
 
-/** Largest Arrow input handed to one Parquet write (parquet-wasm refuses above DEFAULT_MAX_INPUT_BYTES). */
-const WRITE_HARD_CAP_BYTES = Math.floor(DEFAULT_MAX_INPUT_BYTES * 0.85);
+/** Arrow bytes of decoded rows collected before they go to the open output file. */
+const PENDING_BYTES = 32 * 1024 * 1024;
 
 const PREFETCH_FILES = 8;
 const PREFETCH_BYTES = 64 * 1024 * 1024;
@@ -142,18 +140,17 @@ function arrowBytes(t: arrow.Table): number {
 
 /**
  * Streams a group through: each file is read, conformed and filtered by its deletes, and added to the
- * pending rows; whenever those reach `flushBytes` of Arrow they are written as one file. So at most
- * `flushBytes` plus one input file is held in memory, whatever the group's size or compression ratio.
- * Files written are pushed to `written` as they are (the caller deletes them if the group fails).
+ * pending rows; whenever those reach `flushBytes` of Arrow they are appended to the open output file,
+ * which streams row groups out and is cut at the target file size. So at most `flushBytes`, one input
+ * file and the encoder's open row group are held in memory, whatever the group's size.
  */
 async function rewriteFiles(
   table: Table,
   group: PlannedGroup,
   inputs: RewriteInputs,
   schema: Schema,
-  write: (data: arrow.Table) => Promise<DataFile[]>,
+  write: (data: arrow.Table) => Promise<void>,
   flushBytes: number,
-  written: DataFile[],
   onFile: (bytes: number) => void,
 ): Promise<{ rowsIn: number; deleted: number }> {
   const io = table.io;
@@ -174,7 +171,7 @@ async function rewriteFiles(
     const data = new arrow.Table(target, pending);
     pending = [];
     pendingBytes = 0;
-    if (data.numRows > 0) written.push(...(await write(data)));
+    if (data.numRows > 0) await write(data);
   };
   // Reads run ahead of decoding (a few files, a bounded number of bytes): small files are latency-bound.
   const reads: Promise<Uint8Array>[] = [];
@@ -253,32 +250,30 @@ async function rewriteGroup(
       throw new Abandon(`spec ${group.specId} is not the table's default spec`);
     }
     const schema = currentSchema(md);
-    // Output files are cut by Arrow bytes only (not by rows): a row cap would split every rewrite of
-    // a narrow table into files that the next run finds small again.
-    const flushBytes = Math.min(
-      settings.writer?.maxArrowBytesPerFile ?? DEFAULT_MAX_ARROW_BYTES_PER_FILE,
-      WRITE_HARD_CAP_BYTES,
-    );
     const writer = new DataFileWriter({
-      ...table.writerOptions({
-        maxRowsPerFile: Number.MAX_SAFE_INTEGER,
-        ...settings.writer,
-        maxArrowBytesPerFile: WRITE_HARD_CAP_BYTES,
-      }),
+      ...table.writerOptions({ maxRowsPerFile: Number.MAX_SAFE_INTEGER, ...settings.writer }),
       spec,
     });
     const tuple = spec.fields.map((f) => (group.partition[f.name] ?? null) as PrimitiveValue | null);
+    const output = writer.openPartition(tuple);
     progress("read", 0, 0);
-    const { rowsIn, deleted } = await rewriteFiles(
-      table,
-      group,
-      inputs,
-      schema,
-      (data) => writer.writeTable(data, tuple),
-      flushBytes,
-      written,
-      (bytes) => progress("read", 1, bytes),
-    );
+    let read: { rowsIn: number; deleted: number };
+    try {
+      read = await rewriteFiles(
+        table,
+        group,
+        inputs,
+        schema,
+        (data) => output.append(data),
+        PENDING_BYTES,
+        (bytes) => progress("read", 1, bytes),
+      );
+      written.push(...(await output.close()));
+    } catch (e) {
+      await output.abort();
+      throw e;
+    }
+    const { rowsIn, deleted } = read;
     outcome.rowsIn = rowsIn;
     outcome.deletedRows = deleted;
     if (deleted === 0 && written.length >= group.files.length) {

@@ -160,30 +160,24 @@ describe("compaction on an in-memory table", () => {
     expect(orphans.orphans).toEqual([]);
   });
 
-  it("streams a group into files of about maxArrowBytesPerFile, and skips a rewrite with nothing to gain", async () => {
+  it("streams a group into files of about the writer's target size, and skips a rewrite with nothing to gain", async () => {
     const { table, io } = await setup(12);
     const before = await liveRows(table);
-    const scanned = await scanSnapshot(io, currentSnapshot(table.metadata));
-    const one = parquetToArrow(await io.read(scanned.data[0]?.file.file_path ?? ""));
-    const perFile = one.batches.reduce((n, b) => n + b.data.byteLength, 0);
     // One byte per output: every input would come back as a file of its own, so nothing is committed.
     const none = await compactTable(table, {
       targetFileSizeBytes: 1 << 20,
-      writer: { maxArrowBytesPerFile: 1 },
+      writer: { targetFileSizeBytes: 1 },
     });
     expect(none.rewrite?.groupsAbandoned).toBe(3);
     expect(none.rewrite?.groups[0]?.reason).toMatch(/no gain/);
     expect(io.paths().filter((p) => p.endsWith(".parquet"))).toHaveLength(36);
-    // About four inputs per output.
+    // Output files are cut by rows too: three per group.
     const some = await compactTable(table, {
       targetFileSizeBytes: 1 << 20,
-      writer: { maxArrowBytesPerFile: 4 * perFile },
+      writer: { maxRowsPerFile: Math.ceil(before.length / 3 / 3) },
     });
     expect(some.rewrite?.groupsCommitted).toBe(3);
-    for (const g of some.rewrite?.groups ?? []) {
-      expect(g.outputFiles).toBeGreaterThanOrEqual(2);
-      expect(g.outputFiles).toBeLessThanOrEqual(6);
-    }
+    for (const g of some.rewrite?.groups ?? []) expect(g.outputFiles).toBe(3);
     expect(await liveRows(table)).toEqual(before);
   });
 

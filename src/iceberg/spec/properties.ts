@@ -19,6 +19,9 @@ export const METRICS_MODE_DEFAULT_DEFAULT = "truncate(16)";
 /** Prefix of the per-column metrics mode: `write.metadata.metrics.column.<dotted name>`. */
 export const METRICS_MODE_COLUMN_PREFIX = "write.metadata.metrics.column.";
 /** Size data files aim for (compaction's target). */
+/** Arrow bytes per Parquet row group (Iceberg measures its writer's buffered bytes; same default). */
+export const ROW_GROUP_SIZE_BYTES = "write.parquet.row-group-size-bytes";
+export const ROW_GROUP_SIZE_BYTES_DEFAULT = 128 * MiB;
 export const TARGET_FILE_SIZE_BYTES = "write.target-file-size-bytes";
 export const TARGET_FILE_SIZE_BYTES_DEFAULT = 512 * MiB;
 /** JSON name mapping for files written without field ids. */

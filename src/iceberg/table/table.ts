@@ -42,7 +42,7 @@ import {
 } from "./transaction.js";
 
 export type WriterSettings = Partial<
-  Pick<DataFileWriterOptions, "compression" | "rowGroupRows" | "maxRowsPerFile" | "maxArrowBytesPerFile">
+  Pick<DataFileWriterOptions, "compression" | "rowGroupRows" | "maxRowsPerFile" | "targetFileSizeBytes">
 >;
 
 export interface CommitOptions<S extends TableState = TableState>

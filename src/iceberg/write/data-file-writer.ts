@@ -2,37 +2,37 @@
  * Rows or Arrow tables -> Parquet data files in a table's location -> `DataFile` structs for manifests.
  *
  * Rows are fanned out by partition tuple (the spec's transforms over the source columns), each group is
- * built into Arrow and cut into files of at most `maxRowsPerFile` rows / `maxArrowBytesPerFile` bytes
- * (parquet-wasm holds a whole file in WASM memory, so both are capped). Metrics come from the Arrow
- * columns; column sizes from the written footer; bounds are encoded in Iceberg's single-value form and
- * truncated per the table's metrics modes.
+ * built into Arrow and streamed into that partition's open file (data-file-stream.ts): row groups are
+ * encoded and written out as they fill, and files are cut at `write.target-file-size-bytes` (or
+ * `maxRowsPerFile`). `writeColumns`/`writeTable` close their files before returning; `openAppender`
+ * keeps them open across calls until its `close` (a sink commit), so a table gets one file per
+ * partition per commit. Metrics come from the Arrow columns; column sizes from the written footer;
+ * bounds are encoded in Iceberg's single-value form and truncated per the table's metrics modes.
  */
 import { randomUUID } from "node:crypto";
 import type * as arrow from "apache-arrow";
 import { FloeError } from "../../errors.js";
-import type { DataFile, PartitionData } from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
-  bytesToUuid,
   computePartition,
-  encodeLowerBound,
-  encodeUpperBound,
-  findFieldById,
-  isPrimitiveType,
+  type DataFile,
   type NestedField,
   PARQUET_COMPRESSION_CODEC,
+  type PartitionData,
   type PartitionSpec,
   type PrimitiveValue,
   partitionPath,
+  ROW_GROUP_SIZE_BYTES,
+  ROW_GROUP_SIZE_BYTES_DEFAULT,
   type Schema,
+  targetFileSizeBytes,
+  intProperty,
 } from "../spec/index.js";
-import { type ParquetCompression, parquetJob } from "./arrow-parquet.js";
+import type { ParquetCompression } from "./arrow-parquet.js";
 import { buildTable, type ColumnInput } from "./arrow-table.js";
 import type { WriteField } from "./arrow-types.js";
-import { readParquetFooter, rowGroupOffset } from "./footer.js";
-import { computeMetrics, type FileMetrics } from "./metrics.js";
+import { type FileSettings, OpenDataFile, RollingDataFile } from "./data-file-stream.js";
 import type { MetricsMode } from "./metrics-mode.js";
-import { encodeParquetOffThread } from "./parquet-thread.js";
 import { metricsModesFromProperties, writeFieldsFromSchema } from "./schema-mapping.js";
 
 export interface DataFileWriterOptions {
@@ -44,9 +44,12 @@ export interface DataFileWriterOptions {
   /** Table properties: metrics modes and `write.parquet.compression-codec` are read from them. */
   properties?: Readonly<Record<string, string>>;
   compression?: ParquetCompression;
+  /** Rows per row group (default: `write.parquet.row-group-size-bytes` of Arrow data, 128 MiB). */
   rowGroupRows?: number;
+  /** Cut files at this many rows (default: no cap). */
   maxRowsPerFile?: number;
-  maxArrowBytesPerFile?: number;
+  /** Cut files at about this many bytes (default: the table's `write.target-file-size-bytes`). */
+  targetFileSizeBytes?: number;
   /** Prefix of the file names this writer creates (default: a fresh UUID per writer). */
   filePrefix?: string;
   /**
@@ -58,9 +61,6 @@ export interface DataFileWriterOptions {
   /** Field ids an equality delete file matches on. */
   equalityIds?: number[];
 }
-
-export const DEFAULT_MAX_ROWS_PER_FILE = 1_000_000;
-export const DEFAULT_MAX_ARROW_BYTES_PER_FILE = 256 * 1024 * 1024;
 
 /**
  * A column kept in some other form than a value array (e.g. typed arrays filled as records arrive):
@@ -98,8 +98,8 @@ function compressionFrom(properties: Readonly<Record<string, string>>): ParquetC
 /** Writes data files for one table; keeps no state between calls except a file counter. */
 export class DataFileWriter {
   private readonly fields;
-  private readonly modes: { defaultMode: MetricsMode; modes: Map<number, MetricsMode> };
-  private readonly compression: ParquetCompression;
+  private readonly settings: FileSettings;
+  private readonly targetBytes: number;
   private readonly prefix: string;
   private fileCount = 0;
 
@@ -107,8 +107,18 @@ export class DataFileWriter {
     const properties = opts.properties ?? {};
     const fileSchema = opts.fileSchema ?? opts.schema;
     this.fields = writeFieldsFromSchema(fileSchema);
-    this.modes = metricsModesFromProperties(fileSchema, opts.fileSchema ? {} : properties);
-    this.compression = opts.compression ?? compressionFrom(properties) ?? "zstd";
+    const rowGroupBytes = intProperty(properties, ROW_GROUP_SIZE_BYTES, ROW_GROUP_SIZE_BYTES_DEFAULT);
+    this.settings = {
+      io: opts.io,
+      fileSchema,
+      modes: metricsModesFromProperties(fileSchema, opts.fileSchema ? {} : properties),
+      compression: opts.compression ?? compressionFrom(properties) ?? "zstd",
+      rowGroupBytes: rowGroupBytes > 0 ? rowGroupBytes : ROW_GROUP_SIZE_BYTES_DEFAULT,
+      content: opts.content ?? 0,
+      ...(opts.rowGroupRows === undefined ? {} : { rowGroupRows: opts.rowGroupRows }),
+      ...(opts.equalityIds === undefined ? {} : { equalityIds: opts.equalityIds }),
+    };
+    this.targetBytes = opts.targetFileSizeBytes ?? targetFileSizeBytes(properties);
     this.prefix = opts.filePrefix ?? randomUUID();
   }
 
@@ -129,24 +139,14 @@ export class DataFileWriter {
    * extended in place.
    */
   async writeColumns(columns: ReadonlyMap<string, AnyColumn>, length: number): Promise<DataFile[]> {
-    if (length === 0) return [];
-    for (const col of columns.values()) if (!isSource(col) && col.length < length) col.length = length;
-    const out: DataFile[] = [];
-    for (const group of this.partitionColumns(columns, length)) {
-      const picked: Record<string, ColumnInput> = {};
-      const n = group.rows?.length ?? length;
-      for (const field of this.fields) {
-        const col = columns.get(field.name);
-        const rows = group.rows;
-        if (col === undefined) picked[field.name] = new Array(n).fill(null);
-        else if (rows === undefined) picked[field.name] = isSource(col) ? col.input(field, n) : col;
-        else picked[field.name] = rows.map(isSource(col) ? (i) => col.get(i) : (i) => col[i]);
-      }
-      out.push(
-        ...(await this.writeTable(buildTable({ fields: this.fields, columns: picked }), group.values)),
-      );
+    const appender = this.openAppender();
+    try {
+      await appender.append(columns, length);
+      return await appender.close();
+    } catch (e) {
+      await appender.abort();
+      throw e;
     }
-    return out;
   }
 
   /** Writes rows that all belong to `partition` (tuple in spec field order), e.g. delete rows. */
@@ -162,23 +162,81 @@ export class DataFileWriter {
    * field order; omit it for an unpartitioned table). The table's fields must carry field ids.
    */
   async writeTable(table: arrow.Table, partition: (PrimitiveValue | null)[] = []): Promise<DataFile[]> {
-    if (partition.length !== this.opts.spec.fields.length) {
+    const files = this.openPartition(partition);
+    try {
+      await files.append(table);
+      return await files.close();
+    } catch (e) {
+      await files.abort();
+      throw e;
+    }
+  }
+
+  /**
+   * Files of one partition that stay open across appends: row groups stream out as they fill, a file
+   * is cut at the target size, and `close` returns every file written.
+   */
+  openPartition(partition: (PrimitiveValue | null)[] = []): RollingDataFile {
+    const { spec, schema, location } = this.opts;
+    if (partition.length !== spec.fields.length) {
       throw new FloeError(
         "INVALID_ARGUMENT",
-        `partition tuple has ${partition.length} values, spec ${this.opts.spec["spec-id"]} has ${this.opts.spec.fields.length}`,
+        `partition tuple has ${partition.length} values, spec ${spec["spec-id"]} has ${spec.fields.length}`,
       );
     }
-    const maxRows = this.opts.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
-    const maxBytes = this.opts.maxArrowBytesPerFile ?? DEFAULT_MAX_ARROW_BYTES_PER_FILE;
-    const bytesPerRow = table.numRows === 0 ? 1 : Math.max(1, arrowBytes(table) / table.numRows);
-    const rowsPerFile = Math.max(1, Math.min(maxRows, Math.floor(maxBytes / bytesPerRow)));
-    const files: DataFile[] = [];
-    for (let start = 0; start < table.numRows; start += rowsPerFile) {
-      const slice =
-        start === 0 && table.numRows <= rowsPerFile ? table : table.slice(start, start + rowsPerFile);
-      files.push(await this.writeOne(slice, partition));
+    const dir = spec.fields.length === 0 ? "data" : `data/${partitionPath(spec, schema, partition)}`;
+    const partitionData: PartitionData = {};
+    spec.fields.forEach((f, i) => {
+      partitionData[f.name] = partition[i] ?? null;
+    });
+    return new RollingDataFile(
+      this.targetBytes,
+      this.opts.maxRowsPerFile ?? Number.POSITIVE_INFINITY,
+      () => {
+        this.fileCount++;
+        const name = `${String(this.fileCount).padStart(5, "0")}-${this.prefix}.parquet`;
+        return new OpenDataFile(
+          this.settings,
+          `${location.replace(/\/+$/, "")}/${dir}/${name}`,
+          partitionData,
+        );
+      },
+      this.opts.io,
+    );
+  }
+
+  /**
+   * Columns fanned out to one open file set per partition, kept open across `append` calls: the sink
+   * appends each flush and closes at a commit, so a table gets one file per partition per commit
+   * (more only past the target file size).
+   */
+  openAppender(): PartitionedAppender {
+    return new PartitionedAppender(this);
+  }
+
+  /** Builds each partition group of `columns` as an Arrow table (for the appender). */
+  *partitionTables(
+    columns: ReadonlyMap<string, AnyColumn>,
+    length: number,
+  ): Generator<{ values: (PrimitiveValue | null)[]; key: string; table: arrow.Table }> {
+    if (length === 0) return;
+    for (const col of columns.values()) if (!isSource(col) && col.length < length) col.length = length;
+    for (const group of this.partitionColumns(columns, length)) {
+      const picked: Record<string, ColumnInput> = {};
+      const n = group.rows?.length ?? length;
+      for (const field of this.fields) {
+        const col = columns.get(field.name);
+        const rows = group.rows;
+        if (col === undefined) picked[field.name] = new Array(n).fill(null);
+        else if (rows === undefined) picked[field.name] = isSource(col) ? col.input(field, n) : col;
+        else picked[field.name] = rows.map(isSource(col) ? (i) => col.get(i) : (i) => col[i]);
+      }
+      yield {
+        values: group.values,
+        key: partitionKey(group.values),
+        table: buildTable({ fields: this.fields, columns: picked }),
+      };
     }
-    return files;
   }
 
   /** Row indices per partition tuple; `rows` is undefined when every row is in the group. */
@@ -223,80 +281,51 @@ export class DataFileWriter {
       return wide && typeof v === "number" ? BigInt(v) : (v as PrimitiveValue | null | undefined);
     };
   }
+}
 
-  private async writeOne(table: arrow.Table, partition: (PrimitiveValue | null)[]): Promise<DataFile> {
-    const { spec, schema, io, location } = this.opts;
-    const metrics = computeMetrics(table, this.modes);
-    const bytes = await encodeParquetOffThread(
-      parquetJob(table, {
-        compression: this.compression,
-        ...(this.opts.rowGroupRows === undefined ? {} : { rowGroupRows: this.opts.rowGroupRows }),
-      }),
-    );
-    const footer = readParquetFooter(bytes);
-    const dir = spec.fields.length === 0 ? "data" : `data/${partitionPath(spec, schema, partition)}`;
-    this.fileCount++;
-    const name = `${String(this.fileCount).padStart(5, "0")}-${this.prefix}.parquet`;
-    const path = `${location.replace(/\/+$/, "")}/${dir}/${name}`;
-    await io.write(path, bytes, { ifNoneMatch: true, contentType: "application/vnd.apache.parquet" });
+/** See `DataFileWriter.openAppender`. */
+export class PartitionedAppender {
+  readonly #open = new Map<string, RollingDataFile>();
 
-    const partitionData: PartitionData = {};
-    spec.fields.forEach((f, i) => {
-      partitionData[f.name] = partition[i] ?? null;
-    });
-    const content = this.opts.content ?? 0;
-    return {
-      content,
-      file_path: path,
-      file_format: "PARQUET",
-      partition: partitionData,
-      record_count: BigInt(table.numRows),
-      file_size_in_bytes: BigInt(bytes.byteLength),
-      ...this.manifestMetrics(metrics, footer.columnSizes),
-      split_offsets: footer.rowGroups.map(rowGroupOffset).filter((o): o is bigint => o !== undefined),
-      ...(content === 0 ? { sort_order_id: 0 } : {}),
-      ...(content === 2 ? { equality_ids: this.opts.equalityIds ?? [] } : {}),
-    };
+  constructor(private readonly writer: DataFileWriter) {}
+
+  /** Open partitions. */
+  get partitions(): number {
+    return this.#open.size;
   }
 
-  private manifestMetrics(metrics: FileMetrics, columnSizes: Map<number, bigint>) {
-    const keep = (id: number) => metrics.modes.get(id)?.kind !== "none";
-    const pick = <V>(m: Map<number, V>) => new Map([...m].filter(([id]) => keep(id)));
-    const lower = new Map<number, Uint8Array>();
-    const upper = new Map<number, Uint8Array>();
-    for (const [id, value] of metrics.lowerBounds) {
-      const enc = this.encodeBound(id, value, metrics.modes.get(id), "lower");
-      if (enc !== undefined) lower.set(id, enc);
-    }
-    for (const [id, value] of metrics.upperBounds) {
-      const enc = this.encodeBound(id, value, metrics.modes.get(id), "upper");
-      if (enc !== undefined) upper.set(id, enc);
-    }
-    return {
-      column_sizes: pick(columnSizes),
-      value_counts: pick(metrics.valueCounts),
-      null_value_counts: pick(metrics.nullValueCounts),
-      nan_value_counts: pick(metrics.nanValueCounts),
-      lower_bounds: lower,
-      upper_bounds: upper,
-    };
+  /** Estimated bytes of the open files once closed. */
+  get openBytes(): number {
+    let n = 0;
+    for (const f of this.#open.values()) n += f.openBytes;
+    return n;
   }
 
-  private encodeBound(
-    id: number,
-    value: PrimitiveValue,
-    mode: MetricsMode | undefined,
-    side: "lower" | "upper",
-  ): Uint8Array | undefined {
-    if (mode === undefined || mode.kind === "none" || mode.kind === "counts") return undefined;
-    const field = findFieldById(this.opts.fileSchema ?? this.opts.schema, id);
-    if (field === undefined || !isPrimitiveType(field.type)) return undefined;
-    const truncate = mode.kind === "truncate" ? mode.length : undefined;
-    // Metrics hold uuids as their 16 bytes; the spec layer's value form is the canonical text.
-    const v = field.type === "uuid" && value instanceof Uint8Array ? bytesToUuid(value) : value;
-    return side === "lower"
-      ? encodeLowerBound(field.type, v, truncate)
-      : encodeUpperBound(field.type, v, truncate);
+  /** Appends `length` rows of columns (see `DataFileWriter.writeColumns` for their form). */
+  async append(columns: ReadonlyMap<string, AnyColumn>, length: number): Promise<void> {
+    for (const { values, key, table } of this.writer.partitionTables(columns, length)) {
+      let files = this.#open.get(key);
+      if (files === undefined) {
+        files = this.writer.openPartition(values);
+        this.#open.set(key, files);
+      }
+      await files.append(table);
+    }
+  }
+
+  /** Closes every open file; returns all files written since the appender opened. */
+  async close(): Promise<DataFile[]> {
+    const out: DataFile[] = [];
+    for (const files of this.#open.values()) out.push(...(await files.close()));
+    this.#open.clear();
+    return out;
+  }
+
+  /** Drops every open file; files already cut at the target size are deleted too. */
+  async abort(): Promise<void> {
+    const open = [...this.#open.values()];
+    this.#open.clear();
+    for (const files of open) await files.abort();
   }
 }
 
@@ -339,10 +368,4 @@ export function partitionKey(values: readonly (PrimitiveValue | null)[]): string
               : v,
     ),
   );
-}
-
-function arrowBytes(table: arrow.Table): number {
-  let total = 0;
-  for (const batch of table.batches) total += batch.data.byteLength;
-  return total;
 }

@@ -48,13 +48,10 @@ export {
   MAP_VALUE_NAME,
   UUID_EXTENSION_NAME,
 } from "./arrow-types.js";
+export type { FileSettings } from "./data-file-stream.js";
+export { OpenDataFile, RollingDataFile } from "./data-file-stream.js";
 export type { ColumnSource, DataFileWriterOptions, Row } from "./data-file-writer.js";
-export {
-  DataFileWriter,
-  DEFAULT_MAX_ARROW_BYTES_PER_FILE,
-  DEFAULT_MAX_ROWS_PER_FILE,
-  partitionKey,
-} from "./data-file-writer.js";
+export { DataFileWriter, PartitionedAppender, partitionKey } from "./data-file-writer.js";
 export type { DeleteWriterOptions, PositionDelete } from "./delete-files.js";
 export {
   DELETE_FILE_PATH_ID,
