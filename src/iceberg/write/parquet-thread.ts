@@ -1,10 +1,8 @@
 /**
  * Parquet encoding on a worker thread, so that the thread that builds Arrow tables (the sink's, which
- * also consumes Kafka) goes on while parquet-wasm compresses and encodes. Jobs cross as Arrow IPC
- * streams (transferred, not copied) plus plain writer settings. Two ways in:
- * - `encodeParquetOffThread`: one whole file, its bytes back in one transferred buffer;
- * - `openParquetStream`: a file fed batch by batch whose bytes come back as row groups fill, so memory
- *   follows the row group, not the file (see parquet-worker-source.ts for the protocol).
+ * also consumes Kafka) goes on while parquet-wasm compresses and encodes. A file is fed batch by batch
+ * as Arrow IPC streams (transferred, not copied) and its bytes come back as row groups fill, so memory
+ * follows the row group, not the file (see parquet-worker-source.ts for the protocol).
  * One worker, started on first use, not keeping the process alive while idle; if it dies, pending
  * work fails with the reason and the next call starts a new one.
  */
@@ -13,12 +11,6 @@ import { Worker } from "node:worker_threads";
 import { FloeError } from "../../errors.js";
 import type { ParquetJob } from "./arrow-parquet.js";
 import { WORKER_SOURCE } from "./parquet-worker-source.js";
-
-interface Pending {
-  resolve: (bytes: Uint8Array) => void;
-  reject: (e: Error) => void;
-  rows: number;
-}
 
 interface StreamHandler {
   message(m: StreamMessage): void;
@@ -35,22 +27,13 @@ interface StreamMessage {
 }
 
 let worker: Worker | undefined;
-const pending = new Map<number, Pending>();
 const streams = new Map<number, StreamHandler>();
 let nextId = 1;
 
-const busy = () => pending.size + streams.size > 0;
+const busy = () => streams.size > 0;
 
 function failAll(reason: string): void {
   worker = undefined;
-  for (const p of pending.values()) {
-    p.reject(
-      new FloeError("INTERNAL", `the Parquet encoder thread stopped: ${reason}`, {
-        context: { rows: p.rows },
-      }),
-    );
-  }
-  pending.clear();
   const open = [...streams.values()];
   streams.clear();
   for (const s of open) s.fail(new FloeError("INTERNAL", `the Parquet encoder thread stopped: ${reason}`));
@@ -59,21 +42,8 @@ function failAll(reason: string): void {
 function start(): Worker {
   const parquetWasm = createRequire(import.meta.url).resolve("parquet-wasm");
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { parquetWasm } });
-  w.on("message", (m: { id: number; bytes?: Uint8Array; error?: string } | StreamMessage) => {
-    if ("sid" in m) {
-      streams.get(m.sid)?.message(m);
-    } else {
-      const p = pending.get(m.id);
-      if (p === undefined) return;
-      pending.delete(m.id);
-      if (m.bytes !== undefined) p.resolve(m.bytes);
-      else
-        p.reject(
-          new FloeError("INTERNAL", `parquet-wasm failed to write: ${m.error ?? "unknown error"}`, {
-            context: { rows: p.rows },
-          }),
-        );
-    }
+  w.on("message", (m: StreamMessage) => {
+    streams.get(m.sid)?.message(m);
     if (!busy()) w.unref();
   });
   w.on("error", (e) => failAll(e.message));
@@ -94,17 +64,6 @@ function acquire(): Worker {
 function transferable(ipc: Uint8Array): Uint8Array {
   const own = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength;
   return own ? ipc : ipc.slice();
-}
-
-/** Encodes a prepared job on the encoder thread; the job's IPC buffer is transferred (unusable after). */
-export function encodeParquetOffThread(job: ParquetJob): Promise<Uint8Array> {
-  const w = acquire();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, rows: job.rows });
-    const sent = transferable(job.ipc);
-    w.postMessage({ id, job: { ...job, ipc: sent } }, [sent.buffer as ArrayBuffer]);
-  });
 }
 
 /** Writer settings of a stream: a ParquetJob without its data. */

@@ -1,9 +1,7 @@
 /**
  * The encoder thread's program (CommonJS, evaluated by `new Worker(source, { eval: true })`), kept
- * apart from the thread's management in parquet-thread.ts. It speaks two protocols:
- *
- * - one-shot `{ id, job }`: an Arrow IPC stream -> a whole Parquet file, `{ id, bytes, ipc }` back;
- * - streams, for files written row group by row group: `{ op: "open", sid, settings, ipc }` starts
+ * apart from the thread's management in parquet-thread.ts. Files are written row group by row group:
+ * `{ op: "open", sid, settings, ipc }` starts
  *   parquet-wasm's transformParquetStream with the first batches (it needs them for the schema);
  *   `{ op: "append", sid, id, ipc }` queues more; `{ op: "close", sid }` ends the input. The thread
  *   answers `{ sid, op: "taken", id, ipc }` once the encoder has pulled an append's last batch (the
@@ -46,23 +44,6 @@ function batchesOf(ipc) {
     return table.recordBatches();
   } finally {
     table.free();
-  }
-}
-
-function oneShot({ id, job }) {
-  try {
-    const props = properties(job);
-    let table;
-    try {
-      table = wasmTable(job.ipc);
-    } catch (e) {
-      props.free();
-      throw e;
-    }
-    const bytes = pw.writeParquet(table, props);
-    parentPort.postMessage({ id, bytes, ipc: job.ipc }, [bytes.buffer, job.ipc.buffer]);
-  } catch (e) {
-    parentPort.postMessage({ id, error: text(e) });
   }
 }
 
@@ -137,7 +118,6 @@ async function open({ sid, settings, ipc, id }) {
 }
 
 parentPort.on("message", (m) => {
-  if (m.op === undefined) return oneShot(m);
   if (m.op === "open") return void open(m);
   const s = streams.get(m.sid);
   if (s === undefined) return;
