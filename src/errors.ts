@@ -135,6 +135,40 @@ export function readSdkFailure(e: unknown): SdkFailure {
   };
 }
 
+/** Why a remote call failed in a way that may pass; all but `throttled` mean the request may have applied. */
+export type TransientReason = "throttled" | "server-error" | "timeout" | "network";
+
+/** A service's error names for each kind of transient failure. */
+export interface TransientCodes {
+  throttled: ReadonlySet<string>;
+  server: ReadonlySet<string>;
+  timeout: ReadonlySet<string>;
+}
+
+/**
+ * The transient failure a remote call met, if any, with a message tail: throttling (a throttling
+ * `code`, HTTP 429 or the SDK's throttling flag), a server error (a server code or 5xx), a timeout (a
+ * timeout code or 408) or a broken connection (a network errno), checked in that order.
+ */
+export function transientFailure(
+  failure: SdkFailure,
+  code: string,
+  codes: TransientCodes,
+): { reason: TransientReason; text: string } | undefined {
+  const status = failure.httpStatus;
+  if (codes.throttled.has(code) || status === 429 || failure.throttling) {
+    return { reason: "throttled", text: `throttled (${code})` };
+  }
+  if (codes.server.has(code) || (status !== undefined && status >= 500)) {
+    return { reason: "server-error", text: `failed: server error (${code})` };
+  }
+  if (codes.timeout.has(code) || status === 408) return { reason: "timeout", text: "timed out" };
+  if (failure.errno !== undefined && NETWORK_ERRNOS.has(failure.errno)) {
+    return { reason: "network", text: `failed: network error (${failure.errno})` };
+  }
+  return undefined;
+}
+
 /**
  * Whether a failed request may nevertheless have taken effect: the classified error's `context.reason`
  * says it was sent and then met a server error, a timeout or a broken connection.

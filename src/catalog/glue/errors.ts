@@ -5,11 +5,19 @@
  * configuration (credentials included) may travel with our errors.
  */
 import type { Table as GlueTable } from "@aws-sdk/client-glue";
-import { type ErrorCode, FloeError, isFloeError, NETWORK_ERRNOS, readSdkFailure } from "../../errors.js";
+import {
+  type ErrorCode,
+  FloeError,
+  isFloeError,
+  readSdkFailure,
+  type TransientCodes,
+  type TransientReason,
+  transientFailure,
+} from "../../errors.js";
 import { formatIdentifier, type TableIdentifier } from "../catalog.js";
 
 /** Why a failure may be transient; `server-error`, `timeout` and `network` mean a sent request may have applied. */
-export type GlueFailureReason = "throttled" | "server-error" | "timeout" | "network";
+export type GlueFailureReason = TransientReason;
 
 const UNAUTHORIZED = new Set([
   "AccessDeniedException",
@@ -28,20 +36,22 @@ const INVALID = new Set([
   "InvalidStateException",
   "ResourceNumberLimitExceededException",
 ]);
-const THROTTLED = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ResourceNotReadyException",
-]);
-const SERVER = new Set(["InternalServiceException", "InternalFailure", "ServiceUnavailable"]);
-const TIMEOUT = new Set([
-  "OperationTimeoutException",
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-]);
+const TRANSIENT: TransientCodes = {
+  throttled: new Set([
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ResourceNotReadyException",
+  ]),
+  server: new Set(["InternalServiceException", "InternalFailure", "ServiceUnavailable"]),
+  timeout: new Set([
+    "OperationTimeoutException",
+    "TimeoutError",
+    "RequestTimeout",
+    "RequestTimeoutException",
+  ]),
+};
 export interface GlueErrorScope {
   op: string;
   database?: string;
@@ -84,18 +94,8 @@ export function classifyGlueError(e: unknown, scope: GlueErrorScope): FloeError 
   if (UNAUTHORIZED.has(glueCode) || status === 401 || status === 403) {
     return make("UNAUTHORIZED", `failed: access denied (${glueCode})`, undefined, false);
   }
-  if (THROTTLED.has(glueCode) || status === 429 || failure.throttling) {
-    return make("SERVICE_UNAVAILABLE", `throttled (${glueCode})`, "throttled", true);
-  }
-  if (SERVER.has(glueCode) || (status !== undefined && status >= 500)) {
-    return make("SERVICE_UNAVAILABLE", `failed: server error (${glueCode})`, "server-error", true);
-  }
-  if (TIMEOUT.has(glueCode) || status === 408) {
-    return make("SERVICE_UNAVAILABLE", "timed out", "timeout", true);
-  }
-  if (errno !== undefined && NETWORK_ERRNOS.has(errno)) {
-    return make("SERVICE_UNAVAILABLE", `failed: network error (${errno})`, "network", true);
-  }
+  const transient = transientFailure(failure, glueCode, TRANSIENT);
+  if (transient) return make("SERVICE_UNAVAILABLE", transient.text, transient.reason, true);
   if (INVALID.has(glueCode) || (status !== undefined && status >= 400 && status < 500)) {
     return make("INVALID_ARGUMENT", `rejected (${glueCode}): ${message}`, undefined, false);
   }

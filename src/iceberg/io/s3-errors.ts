@@ -1,4 +1,11 @@
-import { type ErrorCode, FloeError, NETWORK_ERRNOS, readSdkFailure } from "../../errors.js";
+import {
+  type ErrorCode,
+  FloeError,
+  readSdkFailure,
+  type TransientCodes,
+  type TransientReason,
+  transientFailure,
+} from "../../errors.js";
 
 /**
  * Classification of AWS SDK / S3 errors into FloeError at the edge of S3FileIO. The result carries
@@ -8,7 +15,7 @@ import { type ErrorCode, FloeError, NETWORK_ERRNOS, readSdkFailure } from "../..
  */
 
 /** Why a retryable failure happened: `throttled` and `conflict` mean the store refused the request. */
-export type FailureReason = "throttled" | "conflict" | "server-error" | "timeout" | "network" | "checksum";
+export type FailureReason = TransientReason | "conflict" | "checksum";
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchUpload", "NoSuchBucket", "NoSuchVersion"]);
 const UNAUTHORIZED = new Set([
@@ -21,22 +28,25 @@ const UNAUTHORIZED = new Set([
   "TokenRefreshRequired",
   "CredentialsProviderError",
 ]);
-const THROTTLED = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-  "BandwidthLimitExceeded",
-  "PriorRequestNotComplete",
-]);
+const TRANSIENT: TransientCodes = {
+  throttled: new Set([
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "BandwidthLimitExceeded",
+    "PriorRequestNotComplete",
+  ]),
+  server: new Set(["InternalError", "ServiceUnavailable", "InternalServerError"]),
+  timeout: new Set(["RequestTimeout", "RequestTimeoutException", "TimeoutError"]),
+};
 const CONFLICT = new Set(["ConditionalRequestConflict", "OperationAborted"]);
-const SERVER = new Set(["InternalError", "ServiceUnavailable", "InternalServerError"]);
-const TIMEOUT = new Set(["RequestTimeout", "RequestTimeoutException", "TimeoutError"]);
 const CHECKSUM = new Set(["BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest"]);
+
 export interface S3ErrorScope {
   op: string;
   path: string;
@@ -68,21 +78,11 @@ export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
   if (UNAUTHORIZED.has(s3Code) || status === 401 || status === 403) {
     return make("UNAUTHORIZED", `failed: access denied (${s3Code})`, undefined, false);
   }
-  if (THROTTLED.has(s3Code) || status === 429 || failure.throttling) {
-    return make("SERVICE_UNAVAILABLE", `throttled (${s3Code})`, "throttled", true);
-  }
-  if (SERVER.has(s3Code) || (status !== undefined && status >= 500)) {
-    return make("SERVICE_UNAVAILABLE", `failed: server error (${s3Code})`, "server-error", true);
-  }
-  if (TIMEOUT.has(s3Code) || status === 408) {
-    return make("SERVICE_UNAVAILABLE", "timed out", "timeout", true);
-  }
   if (CHECKSUM.has(s3Code)) {
     return make("IO_ERROR", `failed: body corrupted in transit (${s3Code})`, "checksum", true);
   }
-  if (errno !== undefined && NETWORK_ERRNOS.has(errno)) {
-    return make("SERVICE_UNAVAILABLE", `failed: network error (${errno})`, "network", true);
-  }
+  const transient = transientFailure(failure, s3Code, TRANSIENT);
+  if (transient) return make("SERVICE_UNAVAILABLE", transient.text, transient.reason, true);
   if (status === 416 || (status !== undefined && status >= 400 && status < 500)) {
     return make("INVALID_ARGUMENT", `rejected by the store (${s3Code})`, undefined, false);
   }
