@@ -7,88 +7,53 @@ import { FloeError } from "../../errors.js";
 import {
   bigintToFixedBytes,
   bytesToUuid,
+  checkValue,
   decimalParams,
   decimalRequiredBytes,
-  fixedLength,
   minBytesToBigint,
   type PartitionData,
   type PartitionType,
   type PartitionValue,
+  type PrimitiveValue,
   primitiveKind,
   uuidToBytes,
 } from "../spec/index.js";
 import { asBuffer } from "./decode-util.js";
-import { partitionFieldType } from "./partition-types.js";
+import { partitionFieldType, toPrimitiveValue } from "./partition-types.js";
 import { isValidAvroName, sanitizeAvroName } from "./schemas.js";
 import type { RecordView } from "./writer-schema.js";
 import { typeInfo, unwrapOptional } from "./writer-schema.js";
 
-function invalid(name: string, type: string, value: unknown): FloeError {
-  const shown = typeof value === "bigint" ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  return new FloeError("INVALID_ARGUMENT", `partition field ${name} (${type}) cannot hold ${shown}`, {
-    context: { field: name, type },
-  });
-}
-
-function toBigint(value: PartitionValue, name: string, type: string): bigint {
-  if (typeof value === "bigint") return value;
-  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
-  throw invalid(name, type, value);
-}
-
-/** One JS partition value -> the Avro datum of its Iceberg type. */
+/**
+ * One JS partition value -> the Avro datum of its Iceberg type: the value is checked as the spec's
+ * representation (values.ts, after toPrimitiveValue), then uuids become 16 bytes and decimals the
+ * fixed of decimalRequiredBytes(P) the schema declares.
+ */
 export function partitionValueToAvro(name: string, type: string, value: PartitionValue | null): unknown {
   if (value === null || value === undefined) return null;
   const icebergType = partitionFieldType(type);
+  let v: PrimitiveValue;
+  try {
+    v = checkValue(icebergType, toPrimitiveValue(icebergType, value));
+  } catch (e) {
+    const shown = typeof value === "bigint" ? `${value}n` : (JSON.stringify(value) ?? String(value));
+    throw new FloeError("INVALID_ARGUMENT", `partition field ${name} (${type}) cannot hold ${shown}`, {
+      cause: e,
+      context: { field: name, type },
+    });
+  }
   switch (primitiveKind(icebergType)) {
-    case "boolean":
-      if (typeof value !== "boolean") throw invalid(name, type, value);
-      return value;
-    case "int":
-    case "date":
-      if (typeof value !== "number" || !Number.isInteger(value) || value !== (value | 0)) {
-        throw invalid(name, type, value);
-      }
-      return value;
-    case "long":
-    case "time":
-    case "timestamp":
-    case "timestamptz":
-    case "timestamp_ns":
-    case "timestamptz_ns": {
-      const v = toBigint(value, name, type);
-      if (BigInt.asIntN(64, v) !== v) throw invalid(name, type, value);
-      return v;
-    }
-    case "float":
-    case "double":
-      if (typeof value !== "number") throw invalid(name, type, value);
-      return value;
-    case "string":
-      if (typeof value !== "string") throw invalid(name, type, value);
-      return value;
     case "binary":
-      if (!(value instanceof Uint8Array)) throw invalid(name, type, value);
-      return asBuffer(value);
     case "fixed":
-      if (!(value instanceof Uint8Array) || value.length !== fixedLength(icebergType)) {
-        throw invalid(name, type, value);
-      }
-      return asBuffer(value);
+      return asBuffer(v as Uint8Array);
     case "uuid":
-      if (typeof value !== "string" && !(value instanceof Uint8Array)) throw invalid(name, type, value);
-      return asBuffer(
-        value instanceof Uint8Array && value.length === 16 ? value : uuidToBytes(String(value)),
-      );
+      return asBuffer(uuidToBytes(v as string));
     case "decimal": {
-      const v = toBigint(value, name, type);
       const precision = decimalParams(icebergType)?.precision ?? 0;
-      if ((v < 0n ? -v : v) >= 10n ** BigInt(precision)) throw invalid(name, type, value);
-      return asBuffer(bigintToFixedBytes(v, decimalRequiredBytes(precision)));
+      return asBuffer(bigintToFixedBytes(v as bigint, decimalRequiredBytes(precision)));
     }
-    case "unknown":
-    case "variant":
-      throw invalid(name, type, value);
+    default:
+      return v;
   }
 }
 

@@ -152,6 +152,17 @@ describe("encodeManifest / decodeManifest", () => {
     expect(bad({ u: "not-a-uuid" })).toThrow(/uuid/);
   });
 
+  it("takes a number for a long and 16 bytes for a uuid, and reads them back as the spec holds them", () => {
+    const e = sampleEntry(0);
+    Object.assign(e.data_file.partition, {
+      big: 42,
+      u: Uint8Array.from(Buffer.from("f79c3e09677c4bbda4793f349cb785e7", "hex")),
+    });
+    const partition = decodeManifest(encode([e])).entries[0]?.data_file.partition;
+    expect(partition?.big).toBe(42n);
+    expect(partition?.u).toBe("f79c3e09-677c-4bbd-a479-3f349cb785e7");
+  });
+
   it("reads a manifest that uses the v1 schema", () => {
     const pt = { fields: [{ fieldId: 1000, name: "d", type: "date" }] };
     const bytes = writeContainer({
