@@ -11,7 +11,6 @@ export type {
   ManifestEntry,
   ManifestFile,
   PartitionData,
-  PartitionFieldType,
   PartitionType,
   PartitionValue,
 } from "../spec/index.js";
@@ -28,7 +27,6 @@ export type { DecodedManifest, EncodeManifestOptions } from "./manifest.js";
 export { decodeManifest, encodeManifest } from "./manifest.js";
 export type { DecodedManifestList, EncodeManifestListOptions } from "./manifest-list.js";
 export { decodeManifestList, encodeManifestList } from "./manifest-list.js";
-export type { SingleValueEncoder } from "./partition-summary.js";
 export { summarizePartitions } from "./partition-summary.js";
 export type { AvroField, AvroRecordSchema, AvroSchema, AvroTypeObject } from "./schemas.js";
 export {

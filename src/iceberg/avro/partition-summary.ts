@@ -8,6 +8,7 @@ import {
   compareValues,
   encodeSingleValue,
   type FieldSummary,
+  type IcebergType,
   type PartitionData,
   type PartitionType,
   type PartitionValue,
@@ -15,11 +16,8 @@ import {
 } from "../spec/index.js";
 import { partitionFieldType, toPrimitiveValue } from "./partition-types.js";
 
-/** Serializes one value of an Iceberg primitive type to its binary single-value form. */
-export type SingleValueEncoder = (type: string, value: PartitionValue) => Uint8Array;
-
-/** The spec's single-value encoding of one partition value of the type named by `type`. */
-export function encodePartitionSingleValue(type: string, value: PartitionValue): Uint8Array {
+/** The spec's single-value encoding of one partition value of `type` (a type string is parsed). */
+export function encodePartitionSingleValue(type: IcebergType | string, value: PartitionValue): Uint8Array {
   const icebergType = partitionFieldType(type);
   return encodeSingleValue(icebergType, toPrimitiveValue(icebergType, value));
 }
@@ -33,7 +31,6 @@ export function encodePartitionSingleValue(type: string, value: PartitionValue):
 export function summarizePartitions(
   partitionType: PartitionType,
   partitions: Iterable<PartitionData>,
-  encode: SingleValueEncoder = encodePartitionSingleValue,
 ): FieldSummary[] {
   const stats = partitionType.fields.map((field) => ({
     field,
@@ -61,8 +58,8 @@ export function summarizePartitions(
   }
   return stats.map((s) => {
     const summary: FieldSummary = { contains_null: s.containsNull, contains_nan: s.containsNan };
-    if (s.min !== undefined) summary.lower_bound = encode(s.field.type, s.min);
-    if (s.max !== undefined) summary.upper_bound = encode(s.field.type, s.max);
+    if (s.min !== undefined) summary.lower_bound = encodeSingleValue(s.type, s.min);
+    if (s.max !== undefined) summary.upper_bound = encodeSingleValue(s.type, s.max);
     return summary;
   });
 }

@@ -6,6 +6,8 @@
 import { FloeError } from "../../errors.js";
 import {
   bytesToUuid,
+  describeType,
+  type IcebergType,
   type PartitionValue,
   type PrimitiveType,
   type PrimitiveValue,
@@ -13,21 +15,26 @@ import {
   primitiveKind,
 } from "../spec/index.js";
 
-/** The Iceberg type of a partition field, from its type string; INVALID_ARGUMENT for anything else. */
-export function partitionFieldType(type: string): PrimitiveType {
+/**
+ * The Iceberg type of a partition field as a canonical primitive type (type strings in any case and
+ * spacing are accepted); INVALID_ARGUMENT for anything else.
+ */
+export function partitionFieldType(type: IcebergType | string): PrimitiveType {
+  const shown = typeof type === "string" ? type : describeType(type);
   let parsed: PrimitiveType;
   try {
+    if (typeof type !== "string") throw new FloeError("INVALID_ARGUMENT", "a nested type");
     parsed = parsePrimitiveType(type);
   } catch (e) {
-    throw new FloeError("INVALID_ARGUMENT", `not an Iceberg primitive type: ${type}`, {
+    throw new FloeError("INVALID_ARGUMENT", `not an Iceberg primitive type: ${shown}`, {
       cause: e,
-      context: { type },
+      context: { type: shown },
     });
   }
   const kind = primitiveKind(parsed);
   if (kind === "unknown" || kind === "variant") {
-    throw new FloeError("INVALID_ARGUMENT", `${type} cannot be a partition value type`, {
-      context: { type },
+    throw new FloeError("INVALID_ARGUMENT", `${shown} cannot be a partition value type`, {
+      context: { type: shown },
     });
   }
   return parsed;

@@ -10,6 +10,7 @@ import {
   checkValue,
   decimalParams,
   decimalRequiredBytes,
+  type IcebergType,
   minBytesToBigint,
   type PartitionData,
   type PartitionType,
@@ -29,7 +30,11 @@ import { typeInfo, unwrapOptional } from "./writer-schema.js";
  * representation (values.ts, after toPrimitiveValue), then uuids become 16 bytes and decimals the
  * fixed of decimalRequiredBytes(P) the schema declares.
  */
-export function partitionValueToAvro(name: string, type: string, value: PartitionValue | null): unknown {
+export function partitionValueToAvro(
+  name: string,
+  type: IcebergType | string,
+  value: PartitionValue | null,
+): unknown {
   if (value === null || value === undefined) return null;
   const icebergType = partitionFieldType(type);
   let v: PrimitiveValue;
@@ -37,9 +42,9 @@ export function partitionValueToAvro(name: string, type: string, value: Partitio
     v = checkValue(icebergType, toPrimitiveValue(icebergType, value));
   } catch (e) {
     const shown = typeof value === "bigint" ? `${value}n` : (JSON.stringify(value) ?? String(value));
-    throw new FloeError("INVALID_ARGUMENT", `partition field ${name} (${type}) cannot hold ${shown}`, {
+    throw new FloeError("INVALID_ARGUMENT", `partition field ${name} (${icebergType}) cannot hold ${shown}`, {
       cause: e,
-      context: { field: name, type },
+      context: { field: name, type: icebergType },
     });
   }
   switch (primitiveKind(icebergType)) {

@@ -17,6 +17,7 @@ import {
   decimalRequiredBytes,
   FIELD_SUMMARY_IDS,
   fixedLength,
+  type IcebergType,
   MANIFEST_ENTRY_IDS,
   MANIFEST_FILE_IDS,
   MANIFEST_FILE_PARTITIONS_ELEMENT_ID,
@@ -104,7 +105,10 @@ export function sanitizeAvroName(name: string): string {
  * definition of their own with a suffixed name (`decimal_10_2_1`), which Java and PyIceberg both read.
  * `definedNames` tracks the names used so far in one schema.
  */
-export function partitionValueAvroType(type: string, definedNames: Set<string> = new Set()): AvroSchema {
+export function partitionValueAvroType(
+  type: IcebergType | string,
+  definedNames: Set<string> = new Set(),
+): AvroSchema {
   const icebergType = partitionFieldType(type);
   const named = (name: string, schema: AvroTypeObject): AvroSchema => {
     let unique = name;
@@ -156,7 +160,7 @@ export function partitionValueAvroType(type: string, definedNames: Set<string> =
     }
     case "unknown":
     case "variant": // partitionFieldType refuses them
-      throw new FloeError("INVALID_ARGUMENT", `${type} cannot be a partition value type`);
+      throw new FloeError("INVALID_ARGUMENT", `${icebergType} cannot be a partition value type`);
   }
 }
 
@@ -169,7 +173,7 @@ export function partitionRecordSchema(partitionType: PartitionType): AvroRecordS
     fields: partitionType.fields.map((f) => {
       const field: AvroField = optional(
         isValidAvroName(f.name) ? f.name : sanitizeAvroName(f.name),
-        f.fieldId,
+        f.id,
         partitionValueAvroType(f.type, definedNames),
       );
       if (!isValidAvroName(f.name)) field["iceberg-field-name"] = f.name;

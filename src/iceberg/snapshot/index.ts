@@ -7,7 +7,6 @@ export { ManifestMerger } from "./manifest-merge.js";
 export type { ManifestContext } from "./manifests.js";
 export {
   addedEntries,
-  avroPartitionType,
   hasLiveFiles,
   liveEntries,
   nextSequenceNumber,

@@ -13,32 +13,17 @@ import {
   encodeManifest,
   type ManifestEntry,
   type ManifestFile,
-  type PartitionType,
   summarizePartitions,
 } from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
-  encodeSingleValue,
   type PartitionSpec,
-  type PrimitiveType,
-  type PrimitiveValue,
   partitionType,
   type Schema,
   type Snapshot,
   stringifyJson,
   type TableMetadata,
 } from "../spec/index.js";
-
-/** The partition struct of a spec in the shape the Avro layer takes. */
-export function avroPartitionType(spec: PartitionSpec, schema: Schema): PartitionType {
-  return {
-    fields: partitionType(spec, schema).fields.map((f) => ({
-      fieldId: f.id,
-      name: f.name,
-      type: f.type as string,
-    })),
-  };
-}
 
 /** The manifest files of a snapshot (an empty list for no snapshot). */
 export async function readManifestList(io: FileIO, snapshot: Snapshot | undefined): Promise<ManifestFile[]> {
@@ -91,15 +76,6 @@ export function nextSequenceNumber(
   return md["format-version"] === 1 ? 0n : md["last-sequence-number"] + 1n;
 }
 
-/** Partition field summaries for a manifest's entries, with the spec layer's single-value encoding. */
-function partitionSummaries(type: PartitionType, entries: readonly ManifestEntry[]) {
-  return summarizePartitions(
-    type,
-    entries.map((e) => e.data_file.partition),
-    (t, v) => encodeSingleValue(t as PrimitiveType, v as PrimitiveValue),
-  );
-}
-
 /**
  * Writes one manifest of `entries` and returns its manifest-list entry. `sequenceNumber` is filled in
  * per attempt by the producer (ADDED entries inherit it), so the file can be reused across retries.
@@ -109,7 +85,7 @@ export async function writeManifest(
   entries: readonly ManifestEntry[],
   content: "data" | "deletes",
 ): Promise<ManifestFile> {
-  const type = avroPartitionType(ctx.spec, ctx.schema);
+  const type = partitionType(ctx.spec, ctx.schema);
   const bytes = encodeManifest({
     entries,
     schemaJson: stringifyJson(ctx.schema),
@@ -158,7 +134,10 @@ export async function writeManifest(
     added_rows_count: addedRows,
     existing_rows_count: existingRows,
     deleted_rows_count: deletedRows,
-    partitions: partitionSummaries(type, entries),
+    partitions: summarizePartitions(
+      type,
+      entries.map((e) => e.data_file.partition),
+    ),
   };
 }
 

@@ -42,7 +42,6 @@ export {
   type ManifestEntry,
   type ManifestFile,
   type PartitionData,
-  type PartitionFieldType,
   type PartitionType,
   type PartitionValue,
 } from "./manifest.js";

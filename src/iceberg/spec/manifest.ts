@@ -8,25 +8,15 @@
  * bytes, offsets) are bigint; 32-bit ones are number.
  */
 
+import type { StructType } from "./types.js";
 import type { PrimitiveValue } from "./values.js";
 
-/** One field of a partition spec's result type: the partition field id, its name and Iceberg type. */
-export interface PartitionFieldType {
-  /** Partition field id (1000+ by convention); becomes the Avro `field-id`. */
-  fieldId: number;
-  name: string;
-  /**
-   * Iceberg primitive type as in the spec JSON: 'int', 'long', 'string', 'date', 'time', 'timestamp',
-   * 'timestamptz', 'timestamp_ns', 'timestamptz_ns', 'boolean', 'float', 'double', 'decimal(P,S)',
-   * 'fixed[L]', 'binary', 'uuid'.
-   */
-  type: string;
-}
-
-/** The struct type of a partition tuple (the partition spec's result type). */
-export interface PartitionType {
-  fields: PartitionFieldType[];
-}
+/**
+ * The struct type of a partition tuple, the partition spec's result type (partitionType() in
+ * partition.ts): one optional field per partition field, with its partition field id (1000+) and
+ * primitive type. It decides the `partition` record of a manifest's Avro schema.
+ */
+export type PartitionType = StructType;
 
 /**
  * A partition value: the JS representation of its Iceberg type (values.ts). Encoding also accepts a

@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import type { ManifestEntry, PartitionType } from "../../../src/iceberg/avro/index.js";
+import type { IcebergType, NestedField } from "../../../src/iceberg/spec/index.js";
 
 export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
@@ -13,24 +14,30 @@ export function fixture(name: string): Uint8Array {
 export const BIG_SNAPSHOT_ID = 9_007_199_254_740_993n * 1000n + 7n;
 export const NEGATIVE_SNAPSHOT_ID = -9_223_372_036_854_775_807n;
 
+/** A partition field as spec's partitionType() makes it (optional, primitive type string as given). */
+export function partitionField(id: number, name: string, type: string): NestedField {
+  return { id, name, required: false, type: type as IcebergType };
+}
+
 export const PARTITION_TYPE: PartitionType = {
+  type: "struct",
   fields: [
-    { fieldId: 1000, name: "ts_day", type: "date" },
-    { fieldId: 1001, name: "id_bucket", type: "int" },
-    { fieldId: 1002, name: "amount", type: "decimal(10,2)" },
-    { fieldId: 1003, name: "u", type: "uuid" },
-    { fieldId: 1004, name: "ts", type: "timestamptz" },
-    { fieldId: 1005, name: "local_ts", type: "timestamp" },
-    { fieldId: 1006, name: "cat", type: "string" },
-    { fieldId: 1007, name: "flag", type: "boolean" },
-    { fieldId: 1008, name: "ratio", type: "double" },
-    { fieldId: 1009, name: "f32", type: "float" },
-    { fieldId: 1010, name: "big", type: "long" },
-    { fieldId: 1011, name: "raw", type: "binary" },
-    { fieldId: 1012, name: "code", type: "fixed[3]" },
-    { fieldId: 1013, name: "tod", type: "time" },
-    { fieldId: 1014, name: "price", type: "decimal(10,2)" },
-    { fieldId: 1015, name: "weird-name", type: "string" },
+    partitionField(1000, "ts_day", "date"),
+    partitionField(1001, "id_bucket", "int"),
+    partitionField(1002, "amount", "decimal(10,2)"),
+    partitionField(1003, "u", "uuid"),
+    partitionField(1004, "ts", "timestamptz"),
+    partitionField(1005, "local_ts", "timestamp"),
+    partitionField(1006, "cat", "string"),
+    partitionField(1007, "flag", "boolean"),
+    partitionField(1008, "ratio", "double"),
+    partitionField(1009, "f32", "float"),
+    partitionField(1010, "big", "long"),
+    partitionField(1011, "raw", "binary"),
+    partitionField(1012, "code", "fixed[3]"),
+    partitionField(1013, "tod", "time"),
+    partitionField(1014, "price", "decimal(10,2)"),
+    partitionField(1015, "weird-name", "string"),
   ],
 };
 
@@ -48,7 +55,7 @@ export const SPEC_FIELDS_JSON = JSON.stringify(
     name: f.name,
     transform: "identity",
     "source-id": 1,
-    "field-id": f.fieldId,
+    "field-id": f.id,
   })),
 );
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { avroType, frameContainer } from "../../../src/iceberg/avro/container.js";
 import { decodeManifest, manifestEntrySchema, writeContainer } from "../../../src/iceberg/avro/index.js";
-import { fixture } from "./helpers.js";
+import { fixture, partitionField } from "./helpers.js";
 
 function encodedMinimal(): Record<string, unknown> {
   return {
@@ -84,7 +84,7 @@ describe("manifests written by other engines", () => {
   });
 
   it("reads fixed partition values per the Avro spec from other writers and from fixed Java writers", () => {
-    const pt = { fields: [{ fieldId: 1000, name: "code", type: "fixed[3]" }] };
+    const pt = { type: "struct" as const, fields: [partitionField(1000, "code", "fixed[3]")] };
     const record = {
       status: 1,
       snapshot_id: 1n,
@@ -125,7 +125,7 @@ describe("manifests written by other engines", () => {
   });
 
   it("ignores field defaults of the writer schema, even invalid ones", () => {
-    const schema = manifestEntrySchema({ fields: [] }, 2);
+    const schema = manifestEntrySchema({ type: "struct" as const, fields: [] }, 2);
     // The header schema's optional snapshot_id carries a default that avsc would reject.
     const broken = JSON.parse(JSON.stringify(schema));
     broken.fields[1].default = "not-null";

@@ -14,6 +14,7 @@ import {
   NEGATIVE_SNAPSHOT_ID,
   PARTITION_TYPE,
   parseHeader,
+  partitionField,
   SCHEMA_JSON,
   SPEC_FIELDS_JSON,
   sampleEntry,
@@ -164,7 +165,7 @@ describe("encodeManifest / decodeManifest", () => {
   });
 
   it("reads a manifest that uses the v1 schema", () => {
-    const pt = { fields: [{ fieldId: 1000, name: "d", type: "date" }] };
+    const pt = { type: "struct" as const, fields: [partitionField(1000, "d", "date")] };
     const bytes = writeContainer({
       schema: manifestEntrySchema(pt, 1),
       metadata: { schema: SCHEMA_JSON, "partition-spec": '[{"name":"d","transform":"day","source-id":2}]' },

@@ -8,7 +8,7 @@ import {
 } from "../../../src/iceberg/avro/index.js";
 import { sanitizeAvroName } from "../../../src/iceberg/avro/schemas.js";
 import { decimalRequiredBytes } from "../../../src/iceberg/spec/index.js";
-import { fieldIdsByPath, PARTITION_TYPE } from "./helpers.js";
+import { fieldIdsByPath, PARTITION_TYPE, partitionField } from "./helpers.js";
 
 // Field ids from the Iceberg table spec, sections "Manifests" and "Manifest Lists".
 const V2_ENTRY_IDS: Record<string, number> = {
@@ -73,7 +73,7 @@ const V2_LIST_IDS: Record<string, number> = {
   key_metadata: 519,
 };
 
-const EMPTY = { fields: [] };
+const EMPTY = { type: "struct" as const, fields: [] };
 
 describe("manifest_entry schema", () => {
   it("carries exactly the spec's v2 field ids (plus the partition fields)", () => {
@@ -81,7 +81,7 @@ describe("manifest_entry schema", () => {
     const partitionIds = [...ids].filter(([p]) => p.startsWith("data_file.partition."));
     const rest = Object.fromEntries([...ids].filter(([p]) => !p.startsWith("data_file.partition.")));
     expect(rest).toEqual(V2_ENTRY_IDS);
-    expect(partitionIds.map(([, id]) => id)).toEqual(PARTITION_TYPE.fields.map((f) => f.fieldId));
+    expect(partitionIds.map(([, id]) => id)).toEqual(PARTITION_TYPE.fields.map((f) => f.id));
   });
 
   it("v1 has no content or sequence numbers, and has block_size_in_bytes (105)", () => {
@@ -154,7 +154,7 @@ describe("partition record", () => {
   });
 
   it("makes every field optional with a null default and its partition field id", () => {
-    const r = partitionRecordSchema({ fields: [{ fieldId: 1000, name: "d", type: "date" }] });
+    const r = partitionRecordSchema({ type: "struct" as const, fields: [partitionField(1000, "d", "date")] });
     expect(r).toEqual({
       type: "record",
       name: "r102",
@@ -175,7 +175,8 @@ describe("partition record", () => {
 
   it("sanitizes names Avro cannot hold and keeps the original", () => {
     const r = partitionRecordSchema({
-      fields: [{ fieldId: 1000, name: "weird-name_trunc", type: "string" }],
+      type: "struct",
+      fields: [partitionField(1000, "weird-name_trunc", "string")],
     });
     expect(r.fields[0]).toMatchObject({
       name: "weird_x2Dname_trunc",
