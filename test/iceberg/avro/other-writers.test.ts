@@ -92,6 +92,34 @@ describe("format v1 for v1 tables", () => {
 
 describe("what DuckDB 1.4.4 writes", () => {
   const opt = (name: string, id: number, type: unknown) => ({ "field-id": id, name, type: ["null", type] });
+  /** A manifest_entry schema whose data_file has only the required fields, then `extra`. */
+  const minimalManifestSchema = (extra: unknown[]) => ({
+    type: "record",
+    name: "manifest_entry",
+    fields: [
+      { "field-id": 0, name: "status", type: "int" },
+      opt("snapshot_id", 1, "long"),
+      opt("sequence_number", 3, "long"),
+      opt("file_sequence_number", 4, "long"),
+      {
+        "field-id": 2,
+        name: "data_file",
+        type: {
+          type: "record",
+          name: "r2",
+          fields: [
+            { "field-id": 134, name: "content", type: "int" },
+            { "field-id": 100, name: "file_path", type: "string" },
+            { "field-id": 101, name: "file_format", type: "string" },
+            { "field-id": 102, name: "partition", type: { type: "record", name: "r102", fields: [] } },
+            { "field-id": 103, name: "record_count", type: "long" },
+            { "field-id": 104, name: "file_size_in_bytes", type: "long" },
+            ...extra,
+          ],
+        },
+      },
+    ],
+  });
 
   it("reads a manifest list whose fields are all optional and whose partitions elements are unions", () => {
     const schema = {
@@ -168,29 +196,7 @@ describe("what DuckDB 1.4.4 writes", () => {
   });
 
   it("reads a manifest without the optional metrics fields and with an empty partition record", () => {
-    const dataFile = {
-      type: "record",
-      name: "data_file",
-      fields: [
-        { "field-id": 134, name: "content", type: "int" },
-        { "field-id": 100, name: "file_path", type: "string" },
-        { "field-id": 101, name: "file_format", type: "string" },
-        { "field-id": 102, name: "partition", type: { type: "record", name: "partition", fields: [] } },
-        { "field-id": 103, name: "record_count", type: "long" },
-        { "field-id": 104, name: "file_size_in_bytes", type: "long" },
-      ],
-    };
-    const schema = {
-      type: "record",
-      name: "manifest_entry",
-      fields: [
-        { "field-id": 0, name: "status", type: "int" },
-        opt("snapshot_id", 1, "long"),
-        opt("sequence_number", 3, "long"),
-        opt("file_sequence_number", 4, "long"),
-        { "field-id": 2, name: "data_file", type: dataFile },
-      ],
-    };
+    const schema = minimalManifestSchema([]);
     const bytes = writeContainer({
       schema: schema as never,
       metadata: { "format-version": "2", content: "data" },
@@ -231,33 +237,12 @@ describe("what DuckDB 1.4.4 writes", () => {
   });
 
   it("reads the v3 fields of a deletion vector's data_file and of a manifest list", () => {
-    const dataFile = {
-      type: "record",
-      name: "r2",
-      fields: [
-        { "field-id": 134, name: "content", type: "int" },
-        { "field-id": 100, name: "file_path", type: "string" },
-        { "field-id": 101, name: "file_format", type: "string" },
-        { "field-id": 102, name: "partition", type: { type: "record", name: "r102", fields: [] } },
-        { "field-id": 103, name: "record_count", type: "long" },
-        { "field-id": 104, name: "file_size_in_bytes", type: "long" },
-        opt("first_row_id", 142, "long"),
-        opt("referenced_data_file", 143, "string"),
-        opt("content_offset", 144, "long"),
-        opt("content_size_in_bytes", 145, "long"),
-      ],
-    };
-    const schema = {
-      type: "record",
-      name: "manifest_entry",
-      fields: [
-        { "field-id": 0, name: "status", type: "int" },
-        opt("snapshot_id", 1, "long"),
-        opt("sequence_number", 3, "long"),
-        opt("file_sequence_number", 4, "long"),
-        { "field-id": 2, name: "data_file", type: dataFile },
-      ],
-    };
+    const schema = minimalManifestSchema([
+      opt("first_row_id", 142, "long"),
+      opt("referenced_data_file", 143, "string"),
+      opt("content_offset", 144, "long"),
+      opt("content_size_in_bytes", 145, "long"),
+    ]);
     const bytes = writeContainer({
       schema: schema as never,
       metadata: { "format-version": "3", content: "deletes" },
