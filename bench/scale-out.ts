@@ -11,14 +11,17 @@
 //
 // Run: npx vite-node bench/scale-out.ts [--writers 2,4,8,16] [--seconds 25] [--catalogs rest,embedded]
 //        [--interval-ms 1000,10000] [--modes independent,paced,coalesced] [--processes 8] [--rows 1-10]
-// Needs `scripts/stack up`. Writes bench/results/scale-out.json and bench/results/scale-out.md.
+//        [--merge]
+// Needs `scripts/stack up`. Writes bench/results/scale-out.json and bench/results/scale-out.md;
+// `--render` only rewrites the .md from the recorded .json.
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Catalog, EmbeddedCatalog, RestCatalog } from "../src/catalog/index.js";
 import { type FileIO, LocalFileIO, S3FileIO } from "../src/iceberg/io/index.js";
+import { retryPolicyFor } from "../src/iceberg/table/index.js";
 import { cpuPressure60s, machine, percentile, round } from "./support/measure.js";
 import { runProcesses } from "./support/scale-out-processes.js";
 import { renderScaleOut, type ScaleOutReport, type ScaleOutRun } from "./support/scale-out-report.js";
@@ -32,13 +35,11 @@ const option = (name: string, fallback: string) => {
 const WRITERS = option("--writers", "2,4,8,16").split(",").map(Number);
 const SECONDS = Number(option("--seconds", "25"));
 const CATALOGS = option("--catalogs", "rest,embedded").split(",") as ("rest" | "embedded")[];
-/** Paced runs: one commit per writer per interval, for each of these intervals (the first also for processes). */
+/** Paced runs (and the process runs): one commit per writer per interval, for each of these intervals. */
 const INTERVALS_MS = option("--interval-ms", "1000,10000").split(",").map(Number);
-const INTERVAL_MS = INTERVALS_MS[0] ?? 1000;
-const MODES = option("--modes", "independent,paced,coalesced").split(",");
+const MODES = option("--modes", "independent,paced,coalesced,reload-after-backoff").split(",");
 const PROCESSES = Number(option("--processes", "8"));
 const [ROWS_MIN, ROWS_MAX] = option("--rows", "1-10").split("-").map(Number) as [number, number];
-const MAX_ATTEMPTS = 10; // commitWithRetry's default, which the sink's table commits use
 
 const here = dirname(fileURLToPath(import.meta.url));
 const stack: Record<string, string> = (() => {
@@ -89,11 +90,14 @@ async function measureRun(
   mode: "independent" | "paced" | "coalesced",
   writers: number,
   pacedMs = 0,
+  reloadAfterBackoff = false,
 ): Promise<ScaleOutRun> {
   const namespace = [`bench_scale_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`];
   const setup = t.catalog();
   await setup.createNamespace(namespace);
   const created = await setup.createTable(namespace, { name: "events", schema: scaleSchema() });
+  // As the sink commits: the table's commit.retry.* policy (Iceberg's defaults on a new table).
+  const maxAttempts = retryPolicyFor(created.metadata).numRetries + 1;
   const intervalMs = mode === "paced" ? pacedMs : 0;
   const load0 = loadavg()[0] ?? 0;
   const r = await runWriters({
@@ -106,14 +110,17 @@ async function measureRun(
     intervalMs,
     rowsMin: ROWS_MIN,
     rowsMax: ROWS_MAX,
-    maxAttempts: MAX_ATTEMPTS,
+    maxAttempts,
     group: "scale",
+    reloadAfterBackoff,
   });
   const conflicts = r.conflicts.length > 0 ? r.conflicts : [0];
   const latency = r.latencyMs.length > 0 ? r.latencyMs : [0];
   const run: ScaleOutRun = {
     catalog: kind,
     mode,
+    reloadAfterBackoff,
+    maxAttempts,
     writers,
     intervalMs,
     seconds: round(r.elapsedSec, 1),
@@ -137,6 +144,12 @@ async function measureRun(
 }
 
 async function main() {
+  if (argv.includes("--render")) {
+    // Re-renders the markdown from the recorded JSON (after editing the findings).
+    const recorded = JSON.parse(await readFile(join(here, "results", "scale-out.json"), "utf8"));
+    await writeFile(join(here, "results", "scale-out.md"), renderScaleOut(recorded as ScaleOutReport));
+    return;
+  }
   const started = new Date().toISOString();
   const pressureStart = cpuPressure60s();
   const runs: ScaleOutRun[] = [];
@@ -149,24 +162,39 @@ async function main() {
           for (const n of WRITERS) runs.push(await measureRun(kind, t, mode, n, ms));
         }
       }
+      if (MODES.includes("reload-after-backoff")) {
+        for (const ms of [0, INTERVALS_MS[0] ?? 1000]) {
+          const mode = ms === 0 ? "independent" : "paced";
+          for (const n of WRITERS) runs.push(await measureRun(kind, t, mode, n, ms, true));
+        }
+      }
     } finally {
       await t.cleanup();
     }
   }
-  const processes =
-    PROCESSES > 0
-      ? await runProcesses({
-          brokers: stack.FLOE_KAFKA_BROKERS ?? "127.0.0.1:9092",
-          restUri: REST_URI,
-          restWarehouse: stack.FLOE_REST_WAREHOUSE ?? "s3://warehouse/rest",
-          s3,
-          processes: PROCESSES,
-          intervalMs: INTERVAL_MS,
-          settleSec: 20,
-          seconds: SECONDS,
-        })
-      : undefined;
-  if (processes) process.stderr.write(`${JSON.stringify(processes)}\n`);
+  const processes = [];
+  for (const intervalMs of PROCESSES > 0 ? INTERVALS_MS : []) {
+    const p = await runProcesses({
+      brokers: stack.FLOE_KAFKA_BROKERS ?? "127.0.0.1:9092",
+      restUri: REST_URI,
+      restWarehouse: stack.FLOE_REST_WAREHOUSE ?? "s3://warehouse/rest",
+      s3,
+      processes: PROCESSES,
+      intervalMs,
+      settleSec: 20,
+      seconds: Math.max(SECONDS, Math.ceil((intervalMs / 1000) * 4)),
+    });
+    process.stderr.write(`${JSON.stringify(p)}\n`);
+    processes.push(p);
+  }
+  // --merge: keep the recorded figures of configurations this run did not measure.
+  const recorded: ScaleOutReport | undefined = argv.includes("--merge")
+    ? JSON.parse(await readFile(join(here, "results", "scale-out.json"), "utf8"))
+    : undefined;
+  const key = (r: ScaleOutRun) =>
+    `${r.catalog}/${r.mode}/${r.writers}/${r.intervalMs}/${r.reloadAfterBackoff === true}`;
+  const measured = new Set(runs.map(key));
+  const keep = (recorded?.runs ?? []).filter((r) => !measured.has(key(r)));
   const report: ScaleOutReport = {
     benchmark: "scale-out",
     started,
@@ -175,13 +203,12 @@ async function main() {
     parameters: {
       seconds: SECONDS,
       rowsPerCommit: `${ROWS_MIN}-${ROWS_MAX}`,
-      maxAttempts: MAX_ATTEMPTS,
       pacedIntervalsMs: INTERVALS_MS,
       rest: `${REST_URI} (Apache Iceberg REST reference server, S3 warehouse ${stack.FLOE_REST_WAREHOUSE ?? "s3://warehouse/rest"} on ${s3.endpoint})`,
       embedded: "EmbeddedCatalog on a local temp directory, LocalFileIO with fsync",
     },
-    runs,
-    ...(processes ? { processes } : {}),
+    runs: [...keep, ...runs],
+    processes: processes.length > 0 ? processes : (recorded?.processes ?? []),
   };
   await mkdir(join(here, "results"), { recursive: true });
   await writeFile(join(here, "results", "scale-out.json"), `${JSON.stringify(report, null, 2)}\n`);

@@ -30,7 +30,11 @@ export interface ProcessRunResult {
   commits: number;
   conflicts: number[];
   superseded: number;
+  /** Table commits that failed (the sink re-reads their records and retries), and their errors. */
   commitErrors: number;
+  errorCodes: Record<string, number>;
+  /** Final commits (on SIGTERM, all processes at once) that failed: read again on restart. */
+  finalCommitFailures: number;
   /** Bucket bounds (s) from floe_commit_duration_seconds over the window: p50 and p99 lie at or below. */
   commitSecondsP50AtMost: number;
   commitSecondsP99AtMost: number;
@@ -38,7 +42,7 @@ export interface ProcessRunResult {
   caughtUp: boolean;
 }
 
-const BUCKET = /^floe_commit_duration_seconds_bucket\{.*le="([^"]+)".*\} (\d+)/;
+const BUCKET = /^floe_commit_duration_seconds_bucket\{(?:[^}]*,)?le="([^"]+)"[^}]*\} (\d+)/;
 
 async function buckets(metricsUrl: string): Promise<Map<string, number>> {
   const text = await fetch(metricsUrl).then((r) => r.text());
@@ -51,9 +55,10 @@ async function buckets(metricsUrl: string): Promise<Map<string, number>> {
 }
 
 function quantileBound(counts: Map<string, number>, q: number): number {
-  const sorted = [...counts].sort(([a], [b]) => Number(a) - Number(b)); // "+Inf" sorts last
+  const bound = (le: string) => (le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le));
+  const sorted = [...counts].sort(([a], [b]) => bound(a) - bound(b));
   const total = sorted[sorted.length - 1]?.[1] ?? 0;
-  for (const [le, n] of sorted) if (n >= q * total) return Number(le);
+  for (const [le, n] of sorted) if (n >= q * total) return bound(le);
   return Number.POSITIVE_INFINITY;
 }
 
@@ -76,10 +81,18 @@ export async function runProcesses(o: ProcessRunOptions): Promise<ProcessRunResu
     tables: [{ topics: [topic], table: formatIdentifier(table), format: "json" }],
   };
   let counting = false;
-  const counts = { commits: 0, superseded: 0, commitErrors: 0, conflicts: [] as number[] };
+  const counts = {
+    commits: 0,
+    superseded: 0,
+    commitErrors: 0,
+    errorCodes: {} as Record<string, number>,
+    finalCommitFailures: 0,
+    conflicts: [] as number[],
+  };
   const onLine = (pending: { n: number }) => (line: string) => {
     if (!line.startsWith("{")) return;
-    const msg = (JSON.parse(line) as { msg?: string }).msg;
+    const entry = JSON.parse(line) as { msg?: string; error?: { code?: string; message?: string } };
+    const msg = entry.msg;
     if (msg === "commit conflict, restaging") pending.n++;
     else if (msg === "committed" || msg === "another writer committed this range first; re-reading") {
       if (counting && msg === "committed") {
@@ -88,9 +101,13 @@ export async function runProcesses(o: ProcessRunOptions): Promise<ProcessRunResu
       } else if (counting) counts.superseded++;
       pending.n = 0;
     } else if (msg?.startsWith("table commit failed")) {
-      if (counting) counts.commitErrors++;
+      if (counting) {
+        counts.commitErrors++;
+        const code = entry.error?.code ?? entry.error?.message?.slice(0, 60) ?? "?";
+        counts.errorCodes[code] = (counts.errorCodes[code] ?? 0) + 1;
+      }
       pending.n = 0;
-    }
+    } else if (msg?.startsWith("final commit failed")) counts.finalCommitFailures++;
   };
 
   const kafka = new Kafka({

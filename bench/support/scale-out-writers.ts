@@ -9,6 +9,12 @@
  *
  * Pacing: `intervalMs` 0 commits back to back (the catalog's ceiling); otherwise each writer commits
  * once per interval from a random phase, as processes started at different times would.
+ *
+ * `reloadAfterBackoff`: the commit loop reloads the table right after a conflict and then waits out
+ * the backoff, so the base it restages on is as old as the wait. This variant moves the wait before
+ * the reload (as Iceberg's Java SnapshotProducer does: wait, refresh, apply, commit): the writer's
+ * catalog client sleeps the same jittered backoff (retryDelayMs, the table's policy) at the start of
+ * each reload, and the loop's own sleep is skipped.
  */
 import type { Catalog, TableIdentifier } from "../../src/catalog/index.js";
 import { Table } from "../../src/catalog/index.js";
@@ -16,6 +22,7 @@ import { isFloeError } from "../../src/errors.js";
 import type { DataFile } from "../../src/iceberg/avro/index.js";
 import type { FileIO } from "../../src/iceberg/io/index.js";
 import { makeSchema, type Schema } from "../../src/iceberg/spec/index.js";
+import { retryDelayMs, retryPolicyFor } from "../../src/iceberg/table/index.js";
 import { committedOffsets, formatOffsets, type OffsetMap, offsetsKey } from "../../src/ingest/index.js";
 
 export const TOPIC = "scale";
@@ -40,9 +47,10 @@ export interface WriterRunOptions {
   intervalMs: number;
   rowsMin: number;
   rowsMax: number;
-  /** commitWithRetry's attempt budget (the sink uses the default, 10). */
+  /** Attempts per commit: the table's commit.retry.num-retries + 1, as the sink commits. */
   maxAttempts: number;
   group: string;
+  reloadAfterBackoff?: boolean;
 }
 
 export interface WriterRunResult {
@@ -107,8 +115,25 @@ export async function runWriters(o: WriterRunOptions): Promise<WriterRunResult> 
   });
 
   const independent = async (w: number) => {
-    const catalog = o.catalog();
-    const table = new Table(catalog, await catalog.loadTable(o.table), o.io);
+    const plain = o.catalog();
+    const loaded = await plain.loadTable(o.table);
+    const policy = retryPolicyFor(loaded.metadata);
+    let reloads = -1; // the commit loop's first load is not a reload
+    const loadTable = async (id: TableIdentifier) => {
+      if (reloads >= 0) await sleep(retryDelayMs(reloads + 1, policy, Math.random));
+      reloads++;
+      return plain.loadTable(id);
+    };
+    const catalog: Catalog = o.reloadAfterBackoff
+      ? new Proxy(plain, {
+          get: (target, prop) => {
+            if (prop === "loadTable") return loadTable;
+            const v = Reflect.get(target, prop, target);
+            return typeof v === "function" ? v.bind(target) : v;
+          },
+        })
+      : plain;
+    const table = new Table(catalog, loaded, o.io);
     let offset = 0n;
     let next = performance.now() + (o.intervalMs > 0 ? Math.random() * o.intervalMs : 0);
     while (performance.now() < deadline) {
@@ -117,10 +142,12 @@ export async function runWriters(o: WriterRunOptions): Promise<WriterRunResult> 
       const n = size();
       const append = await table.newAppend().appendRows(rowsFor(w, offset, n));
       const t0 = performance.now();
+      reloads = -1;
       try {
         const r = await append.commit({
           maxAttempts: o.maxAttempts,
           summaryFor: summaryFor(new Map([[w, offset + BigInt(n)]])),
+          ...(o.reloadAfterBackoff ? { sleep: async () => undefined } : {}),
         });
         state.latencyMs.push(performance.now() - t0);
         state.conflicts.push(r.conflicts);
