@@ -27,7 +27,12 @@ export interface LoopStaged extends StagedChange {
   landed(metadata: TableMetadata): boolean;
 }
 
-export interface CommitLoopOptions {
+export interface CommitLoopOptions<S extends TableState = TableState> {
+  /**
+   * The table as the caller just loaded it: the first attempt stages on it instead of loading again
+   * (a stale one only costs a conflict and a reload).
+   */
+  base?: S;
   /** Overrides of the table's commit.retry.* properties (tests, operator flags). */
   retry?: Partial<CommitRetryPolicy>;
   /** Used instead of Iceberg's defaults for commit.retry.* properties the table does not set. */
@@ -50,7 +55,10 @@ export interface CommitLoopResult<S extends TableState> {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The retry policy for a table: explicit overrides, else its properties, else `defaults`, else Iceberg's. */
-export function retryPolicyFor(metadata: TableMetadata, options: CommitLoopOptions = {}): CommitRetryPolicy {
+export function retryPolicyFor(
+  metadata: TableMetadata,
+  options: Pick<CommitLoopOptions, "retry" | "retryDefaults"> = {},
+): CommitRetryPolicy {
   const props = metadata.properties;
   const fromTable = commitRetryPolicy(props);
   const d = options.retryDefaults ?? {};
@@ -78,7 +86,7 @@ export function retryDelayMs(retry: number, policy: CommitRetryPolicy, random: (
 export async function commitLoop<S extends TableState>(
   ops: TableOps<S>,
   stage: (base: S, attempt: number) => Promise<LoopStaged | null>,
-  options: CommitLoopOptions = {},
+  options: CommitLoopOptions<S> = {},
 ): Promise<CommitLoopResult<S>> {
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
@@ -87,7 +95,7 @@ export async function commitLoop<S extends TableState>(
   const started = now();
   let conflicts = 0;
   let unknownOutcomes = 0;
-  let current = await ops.load();
+  let current = options.base ?? (await ops.load());
   const policy = retryPolicyFor(current.metadata, options);
   for (let attempt = 1; ; attempt++) {
     const staged = await stage(current, attempt);

@@ -310,6 +310,8 @@ export class FileChangeOperation<S extends TableState = TableState> {
   }
 }
 
-function pickSummary(options: CommitOptions<never>): Pick<SnapshotChanges, "summary"> {
+function pickSummary(options: {
+  summary?: Readonly<Record<string, string>>;
+}): Pick<SnapshotChanges, "summary"> {
   return options.summary === undefined ? {} : { summary: options.summary };
 }

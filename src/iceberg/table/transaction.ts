@@ -22,7 +22,7 @@ import {
 import { type CommitLoopOptions, type CommitLoopResult, commitLoop, type LoopStaged } from "./commit-loop.js";
 import type { TableAction, TableOps, TableState } from "./port.js";
 
-export interface CommitOptions<S extends TableState = TableState> extends CommitLoopOptions {
+export interface CommitOptions<S extends TableState = TableState> extends CommitLoopOptions<S> {
   /** Called with the freshest table before each attempt; false drops the commit. */
   validate?: (base: S) => boolean | Promise<boolean>;
   /** Deletes files the actions wrote that are certainly unreferenced (errors are logged, not thrown). */
