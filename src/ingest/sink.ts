@@ -18,7 +18,15 @@ import {
   tableBatch,
   tpKey,
 } from "./buffer/index.js";
-import { CommitBackoff, CommitClock, commitGroupOffsets, commitTables } from "./commit/index.js";
+import {
+  CommitBackoff,
+  CommitClock,
+  commitGroupOffsets,
+  commitOpenTables,
+  type OpenCommits,
+  type TableOutcome,
+  writeTables,
+} from "./commit/index.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
@@ -70,6 +78,10 @@ export class Sink {
   /** Bytes of the batch being committed, released when its commit ends. */
   private committingBytes = 0;
   private queuedFlush: Promise<void> | undefined;
+  /** The tables' commits in the making: flushes write into their open files until the commit. */
+  private readonly open: OpenCommits = new Map();
+  /** The next flush also commits (the interval, the end of a drain, a new assignment, stop). */
+  private commitDue = false;
   private readonly clock: CommitClock;
   private readonly backoff = new CommitBackoff();
   private flushing: Promise<void> = Promise.resolve();
@@ -99,12 +111,12 @@ export class Sink {
     this.clock = new CommitClock({
       intervalMs: config.commit.intervalMs,
       idleMs: config.commit.idleMs,
-      flush: () => void this.requestFlush(),
+      flush: () => void this.requestFlush(true),
       // Offsets alone (dead letters, skipped markers) are worth a commit too: they move the position.
       worthFlushing: () =>
         this.state === "running" &&
         this.queuedFlush === undefined &&
-        (this.bufferedBytes > 0 || [...this.buffers.values()].some((b) => !b.empty)),
+        (this.open.size > 0 || this.bufferedBytes > 0 || [...this.buffers.values()].some((b) => !b.empty)),
     });
     this.recordErrors = new RecordErrors({
       config,
@@ -184,7 +196,7 @@ export class Sink {
     this.state = "stopping";
     this.clock.stop();
     await this.source.stop().catch(() => undefined);
-    const final = this.requestFlush();
+    const final = this.requestFlush(true);
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), deadlineMs).unref());
     if ((await Promise.race([final.then(() => "done" as const), timeout])) === "timeout") {
       this.opts.logger.warn(
@@ -218,6 +230,9 @@ export class Sink {
     }
     this.dropBuffered((k) => !next.has(k));
     this.assigned = next;
+    // What the open commits hold is committed now (revoked partitions' records too: if their new owner
+    // commits them first, ours loses), so that the positions below include it and nothing is re-read.
+    if (this.open.size > 0) await this.requestFlush(true);
     const seeks = await this.health.retryWhileUnavailable(
       "loading the tables' committed offsets",
       () => tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
@@ -427,8 +442,9 @@ export class Sink {
     metrics.bufferBytes.set({}, this.bufferedBytes + this.committingBytes);
     for (const buf of this.buffers.values()) {
       if (buf.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
+        // A size limit writes the buffers into the open files; the clock commits them.
         this.clock.drainCommit();
-        void this.requestFlush();
+        void this.requestFlush(false);
         break;
       }
     }
@@ -452,7 +468,7 @@ export class Sink {
       while (this.full()) {
         if (!live()) return false;
         this.clock.drainCommit();
-        await Promise.race([this.requestFlush(), new Promise((r) => setTimeout(r, 1000))]);
+        await Promise.race([this.requestFlush(false), new Promise((r) => setTimeout(r, 1000))]);
         await heartbeat();
       }
       return live();
@@ -465,8 +481,13 @@ export class Sink {
     return this.bufferedBytes + this.committingBytes > this.opts.config.buffer.maxBytes;
   }
 
-  /** Queues a flush after any running one (at most one waits); resolves when it is done. */
-  requestFlush(): Promise<void> {
+  /**
+   * Queues a flush after any running one (at most one waits); resolves when it is done. A flush writes
+   * the buffers into the tables' open files; with `commit` (the default; size limits pass false), or if
+   * a commit was asked for meanwhile, it then commits them.
+   */
+  requestFlush(commit = true): Promise<void> {
+    if (commit) this.commitDue = true;
     if (this.queuedFlush !== undefined) return this.queuedFlush;
     const queued = this.flushing
       .then(() => {
@@ -493,22 +514,34 @@ export class Sink {
     this.topicBuffers = new Map();
     this.committingBytes = this.bufferedBytes;
     this.bufferedBytes = 0;
+    const commit = this.commitDue;
+    this.commitDue = false;
     try {
-      if (batch.length > 0) await this.commitBatch(batch);
+      if (batch.length > 0)
+        this.apply(await writeTables(this.commitDeps(), batch.map(tableBatch), this.open));
     } finally {
       this.committingBytes = 0;
       this.opts.metrics.bufferBytes.set({}, this.bufferedBytes);
     }
+    if (commit && this.open.size > 0) await this.commitOpen();
   }
 
-  private async commitBatch(batch: TableBuffer[]): Promise<void> {
+  private commitDeps() {
     const { catalog, io, logger, metrics, config } = this.opts;
     const group = config.kafka.groupId;
-    const { outcomes, offsets } = await commitTables(
-      { catalog, io, logger, metrics, group, dlq: this.dlq, recordErrors: this.recordErrors },
-      batch.map(tableBatch),
-    );
-    const failed: { batch: TableBatch; error: FloeError }[] = [];
+    return { catalog, io, logger, metrics, group, dlq: this.dlq, recordErrors: this.recordErrors };
+  }
+
+  private async commitOpen(): Promise<void> {
+    const { outcomes, offsets } = await commitOpenTables(this.commitDeps(), this.open);
+    if (!this.apply(outcomes)) this.backoff.succeeded();
+    if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
+    await commitGroupOffsets(this.source, offsets, this.assigned, this.opts.logger);
+  }
+
+  /** Acts on write or commit outcomes: re-reads what was superseded or failed; true if any failed. */
+  private apply(outcomes: readonly TableOutcome[]): boolean {
+    const failed: Extract<TableOutcome, { kind: "failed" }>[] = [];
     for (const o of outcomes) {
       if (o.kind === "superseded") {
         for (const [topic, parts] of o.reseek) {
@@ -518,15 +551,13 @@ export class Sink {
         }
         continue;
       }
-      // Readiness follows the latest table commit: failing, or fine again.
+      // Readiness follows the latest table write or commit: failing, or fine again.
       this.health.setProblem(o.kind === "failed" ? o.error.message : undefined);
       if (o.kind === "failed") failed.push(o);
       else this.tableSchemas.set(o.table, o.schema);
     }
     if (failed.length > 0) this.retryLater(failed);
-    else this.backoff.succeeded();
-    if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
-    await commitGroupOffsets(this.source, offsets, this.assigned, logger);
+    return failed.length > 0;
   }
 
   /**
@@ -535,10 +566,9 @@ export class Sink {
    * commit waits out the backoff. If the failed commit did land after all, the next one finds its
    * offsets committed and moves past them (never a duplicate).
    */
-  private retryLater(failed: { batch: TableBatch; error: FloeError }[]): void {
+  private retryLater(failed: Extract<TableOutcome, { kind: "failed" }>[]): void {
     const delay = this.backoff.failed();
-    for (const { batch, error } of failed) {
-      const table = formatIdentifier(batch.table);
+    for (const { table, ranges, error } of failed) {
       const context = {
         table,
         error,
@@ -553,7 +583,7 @@ export class Sink {
         ...context,
         retryInMs: delay,
       });
-      for (const [k, range] of batch.ranges) {
+      for (const [k, range] of ranges) {
         if (!this.assigned.has(k)) continue;
         const [topic, partition] = splitTp(k);
         this.seekPartition(topic, partition, range.first);

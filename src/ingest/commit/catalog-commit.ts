@@ -14,7 +14,7 @@ import {
 import { FloeError, isFloeError } from "../../errors.js";
 import { countFields, currentSchema, type StructType, type TableMetadata } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
-import { splitTp, type TableBatch } from "../buffer/index.js";
+import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import { evolveSchema } from "../schema/index.js";
 import {
   committedOffsets,
@@ -128,7 +128,7 @@ export type SnapshotOutcome =
 export async function commitSnapshot(
   deps: CatalogCommitDeps,
   append: AppendOperation,
-  batch: TableBatch,
+  batch: Covered,
 ): Promise<SnapshotOutcome> {
   const ours = batchOffsets(batch);
   let reseek: OffsetMap | undefined;
@@ -152,8 +152,13 @@ export async function commitSnapshot(
   return { committed: false, reseek };
 }
 
+/** What a commit covers: offset ranges per `topic\u0000partition`. */
+export interface Covered {
+  readonly ranges: ReadonlyMap<string, PartitionRange>;
+}
+
 /** The batch's own offsets: next offset per partition it covers. */
-function batchOffsets(batch: TableBatch): OffsetMap {
+function batchOffsets(batch: Covered): OffsetMap {
   const out: OffsetMap = new Map();
   for (const [k, r] of batch.ranges) {
     const [topic, p] = splitTp(k);
@@ -163,7 +168,7 @@ function batchOffsets(batch: TableBatch): OffsetMap {
 }
 
 /** Where another writer left each of our partitions, when it committed past our batch's start. */
-export function overtaken(batch: TableBatch, committed: OffsetMap): OffsetMap | undefined {
+export function overtaken(batch: Covered, committed: OffsetMap): OffsetMap | undefined {
   for (const [k, r] of batch.ranges) {
     const [topic, p] = splitTp(k);
     const c = getOffset(committed, topic, p);

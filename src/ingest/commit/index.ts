@@ -19,4 +19,12 @@ export {
   parseOffsets,
 } from "./offsets.js";
 export { parsePartitionBy } from "./partitioning.js";
-export { commitGroupOffsets, commitTables, type TableOutcome } from "./sink-commit.js";
+export { OpenTableCommit } from "./open-commit.js";
+export {
+  abortOpenTables,
+  commitGroupOffsets,
+  commitOpenTables,
+  type OpenCommits,
+  type TableOutcome,
+  writeTables,
+} from "./sink-commit.js";

@@ -1,7 +1,9 @@
 /**
- * One flush's table commits, table by table: dead letters acknowledged before any offset moves, each
- * table committed with its offsets, metrics and logs per outcome. The outcomes go back to the sink,
- * which re-reads what another writer committed first and retries what failed.
+ * The sink's two steps per table: `writeTables` puts one flush's batches into the tables' open commits
+ * (schema evolved, failed records through their error path with dead letters acknowledged, rows into
+ * the open files); `commitOpenTables` commits every open commit with its offsets, metrics and logs per
+ * outcome. The outcomes go back to the sink, which re-reads what another writer committed first and
+ * retries what failed.
  */
 import type { Catalog } from "../../catalog/index.js";
 import { formatIdentifier } from "../../catalog/index.js";
@@ -9,13 +11,14 @@ import { type FloeError, toFloeError } from "../../errors.js";
 import type { FileIO } from "../../iceberg/io/index.js";
 import type { Schema } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
-import { splitTp, type TableBatch } from "../buffer/index.js";
+import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import type { DeadLetterQueue } from "../dlq.js";
 import type { RecordErrors } from "../record-errors.js";
 import type { SinkMetricsLike } from "../sink-metrics.js";
 import type { Source } from "../source/index.js";
 import type { OffsetMap } from "./offsets.js";
-import { commitPrepared, prepareTableCommit, type TableCommitResult } from "./table-committer.js";
+import { OpenTableCommit } from "./open-commit.js";
+import { commitOpen, prepareTableCommit, type TableCommitResult } from "./table-committer.js";
 
 export interface TableCommitsDeps {
   catalog: Catalog;
@@ -44,7 +47,8 @@ export type TableOutcome =
   | {
       kind: "failed";
       table: string;
-      batch: TableBatch;
+      /** The offsets the lost records cover: they are to be read again. */
+      ranges: ReadonlyMap<string, PartitionRange>;
       /** An error that may pass (the catalog or the store unreachable, an unresolved outcome). */
       error: FloeError;
     };
@@ -56,31 +60,98 @@ export interface TableCommitsResult {
   offsets: Map<string, bigint>;
 }
 
+/** The tables' commits in the making, by formatted table identifier. */
+export type OpenCommits = Map<string, OpenTableCommit>;
+
 /**
- * Commits every batch. A table whose commit fails with a retryable error is reported as failed (the
- * others still commit): its records are to be read again and retried later. Any other error, or one in
- * a table whose records depend on their content for their table (`tableField`: re-reading a partition
- * would redo other tables' rows), is thrown.
+ * Writes one flush: each batch goes into its table's open commit (opened on its first flush). A table
+ * whose write fails with a retryable error loses its whole open commit (reported as failed with the
+ * offsets to read again); any other error, or one in a table whose records depend on their content
+ * for their table (`tableField`: re-reading would redo other tables' rows), is thrown.
  */
-export async function commitTables(
+export async function writeTables(
   deps: TableCommitsDeps,
   batches: readonly TableBatch[],
+  open: OpenCommits,
+): Promise<TableOutcome[]> {
+  const outcomes: TableOutcome[] = [];
+  await deps.dlq.drain(); // a dead letter that cannot be written stops the sink before any table work
+  for (const batch of batches) {
+    const table = formatIdentifier(batch.table);
+    const logger = deps.logger.child({ table });
+    const committer = { catalog: deps.catalog, io: deps.io, group: deps.group, logger };
+    let current = open.get(table);
+    if (current?.overlaps(batch)) {
+      // A partition was read again after a seek: the open commit already holds some of these records.
+      const reseek = current.restartPoints(batch);
+      open.delete(table);
+      await current.abort();
+      logger.warn("records read again overlap the open commit; dropping it and re-reading", { table });
+      outcomes.push({ kind: "superseded", table, reseek });
+      continue;
+    }
+    try {
+      const prepared = await prepareTableCommit(committer, batch, current?.table);
+      if (prepared.superseded) {
+        deps.metrics.commits.inc({ table, outcome: "superseded" });
+        logger.warn("another writer committed this range first; re-reading", { table });
+        outcomes.push({ kind: "superseded", table, reseek: prepared.reseek });
+        continue;
+      }
+      for (const f of prepared.failures) deps.recordErrors.commitFailure(batch.route, f);
+      await deps.dlq.drain();
+      if (current === undefined) {
+        current = new OpenTableCommit(prepared.table, batch.route);
+        open.set(table, current);
+      }
+      await current.write(prepared);
+    } catch (e) {
+      const error = toFloeError(e);
+      deps.metrics.commits.inc({ table, outcome: "error" });
+      if (!error.retryable || batch.route.config.tableField !== undefined) throw e;
+      const ranges = new Map(current?.ranges ?? []);
+      for (const [k, r] of batch.ranges)
+        if (!ranges.has(k) || r.first < (ranges.get(k)?.first ?? r.first)) ranges.set(k, r);
+      open.delete(table);
+      await current?.abort();
+      outcomes.push({ kind: "failed", table, ranges, error });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Commits every open commit (and empties `open`). A table whose commit fails with a retryable error is
+ * reported as failed (the others still commit); any other error, or one in a `tableField` route, is
+ * thrown.
+ */
+export async function commitOpenTables(
+  deps: TableCommitsDeps,
+  open: OpenCommits,
 ): Promise<TableCommitsResult> {
   const { logger, metrics, dlq } = deps;
   await dlq.drain(); // dead letters are acknowledged before their offsets are committed
   const offsets = new Map<string, bigint>();
   const outcomes: TableOutcome[] = [];
-  for (const batch of batches) {
+  const commits = [...open];
+  open.clear();
+  for (const [table, current] of commits) {
     const t0 = performance.now();
-    const table = formatIdentifier(batch.table);
     let result: TableCommitResult;
     try {
-      result = await commitTable(deps, batch, logger.child({ table }));
+      const committer = {
+        catalog: deps.catalog,
+        io: deps.io,
+        group: deps.group,
+        logger: logger.child({ table }),
+      };
+      result = await commitOpen(committer, current);
     } catch (e) {
       const error = toFloeError(e);
       metrics.commits.inc({ table, outcome: "error" });
-      if (!error.retryable || batch.route.config.tableField !== undefined) throw e;
-      outcomes.push({ kind: "failed", table, batch, error });
+      await current.abort();
+      if (!error.retryable || current.route.config.tableField !== undefined) throw e;
+      outcomes.push({ kind: "failed", table, ranges: current.ranges, error });
       continue;
     }
     metrics.commitSeconds.observe({ table }, (performance.now() - t0) / 1000);
@@ -103,7 +174,7 @@ export async function commitTables(
       files: result.files,
       snapshotId: result.snapshotId,
     });
-    for (const [k, r] of batch.ranges) {
+    for (const [k, r] of current.ranges) {
       const prev = offsets.get(k);
       if (prev === undefined || r.next > prev) offsets.set(k, r.next);
     }
@@ -111,21 +182,11 @@ export async function commitTables(
   return { outcomes, offsets };
 }
 
-/**
- * One table: prepared, then its failed records through their route's onError (fail throws here, before
- * anything is written) with their dead letters acknowledged, then written and committed.
- */
-async function commitTable(
-  deps: TableCommitsDeps,
-  batch: TableBatch,
-  logger: Logger,
-): Promise<TableCommitResult> {
-  const committer = { catalog: deps.catalog, io: deps.io, group: deps.group, logger };
-  const prepared = await prepareTableCommit(committer, batch);
-  if (prepared.superseded) return prepared;
-  for (const f of prepared.failures) deps.recordErrors.commitFailure(batch.route, f);
-  await deps.dlq.drain();
-  return commitPrepared(committer, prepared);
+/** Drops every open commit (nothing of them is committed; their partitions are to be read again). */
+export async function abortOpenTables(open: OpenCommits): Promise<void> {
+  const commits = [...open.values()];
+  open.clear();
+  for (const c of commits) await c.abort();
 }
 
 /**

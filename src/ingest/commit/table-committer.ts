@@ -1,19 +1,14 @@
 /**
- * Commits one table's batch in steps the caller sequences: `prepareTableCommit` loads (or creates) the
+ * Commits a table's flushes in steps the caller sequences: `prepareTableCommit` loads (or creates) the
  * table, stops if another writer already committed part of the batch's offset range, evolves the
  * schema and conforms the rows, returning the records that cannot be written; the caller applies
- * their error path (dead letters acknowledged) before `commitPrepared` writes the data files
- * (`writeDataFiles`) and commits them with the offsets (catalog-commit.ts).
+ * their error path (dead letters acknowledged) before the rows go into the table's open commit
+ * (open-commit.ts), and `commitOpen` closes its files and commits them with the offsets
+ * (catalog-commit.ts).
  */
-import {
-  type AppendOperation,
-  type Catalog,
-  formatIdentifier,
-  Table,
-  type TableIdentifier,
-} from "../../catalog/index.js";
+import { type Catalog, formatIdentifier, Table, type TableIdentifier } from "../../catalog/index.js";
 import { isFloeError } from "../../errors.js";
-import type { FileIO } from "../../iceberg/io/index.js";
+import { deleteFiles, type FileIO } from "../../iceberg/io/index.js";
 import {
   countFields,
   currentSchema,
@@ -27,6 +22,7 @@ import type { RecordFailure, TableBatch } from "../buffer/index.js";
 import { evolveSchema } from "../schema/index.js";
 import { commitSchemaChanges, commitSnapshot, overtaken } from "./catalog-commit.js";
 import { committedOffsets, type OffsetMap } from "./offsets.js";
+import type { OpenTableCommit } from "./open-commit.js";
 import { parsePartitionBy } from "./partitioning.js";
 
 export interface CommitterDeps {
@@ -115,14 +111,16 @@ async function loadOrCreate(deps: CommitterDeps, batch: TableBatch): Promise<Tab
 
 /**
  * Loads (or creates) the batch's table; unless another writer already committed part of the batch's
- * range (we were a zombie, or re-read), evolves the schema and conforms the rows to it.
+ * range (we were a zombie, or re-read), evolves the schema and conforms the rows to it. With `open`
+ * (the table's commit in the making) its table is used as it is: the commit checks the offsets.
  */
 export async function prepareTableCommit(
   deps: CommitterDeps,
   batch: TableBatch,
+  open?: Table,
 ): Promise<PreparedCommit | Superseded> {
-  const table = await loadOrCreate(deps, batch);
-  const ahead = overtaken(batch, committedOffsets(table.metadata, deps.group));
+  const table = open ?? (await loadOrCreate(deps, batch));
+  const ahead = open ? undefined : overtaken(batch, committedOffsets(table.metadata, deps.group));
   if (ahead) return { superseded: true, reseek: ahead };
   const bad = await commitSchemaChanges(deps, table, batch);
   const schema = currentSchema(table.metadata);
@@ -130,37 +128,26 @@ export async function prepareTableCommit(
   return { superseded: false, batch, table, schema, failures };
 }
 
-/**
- * The write step: the batch's rows as data files (partitioned per the table's spec), not yet part of
- * any snapshot.
- */
-export async function writeDataFiles(prepared: PreparedCommit): Promise<AppendOperation> {
-  const { batch, table } = prepared;
-  const append = table.newAppend();
-  if (batch.rows > 0) await append.appendColumns(batch.columns(), batch.rows);
-  return append;
-}
-
-/** Writes the prepared batch and commits it with its offsets as one snapshot. */
-export async function commitPrepared(
-  deps: CommitterDeps,
-  prepared: PreparedCommit,
-): Promise<TableCommitResult> {
-  const { batch } = prepared;
-  const append = await writeDataFiles(prepared);
-  const outcome = await commitSnapshot(deps, append, batch);
+/** Closes the open commit's files and commits them with its offsets as one snapshot. */
+export async function commitOpen(deps: CommitterDeps, open: OpenTableCommit): Promise<TableCommitResult> {
+  const files = await open.close();
+  const append = open.table.newAppend().appendFiles(files);
+  const outcome = await commitSnapshot(deps, append, open);
   if (!outcome.committed) {
     // Lost to another writer: these files were never referenced by any snapshot, remove them.
-    await Promise.all(append.dataFiles.map((f) => deps.io.delete(f.file_path).catch(() => undefined)));
+    await deleteFiles(
+      deps.io,
+      files.map((f) => f.file_path),
+    ).catch(() => undefined);
     return { superseded: true, reseek: outcome.reseek };
   }
   return {
     superseded: false,
-    table: batch.table,
-    rows: batch.rows,
-    files: append.dataFiles.length,
+    table: open.table.identifier,
+    rows: open.rows,
+    files: files.length,
     ...(outcome.snapshotId === undefined ? {} : { snapshotId: outcome.snapshotId }),
-    newestTimestampMs: batch.newestTimestampMs,
-    schema: prepared.schema,
+    newestTimestampMs: open.newestTimestampMs,
+    schema: open.schema ?? currentSchema(open.table.metadata),
   };
 }

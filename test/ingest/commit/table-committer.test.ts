@@ -3,9 +3,10 @@ import { EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
 import { MemoryFileIO } from "../../../src/iceberg/io/index.js";
 import type { StructType } from "../../../src/iceberg/spec/index.js";
 import { type RecordInput, TableBuffer, tableBatch } from "../../../src/ingest/buffer/index.js";
+import { OpenTableCommit } from "../../../src/ingest/commit/index.js";
 import {
   type CommitterDeps,
-  commitPrepared,
+  commitOpen,
   type PreparedCommit,
   prepareTableCommit,
 } from "../../../src/ingest/commit/table-committer.js";
@@ -77,6 +78,13 @@ function setup() {
   return { io, deps, batch, prepare, table };
 }
 
+/** One flush as its own commit. */
+async function commitPrepared(deps: CommitterDeps, prepared: PreparedCommit) {
+  const open = new OpenTableCommit(prepared.table, route);
+  await open.write(prepared);
+  return commitOpen(deps, open);
+}
+
 describe("table committer", () => {
   it("creates the table, writes the batch and commits it with its offsets; the same range again is superseded", async () => {
     const { deps, batch, prepare, table } = setup();
@@ -128,5 +136,44 @@ describe("table committer", () => {
     for await (const f of io.list(t.metadata.location)) if (f.path.endsWith(".parquet")) parquet.push(f.path);
     expect(parquet).toHaveLength(2); // the first commit's file and the winner's: the zombie's is gone
     expect(await liveRows(t)).toEqual(['{"id":"0n"}', '{"id":"1n"}', '{"id":"2n"}', '{"id":"3n"}']);
+  });
+
+  it("writes several flushes into one open file per partition and commits them with the merged offsets", async () => {
+    const { io, deps, batch, prepare, table } = setup();
+    const first = await prepare([0, 1, 2]);
+    const open = new OpenTableCommit(first.table, route);
+    await open.write(first);
+    for (const offsets of [
+      [3, 4],
+      [5, 6, 7],
+    ]) {
+      const prepared = await prepareTableCommit(deps, batch(offsets), open.table);
+      if (prepared.superseded) throw new Error("superseded");
+      expect(open.overlaps(prepared.batch)).toBe(false);
+      await open.write(prepared);
+    }
+    // Records read again after a seek would be written twice: the open commit refuses them.
+    expect(open.overlaps(batch([6, 7, 8]))).toBe(true);
+    expect(open.restartPoints(batch([6, 7, 8]))).toEqual(new Map([["t", new Map([[0, 0n]])]]));
+    const result = await commitOpen(deps, open);
+    expect(result).toMatchObject({ superseded: false, rows: 8, files: 1 });
+    const t = await table();
+    expect(committedOffsets(t.metadata, "g")).toEqual(new Map([["t", new Map([[0, 8n]])]]));
+    expect(await liveRows(t)).toHaveLength(8);
+    const parquet: string[] = [];
+    for await (const f of io.list(t.metadata.location)) if (f.path.endsWith(".parquet")) parquet.push(f.path);
+    expect(parquet).toHaveLength(1);
+  });
+
+  it("an aborted open commit leaves no file behind", async () => {
+    const { io, prepare, table } = setup();
+    const prepared = await prepare([0, 1]);
+    const open = new OpenTableCommit(prepared.table, route);
+    await open.write(prepared);
+    await open.abort();
+    const t = await table();
+    const files: string[] = [];
+    for await (const f of io.list(t.metadata.location)) if (f.path.endsWith(".parquet")) files.push(f.path);
+    expect(files).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@ import { freshWarehouse } from "../../support/warehouse.js";
 import { committedTotal, expectExactlyOnce, testLogger, waitFor } from "./support.js";
 
 // The end of a backlog commits once records stop (commit.idleMs), not at the next interval tick. With an
-// hour-long interval: 100 records (= commit.maxRecords) commit by size, which marks a drain; 20 more, too
-// few for any size limit, must then commit on their own once no further records come.
+// hour-long interval: 100 records (= commit.maxRecords) are written into the table's open file by size,
+// which marks a drain; 20 more, too few for any size limit, follow; all 120 must then commit once no
+// further records come, as one snapshot with one file (a size limit writes row groups, not commits).
 const FIRST = 100;
 const TAIL = 20;
 
@@ -19,7 +20,7 @@ describe("sink: end of a backlog", () => {
     await sink?.stop();
   });
 
-  it("commits what is left after a size-triggered commit once no records arrive", async () => {
+  it("commits the open file and what is left once no records arrive after a size-triggered flush", async () => {
     const wh = await freshWarehouse("local");
     const topic = uniqueName("idle");
     const group = uniqueName("g");
@@ -46,20 +47,16 @@ describe("sink: end of a backlog", () => {
     await sink.start();
     const id = { namespace: ["idle"], name: "events" };
     await produce(kafka, topic, 1, FIRST, value);
-    await waitFor(
-      async () => (await committedTotal(wh.catalog, id, group, topic)) === BigInt(FIRST),
-      60_000,
-      "the first 100 records committed by size",
-    );
     await produce(kafka, topic, 1, TAIL, (i) => value(FIRST + i));
     // Well inside the hour-long interval: only the idle commit can commit these.
     await waitFor(
       async () => (await committedTotal(wh.catalog, id, group, topic)) === BigInt(FIRST + TAIL),
       60_000,
-      "the tail committed",
+      "the backlog committed",
     );
     const table = await wh.catalog.loadTable(id);
-    expect(table.metadata.snapshots.map((s) => Number(s.summary["added-records"]))).toEqual([FIRST, TAIL]);
+    expect(table.metadata.snapshots.map((s) => Number(s.summary["added-records"]))).toEqual([FIRST + TAIL]);
+    expect(table.metadata.snapshots.map((s) => Number(s.summary["added-data-files"]))).toEqual([1]);
     await expectExactlyOnce(table.metadataLocation, topic, 1, FIRST + TAIL);
   }, 120_000);
 });
