@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { type Catalog, RestCatalog, startRestCatalogServer, Table } from "../../../src/catalog/index.js";
 import type { FileIO } from "../../../src/iceberg/io/index.js";
 import { liveEntries } from "../../../src/iceberg/snapshot/index.js";
-import { currentSnapshot, makeSchema } from "../../../src/iceberg/spec/index.js";
+import {
+  COMMIT_MAX_RETRY_WAIT_MS,
+  COMMIT_MIN_RETRY_WAIT_MS,
+  COMMIT_NUM_RETRIES,
+  currentSnapshot,
+  makeSchema,
+} from "../../../src/iceberg/spec/index.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse, stackFileIO } from "../../support/warehouse.js";
@@ -18,7 +24,13 @@ const schema = makeSchema([
 
 async function hammer(catalog: Catalog, io: FileIO, namespace: string) {
   if (!(await catalog.namespaceExists([namespace]))) await catalog.createNamespace([namespace]);
-  const created = await catalog.createTable([namespace], { name: "hammered", schema });
+  // Every append must land: the retry budget is the table's (commit.retry.*), generous and quick here.
+  const properties = {
+    [COMMIT_NUM_RETRIES]: "199",
+    [COMMIT_MIN_RETRY_WAIT_MS]: "25",
+    [COMMIT_MAX_RETRY_WAIT_MS]: "2500",
+  };
+  const created = await catalog.createTable([namespace], { name: "hammered", schema, properties });
   const id = created.identifier;
   const stats = { attempts: 0, conflicts: 0, unknown: 0 };
   const count = (r: { attempts: number; conflicts: number; unknownOutcomes: number }) => {
@@ -32,12 +44,12 @@ async function hammer(catalog: Catalog, io: FileIO, namespace: string) {
   // The first appends' files are written before any commit, so those 8 commits start together against
   // one base (Parquet encoding is serialised on one thread); the rest run free.
   const first = await Promise.all(tables.map((t, w) => t.newAppend().appendRows([{ writer: w, seq: 0 }])));
-  for (const r of await Promise.all(first.map((op) => op.commit({ maxAttempts: 200 })))) count(r);
+  for (const r of await Promise.all(first.map((op) => op.commit()))) count(r);
   await Promise.all(
     tables.map(async (table, w) => {
       for (let i = 1; i < APPENDS; i++) {
         const op = await table.newAppend().appendRows([{ writer: w, seq: i }]);
-        count(await op.commit({ maxAttempts: 200 }));
+        count(await op.commit());
       }
     }),
   );
