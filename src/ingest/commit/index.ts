@@ -18,10 +18,9 @@ export {
   offsetsKey,
   parseOffsets,
 } from "./offsets.js";
-export { parsePartitionBy } from "./partitioning.js";
 export { OpenTableCommit } from "./open-commit.js";
+export { parsePartitionBy } from "./partitioning.js";
 export {
-  abortOpenTables,
   commitGroupOffsets,
   commitOpenTables,
   type OpenCommits,

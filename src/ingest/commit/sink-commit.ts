@@ -182,13 +182,6 @@ export async function commitOpenTables(
   return { outcomes, offsets };
 }
 
-/** Drops every open commit (nothing of them is committed; their partitions are to be read again). */
-export async function abortOpenTables(open: OpenCommits): Promise<void> {
-  const commits = [...open.values()];
-  open.clear();
-  for (const c of commits) await c.abort();
-}
-
 /**
  * Advisory Kafka group offsets (for lag tools), committed only after the table commits they describe
  * and only for partitions still assigned; a failure is logged, as the tables hold the real positions.
