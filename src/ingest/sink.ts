@@ -13,7 +13,6 @@ import type { Logger } from "../log.js";
 import {
   type RecordInput,
   splitTp,
-  type TableBatch,
   TableBuffer,
   tableBatch,
   tpKey,
