@@ -250,6 +250,32 @@ describe("transaction API (iceberg/table)", () => {
     expect(table.metadata.snapshots).toHaveLength(1); // the rival's only
   });
 
+  it("stages the first attempt on the caller's base without loading, and reloads only on conflict", async () => {
+    let loads = 0;
+    const ops = faultyOps(catalog, io, []);
+    const counting: TableOps<LoadedTable> = {
+      ...ops,
+      load: () => {
+        loads++;
+        return ops.load();
+      },
+    };
+    const fresh = await catalog.loadTable(table.identifier);
+    const nothing = await commitActions(counting, updatePropertiesAction({}), { base: fresh });
+    expect(nothing.committed).toBe(false);
+    const set = await commitActions(counting, updatePropertiesAction({ a: "1" }), { base: fresh });
+    expect(set).toMatchObject({ committed: true, attempts: 1 });
+    expect(loads).toBe(0);
+    // A stale base (another writer appended since) costs one conflict and one load.
+    await table.newAppend().appendFiles([file()]).commit();
+    const producer = new SnapshotProducer({ io }, { addedDataFiles: [file()] });
+    const stale = await commitActions(counting, snapshotAction(producer), { ...noSleep, base: fresh });
+    expect(stale).toMatchObject({ committed: true, attempts: 2, conflicts: 1 });
+    expect(loads).toBe(1);
+    expect(stale.table.metadata.properties.a).toBe("1");
+    expect(stale.table.metadata.snapshots).toHaveLength(2);
+  });
+
   it("commits several actions atomically: schema, properties and a snapshot", async () => {
     const wider = makeSchema([...schema.fields, { id: 3, name: "w", required: false, type: "int" }]);
     const producer = new SnapshotProducer({ io }, { addedDataFiles: [file()] }, "append");
