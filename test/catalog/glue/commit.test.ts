@@ -193,7 +193,7 @@ describe("GlueCatalog commits (fake Glue)", () => {
   });
 });
 
-describe("Table.newAppend through commitWithRetry on Glue (fake)", () => {
+describe("Table.newAppend through the transaction API on Glue (fake)", () => {
   let glue: FakeGlue;
   let io: MemoryFileIO;
   let catalog: GlueCatalog;
