@@ -10,27 +10,14 @@ import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
-import {
-  type RecordInput,
-  splitTp,
-  TableBuffer,
-  tableBatch,
-  tpKey,
-} from "./buffer/index.js";
-import {
-  CommitBackoff,
-  CommitClock,
-  commitGroupOffsets,
-  commitOpenTables,
-  type OpenCommits,
-  type TableOutcome,
-  writeTables,
-} from "./commit/index.js";
+import { type RecordInput, splitTp, TableBuffer, tableBatch, tpKey } from "./buffer/index.js";
+import { CommitClock } from "./commit/index.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import { checkNesting, checkRecordNames } from "./schema/index.js";
+import { type FlushHost, FlushPipeline } from "./sink-flush.js";
 import { describeCrash, SinkHealth, settled } from "./sink-health.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
 import { buildDecoders, decodeWithRetry, subscriptions, tablePositions } from "./sink-setup.js";
@@ -76,21 +63,13 @@ export class Sink {
   private bufferedBytes = 0;
   /** Bytes of the batch being committed, released when its commit ends. */
   private committingBytes = 0;
-  private queuedFlush: Promise<void> | undefined;
-  /** The tables' commits in the making: flushes write into their open files until the commit. */
-  private readonly open: OpenCommits = new Map();
-  /** The next flush also commits (the interval, the end of a drain, a new assignment, stop). */
-  private commitDue = false;
+  private readonly pipeline: FlushPipeline;
   private readonly clock: CommitClock;
-  private readonly backoff = new CommitBackoff();
-  private flushing: Promise<void> = Promise.resolve();
   private state: State = "starting";
   /** The start-up in progress (settles, never rejects), for stop() to wait on. */
   private startingUp: Promise<void> = Promise.resolve();
   private fatal: FloeError | undefined;
   private readonly health: SinkHealth;
-  /** Set once a flush failed: no later flush may commit (see flush). */
-  private flushFailed = false;
   /** Partitions stopped by a record with onError: fail. */
   private readonly halted = new Set<string>();
   private stopWaiters: ((e?: FloeError) => void)[] = [];
@@ -114,8 +93,10 @@ export class Sink {
       // Offsets alone (dead letters, skipped markers) are worth a commit too: they move the position.
       worthFlushing: () =>
         this.state === "running" &&
-        this.queuedFlush === undefined &&
-        (this.open.size > 0 || this.bufferedBytes > 0 || [...this.buffers.values()].some((b) => !b.empty)),
+        !this.pipeline.queued &&
+        (this.pipeline.open.size > 0 ||
+          this.bufferedBytes > 0 ||
+          [...this.buffers.values()].some((b) => !b.empty)),
     });
     this.recordErrors = new RecordErrors({
       config,
@@ -126,6 +107,7 @@ export class Sink {
       cover: (route, table, meta) =>
         this.tableBuffer(route, table).cover(meta.topic, meta.partition, meta.offset),
     });
+    this.pipeline = new FlushPipeline(this.flushHost());
   }
 
   ready(): { ready: boolean; reason?: string } {
@@ -231,7 +213,7 @@ export class Sink {
     this.assigned = next;
     // What the open commits hold is committed now (revoked partitions' records too: if their new owner
     // commits them first, ours loses), so that the positions below include it and nothing is re-read.
-    if (this.open.size > 0) await this.requestFlush(true);
+    if (this.pipeline.open.size > 0) await this.requestFlush(true);
     const seeks = await this.health.retryWhileUnavailable(
       "loading the tables' committed offsets",
       () => tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
@@ -486,108 +468,43 @@ export class Sink {
    * a commit was asked for meanwhile, it then commits them.
    */
   requestFlush(commit = true): Promise<void> {
-    if (commit) this.commitDue = true;
-    if (this.queuedFlush !== undefined) return this.queuedFlush;
-    const queued = this.flushing
-      .then(() => {
-        this.queuedFlush = undefined;
-        return this.flush();
-      })
-      .catch((e) => {
-        this.flushFailed = true;
-        this.fail(toFloeError(e));
-      });
-    this.queuedFlush = queued;
-    this.flushing = queued;
-    return queued;
+    return this.pipeline.request(commit);
   }
 
-  private async flush(): Promise<void> {
-    // A batch failed to commit and is gone from memory: committing later records would move the
-    // tables' offsets past it. Nothing more is committed; a restart re-reads from the tables.
-    if (this.flushFailed) return;
-    // After a failed commit, the next waits out its backoff (records keep arriving meanwhile).
-    await this.backoff.wait(() => this.state !== "running");
-    const batch = [...this.buffers.values()].filter((b) => !b.empty);
-    this.buffers = new Map();
-    this.topicBuffers = new Map();
-    this.committingBytes = this.bufferedBytes;
-    this.bufferedBytes = 0;
-    const commit = this.commitDue;
-    this.commitDue = false;
-    try {
-      if (batch.length > 0)
-        this.apply(await writeTables(this.commitDeps(), batch.map(tableBatch), this.open));
-    } finally {
-      this.committingBytes = 0;
-      this.opts.metrics.bufferBytes.set({}, this.bufferedBytes);
-    }
-    if (commit && this.open.size > 0) await this.commitOpen();
-  }
-
-  private commitDeps() {
+  private flushHost(): FlushHost {
     const { catalog, io, logger, metrics, config } = this.opts;
-    const group = config.kafka.groupId;
-    return { catalog, io, logger, metrics, group, dlq: this.dlq, recordErrors: this.recordErrors };
-  }
-
-  private async commitOpen(): Promise<void> {
-    const { outcomes, offsets } = await commitOpenTables(this.commitDeps(), this.open);
-    if (!this.apply(outcomes)) this.backoff.succeeded();
-    if (this.fatal || this.state === "stopping") return; // the consumer may be gone; table offsets rule
-    await commitGroupOffsets(this.source, offsets, this.assigned, this.opts.logger);
-  }
-
-  /** Acts on write or commit outcomes: re-reads what was superseded or failed; true if any failed. */
-  private apply(outcomes: readonly TableOutcome[]): boolean {
-    const failed: Extract<TableOutcome, { kind: "failed" }>[] = [];
-    for (const o of outcomes) {
-      if (o.kind === "superseded") {
-        for (const [topic, parts] of o.reseek) {
-          for (const [partition, offset] of parts) {
-            if (this.assigned.has(tpKey(topic, partition))) this.seekPartition(topic, partition, offset);
-          }
-        }
-        continue;
-      }
-      // Readiness follows the latest table write or commit: failing, or fine again.
-      this.health.setProblem(o.kind === "failed" ? o.error.message : undefined);
-      if (o.kind === "failed") failed.push(o);
-      else this.tableSchemas.set(o.table, o.schema);
-    }
-    if (failed.length > 0) this.retryLater(failed);
-    return failed.length > 0;
-  }
-
-  /**
-   * Tables whose commit failed with an error that may pass: their records are read again from where
-   * the failed batch began (what was buffered since for those partitions goes too), and the next
-   * commit waits out the backoff. If the failed commit did land after all, the next one finds its
-   * offsets committed and moves past them (never a duplicate).
-   */
-  private retryLater(failed: Extract<TableOutcome, { kind: "failed" }>[]): void {
-    const delay = this.backoff.failed();
-    for (const { table, ranges, error } of failed) {
-      const context = {
-        table,
-        error,
-        attempt: this.backoff.attempts,
-        failingForS: Math.round(this.backoff.failingForMs / 1000),
-      };
-      if (this.state !== "running") {
-        this.opts.logger.warn("final commit failed; its records will be read again on restart", context);
-        continue;
-      }
-      this.opts.logger.error("table commit failed; reading its records again and retrying", {
-        ...context,
-        retryInMs: delay,
-      });
-      for (const [k, range] of ranges) {
-        if (!this.assigned.has(k)) continue;
-        const [topic, partition] = splitTp(k);
-        this.seekPartition(topic, partition, range.first);
-      }
-    }
+    return {
+      logger,
+      source: this.source,
+      health: this.health,
+      commitDeps: {
+        catalog,
+        io,
+        logger,
+        metrics,
+        group: config.kafka.groupId,
+        dlq: this.dlq,
+        recordErrors: this.recordErrors,
+      },
+      take: () => {
+        const batches = [...this.buffers.values()].filter((b) => !b.empty).map(tableBatch);
+        this.buffers = new Map();
+        this.topicBuffers = new Map();
+        this.committingBytes = this.bufferedBytes;
+        this.bufferedBytes = 0;
+        return batches;
+      },
+      released: () => {
+        this.committingBytes = 0;
+        metrics.bufferBytes.set({}, this.bufferedBytes);
+      },
+      assigned: () => this.assigned,
+      seek: (topic, partition, offset) => this.seekPartition(topic, partition, offset),
+      running: () => this.state === "running",
+      ending: () => this.fatal !== undefined || this.state === "stopping",
+      committed: (table, schema) => this.tableSchemas.set(table, schema),
+      fail: (e) => this.fail(toFloeError(e)),
+    };
   }
 }
 
