@@ -1,22 +1,23 @@
 /**
- * The sink loop: consume the routed topics, decode and buffer records per table, and on every commit
- * interval (or size trigger) commit each table once, then the Kafka group offsets. Positions come from
+ * The sink loop: consume the routed topics, decode and buffer records per table (sink-buffers.ts); a
+ * size limit flushes the buffers into the tables' open files, and every commit interval (or the end of
+ * a drain) commits each table once, then the Kafka group offsets (sink-flush.ts). Positions come from
  * the tables: on every assignment each partition is sought to the offset its tables last committed.
- * Consumption pauses while the buffers (and the batch being committed) hold more than `buffer.maxBytes`.
+ * Consumption pauses while the buffers (and the batch being flushed) hold more than `buffer.maxBytes`.
  */
-import { type Catalog, formatIdentifier } from "../catalog/index.js";
+import type { Catalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
-import type { Schema } from "../iceberg/spec/index.js";
 import type { Logger } from "../log.js";
-import { type RecordInput, splitTp, TableBuffer, tableBatch, tpKey } from "./buffer/index.js";
+import { type RecordInput, splitTp, tpKey } from "./buffer/index.js";
 import { CommitClock } from "./commit/index.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import { checkNesting, checkRecordNames } from "./schema/index.js";
+import { SinkBuffers } from "./sink-buffers.js";
 import { type FlushHost, FlushPipeline } from "./sink-flush.js";
 import { describeCrash, SinkHealth, settled } from "./sink-health.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
@@ -45,11 +46,7 @@ export class Sink {
   private readonly producer: RecordProducer;
   private readonly dlq: DeadLetterQueue;
   private readonly recordErrors: RecordErrors;
-  private buffers = new Map<string, TableBuffer>();
-  /** Topic -> its table's buffer, for routes whose table does not depend on the record. */
-  private topicBuffers = new Map<string, TableBuffer>();
-  /** Each table's schema as this sink last committed it (buffers need no dead-letter bytes for fits). */
-  private readonly tableSchemas = new Map<string, Schema>();
+  private readonly buffers = new SinkBuffers();
   /** Next offset to process per assigned partition. */
   private readonly positions = new Map<string, bigint>();
   /**
@@ -60,9 +57,6 @@ export class Sink {
   /** The latest assignment's table lookups and seeks; batches wait for it. */
   private assigning: Promise<void> = Promise.resolve();
   private assigned = new Set<string>();
-  private bufferedBytes = 0;
-  /** Bytes of the batch being committed, released when its commit ends. */
-  private committingBytes = 0;
   private readonly pipeline: FlushPipeline;
   private readonly clock: CommitClock;
   private state: State = "starting";
@@ -94,9 +88,7 @@ export class Sink {
       worthFlushing: () =>
         this.state === "running" &&
         !this.pipeline.queued &&
-        (this.pipeline.open.size > 0 ||
-          this.bufferedBytes > 0 ||
-          [...this.buffers.values()].some((b) => !b.empty)),
+        (this.pipeline.open.size > 0 || this.buffers.any),
     });
     this.recordErrors = new RecordErrors({
       config,
@@ -105,7 +97,7 @@ export class Sink {
       logger: opts.logger,
       halt: (k, error) => this.halt(k, error),
       cover: (route, table, meta) =>
-        this.tableBuffer(route, table).cover(meta.topic, meta.partition, meta.offset),
+        this.buffers.tableBuffer(route, table).cover(meta.topic, meta.partition, meta.offset),
     });
     this.pipeline = new FlushPipeline(this.flushHost());
   }
@@ -209,7 +201,7 @@ export class Sink {
       this.positions.delete(k);
       this.bump(k);
     }
-    this.dropBuffered((k) => !next.has(k));
+    this.buffers.drop((k) => !next.has(k));
     this.assigned = next;
     // What the open commits hold is committed now (revoked partitions' records too: if their new owner
     // commits them first, ours loses), so that the positions below include it and nothing is re-read.
@@ -233,23 +225,13 @@ export class Sink {
     this.epochs.set(k, (this.epochs.get(k) ?? 0) + 1);
   }
 
-  /** Removes buffered (not yet flushing) records of the partitions `drop` selects. */
-  private dropBuffered(drop: (k: string) => boolean): void {
-    let bytes = 0;
-    for (const buf of this.buffers.values()) {
-      buf.dropPartitions((t, p) => !drop(tpKey(t, p)));
-      bytes += buf.bytes;
-    }
-    this.bufferedBytes = bytes;
-  }
-
   /**
    * Moves a partition to `offset`: records buffered for it are dropped (they will be read again from
    * `offset`), and a batch of it still being processed stops, so nothing is buffered twice.
    */
   private seekPartition(topic: string, partition: number, offset: bigint): void {
     const k = tpKey(topic, partition);
-    this.dropBuffered((key) => key === k);
+    this.buffers.drop((key) => key === k);
     this.positions.set(k, offset);
     this.bump(k);
     this.source.seek(topic, partition, offset);
@@ -324,9 +306,9 @@ export class Sink {
             checkNesting(decoded.schema);
             checkRecordNames(decoded.schema, route.config.metadataColumns);
             stage = "route";
-            const buf = this.bufferFor(route, topic, decoded.row);
+            const buf = this.buffers.bufferFor(route, topic, decoded.row);
             stage = "convert";
-            this.bufferedBytes += buf.add(decoded.row, decoded.schema, rec);
+            this.buffers.buffered += buf.add(decoded.row, decoded.schema, rec);
           }
         } catch (e) {
           if (!live()) return;
@@ -343,7 +325,7 @@ export class Sink {
         resolved = message.offset;
         if ((records & 255) === 0) {
           // While a commit runs, let its I/O callbacks in: they would otherwise wait for the whole batch.
-          if (this.committingBytes > 0) await yieldToIo();
+          if (this.buffers.flushing > 0) await yieldToIo();
           if ((records & 511) === 0) await heartbeat();
           if (!live()) return;
         }
@@ -374,7 +356,7 @@ export class Sink {
     this.positions.set(k, next);
     const route = routeFor(this.routes, topic);
     if (route === undefined || route.config.tableField !== undefined) return;
-    this.tableBuffer(route, route.tableFor(topic, {})).cover(topic, partition, next - 1n);
+    this.buffers.tableBuffer(route, route.tableFor(topic, {})).cover(topic, partition, next - 1n);
   }
 
   /** A tombstone or empty value in a route whose format cannot hold one: counted and skipped. */
@@ -382,30 +364,10 @@ export class Sink {
     const reason = rec.value === null ? "tombstone" : "empty-value";
     this.opts.metrics.skipped.inc({ topic: rec.topic, reason });
     if (route.config.tableField === undefined) {
-      this.tableBuffer(route, route.tableFor(rec.topic, {})).cover(rec.topic, rec.partition, rec.offset);
+      this.buffers
+        .tableBuffer(route, route.tableFor(rec.topic, {}))
+        .cover(rec.topic, rec.partition, rec.offset);
     }
-  }
-
-  /** The buffer of the table a record goes to (cached per topic unless the table comes from a field). */
-  private bufferFor(route: Route, topic: string, row: Record<string, unknown>): TableBuffer {
-    const fromField = route.config.tableField !== undefined;
-    if (!fromField) {
-      const cached = this.topicBuffers.get(topic);
-      if (cached !== undefined) return cached;
-    }
-    const buf = this.tableBuffer(route, route.tableFor(topic, row));
-    if (!fromField) this.topicBuffers.set(topic, buf);
-    return buf;
-  }
-
-  private tableBuffer(route: Route, table: { namespace: readonly string[]; name: string }): TableBuffer {
-    const key = formatIdentifier(table);
-    let buf = this.buffers.get(key);
-    if (buf === undefined) {
-      buf = new TableBuffer(table, route, this.tableSchemas.get(key));
-      this.buffers.set(key, buf);
-    }
-    return buf;
   }
 
   /** onError: fail: stop consuming this partition, commit what came before, then stop the sink. */
@@ -420,14 +382,11 @@ export class Sink {
 
   private afterBatch(): void {
     const { config, metrics } = this.opts;
-    metrics.bufferBytes.set({}, this.bufferedBytes + this.committingBytes);
-    for (const buf of this.buffers.values()) {
-      if (buf.length >= config.commit.maxRecords || buf.bytes >= config.commit.maxBytes) {
-        // A size limit writes the buffers into the open files; the clock commits them.
-        this.clock.drainCommit();
-        void this.requestFlush(false);
-        break;
-      }
+    metrics.bufferBytes.set({}, this.buffers.total);
+    if (this.buffers.reached(config.commit.maxRecords, config.commit.maxBytes)) {
+      // A size limit writes the buffers into the open files; the clock commits them.
+      this.clock.drainCommit();
+      void this.requestFlush(false);
     }
   }
 
@@ -440,10 +399,9 @@ export class Sink {
     const { metrics, logger } = this.opts;
     if (!this.full()) return true;
     metrics.paused.set({}, 1);
-    const { bufferedBytes, committingBytes } = this;
-    logger.info("buffer full, waiting for a commit before consuming more", {
-      bufferedBytes,
-      committingBytes,
+    logger.info("buffer full, waiting for a flush before consuming more", {
+      bufferedBytes: this.buffers.buffered,
+      flushingBytes: this.buffers.flushing,
     });
     try {
       while (this.full()) {
@@ -459,7 +417,7 @@ export class Sink {
   }
 
   private full(): boolean {
-    return this.bufferedBytes + this.committingBytes > this.opts.config.buffer.maxBytes;
+    return this.buffers.total > this.opts.config.buffer.maxBytes;
   }
 
   /**
@@ -486,23 +444,16 @@ export class Sink {
         dlq: this.dlq,
         recordErrors: this.recordErrors,
       },
-      take: () => {
-        const batches = [...this.buffers.values()].filter((b) => !b.empty).map(tableBatch);
-        this.buffers = new Map();
-        this.topicBuffers = new Map();
-        this.committingBytes = this.bufferedBytes;
-        this.bufferedBytes = 0;
-        return batches;
-      },
+      take: () => this.buffers.take(),
       released: () => {
-        this.committingBytes = 0;
-        metrics.bufferBytes.set({}, this.bufferedBytes);
+        this.buffers.released();
+        metrics.bufferBytes.set({}, this.buffers.buffered);
       },
       assigned: () => this.assigned,
       seek: (topic, partition, offset) => this.seekPartition(topic, partition, offset),
       running: () => this.state === "running",
       ending: () => this.fatal !== undefined || this.state === "stopping",
-      committed: (table, schema) => this.tableSchemas.set(table, schema),
+      committed: (table, schema) => this.buffers.tableSchemas.set(table, schema),
       fail: (e) => this.fail(toFloeError(e)),
     };
   }
