@@ -215,7 +215,9 @@ export const CommitSection = z
       .min(1000)
       .max(3_600_000)
       .default(10_000)
-      .describe("Commit buffered records at least this often (1 s .. 1 h)."),
+      .describe(
+        "Commit at least this often (1 s .. 1 h): the tables' open data files are closed and committed with the offsets they cover, one file per table partition per commit (more only past write.target-file-size-bytes).",
+      ),
     idleMs: z
       .number()
       .int()
@@ -223,7 +225,7 @@ export const CommitSection = z
       .max(3_600_000)
       .default(1000)
       .describe(
-        "After a commit that a size limit or a full buffer triggered (a backlog or burst is being drained), commit the rest as soon as no record has arrived for this long instead of waiting for the interval (once per drain); 0 waits for the interval.",
+        "After a size limit or a full buffer flushed records (a backlog or burst is being drained), commit as soon as no record has arrived for this long instead of waiting for the interval (once per drain); 0 waits for the interval.",
       ),
     unreadyAfterMs: z
       .number()
@@ -239,14 +241,16 @@ export const CommitSection = z
       .int()
       .min(1)
       .default(500_000)
-      .describe("... or as soon as this many records are buffered for one table."),
+      .describe(
+        "Flush a table's buffer into its open data files (encoded row groups, streamed to storage; committed at the next commit) as soon as it holds this many records.",
+      ),
     maxBytes: z
       .number()
       .int()
       .min(1024)
       .default(24 * 1024 * 1024)
       .describe(
-        "... or this many buffered bytes for one table (columns in Arrow's layout, about the Arrow size; one commit writes about this much per data file, and the Parquet encoder needs about 3x it while writing).",
+        "... or this many bytes (columns in Arrow's layout, about the Arrow size). A flush frees the buffer: memory follows this and the row group size (write.parquet.row-group-size-bytes), not the file size.",
       ),
   })
   .strict();
@@ -259,7 +263,7 @@ export const BufferSection = z
       .min(1024 * 1024)
       .default(48 * 1024 * 1024)
       .describe(
-        "Above this many buffered bytes in total (buffered plus being committed, as commit.maxBytes counts them), consumption pauses until a commit frees memory. About twice commit.maxBytes keeps commits near that size.",
+        "Above this many buffered bytes in total (buffered plus being flushed, as commit.maxBytes counts them), consumption pauses until a flush frees memory. About twice commit.maxBytes keeps flushes near that size.",
       ),
   })
   .strict();
