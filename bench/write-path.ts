@@ -18,7 +18,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as arrow from "apache-arrow";
 import { wasmMemory } from "parquet-wasm";
 import { EmbeddedCatalog, Table } from "../src/catalog/index.js";
-import type { DataFile } from "../src/iceberg/avro/index.js";
 import {
   type FileIO,
   LocalFileIO,
@@ -26,7 +25,7 @@ import {
   S3FileIO,
   type S3FileIOOptions,
 } from "../src/iceberg/io/index.js";
-import { unpartitionedSpec } from "../src/iceberg/spec/index.js";
+import { type DataFile, unpartitionedSpec } from "../src/iceberg/spec/index.js";
 import {
   buildColumn,
   buildTable,

@@ -19,9 +19,8 @@
 import type { Catalog, TableIdentifier } from "../../src/catalog/index.js";
 import { Table } from "../../src/catalog/index.js";
 import { isFloeError } from "../../src/errors.js";
-import type { DataFile } from "../../src/iceberg/avro/index.js";
 import type { FileIO } from "../../src/iceberg/io/index.js";
-import { makeSchema, type Schema } from "../../src/iceberg/spec/index.js";
+import { type DataFile, makeSchema, type Schema } from "../../src/iceberg/spec/index.js";
 import { retryDelayMs, retryPolicyFor } from "../../src/iceberg/table/index.js";
 import { committedOffsets, formatOffsets, type OffsetMap, offsetsKey } from "../../src/ingest/index.js";
 

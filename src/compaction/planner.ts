@@ -9,7 +9,7 @@
  * the memory budget is never picked. Files of a spec other than the table's default spec are left
  * alone (rewriting them would need repartitioning).
  */
-import type { PartitionData } from "../iceberg/avro/index.js";
+import type { PartitionData } from "../iceberg/spec/index.js";
 import { partitionKey } from "../iceberg/write/index.js";
 
 export const MiB = 1024 * 1024;

@@ -5,10 +5,15 @@
  * `file:/x` and `file://localhost/x` as `file:///x`), so files another engine spelled differently still
  * count as referenced.
  */
-import { ENTRY_STATUS, type ManifestEntry, type ManifestFile } from "../iceberg/avro/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import { readManifestEntries, readManifestList } from "../iceberg/snapshot/index.js";
-import type { Snapshot, TableMetadata } from "../iceberg/spec/index.js";
+import {
+  ENTRY_STATUS,
+  type ManifestEntry,
+  type ManifestFile,
+  type Snapshot,
+  type TableMetadata,
+} from "../iceberg/spec/index.js";
 
 /** The comparable form of a file location. */
 export function normalizePath(path: string): string {

@@ -19,20 +19,16 @@
 import * as arrow from "apache-arrow";
 import type { Table, WriterSettings } from "../catalog/index.js";
 import { isFloeError, toFloeError } from "../errors.js";
-import type { DataFile } from "../iceberg/avro/index.js";
 import { deleteFiles } from "../iceberg/io/index.js";
 import {
   currentSchema,
+  type DataFile,
   nameMappingOf,
   type PrimitiveValue,
   type Schema,
   specById,
 } from "../iceberg/spec/index.js";
-import {
-  arrowSchema,
-  DataFileWriter,
-  writeFieldsFromSchema,
-} from "../iceberg/write/index.js";
+import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
 import { conformToSchema, parquetToArrow } from "./arrow-read.js";

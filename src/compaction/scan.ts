@@ -5,10 +5,9 @@
  * <= its own, an equality delete to those with a lower one; an equality delete of an unpartitioned
  * spec applies to every partition).
  */
-import { type DataFile, ENTRY_STATUS } from "../iceberg/avro/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import { hasLiveFiles, readManifestEntries, readManifestList } from "../iceberg/snapshot/index.js";
-import type { PartitionSpec, Snapshot } from "../iceberg/spec/index.js";
+import { type DataFile, ENTRY_STATUS, type PartitionSpec, type Snapshot } from "../iceberg/spec/index.js";
 import { filePartitionKey, type PlannerFile } from "./planner.js";
 
 export interface ScannedFile {

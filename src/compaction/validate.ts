@@ -5,10 +5,15 @@
  * and a position delete naming an input file would point at a file that is gone: either way deleted
  * rows would come back. Such a group is abandoned (and replanned on the next run).
  */
-import { ENTRY_STATUS } from "../iceberg/avro/index.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import { readManifestEntries, readManifestList } from "../iceberg/snapshot/index.js";
-import { ancestorsOf, MAIN_BRANCH, type Snapshot, type TableMetadata } from "../iceberg/spec/index.js";
+import {
+  ancestorsOf,
+  ENTRY_STATUS,
+  MAIN_BRANCH,
+  type Snapshot,
+  type TableMetadata,
+} from "../iceberg/spec/index.js";
 import { filePartitionKey } from "./planner.js";
 import type { ScannedFile } from "./scan.js";
 

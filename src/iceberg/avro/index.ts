@@ -1,20 +1,6 @@
 // Avro encoding of Iceberg manifests and manifest lists, with field ids.
 // May import: errors, log, iceberg/spec.
 
-// The manifest structs are iceberg/spec's: re-exported with the codec that reads and writes them.
-export type {
-  DataFile,
-  EntryStatus,
-  FieldSummary,
-  FileContent,
-  ManifestContent,
-  ManifestEntry,
-  ManifestFile,
-  PartitionData,
-  PartitionType,
-  PartitionValue,
-} from "../spec/index.js";
-export { ENTRY_STATUS, FILE_CONTENT, MANIFEST_CONTENT } from "../spec/index.js";
 export type { ContainerContents, WriteCodec, WriteContainerOptions } from "./container.js";
 export {
   BIGINT_LONG,

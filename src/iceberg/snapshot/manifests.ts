@@ -5,18 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { FloeError } from "../../errors.js";
-import {
-  type DataFile,
-  decodeManifest,
-  decodeManifestList,
-  ENTRY_STATUS,
-  encodeManifest,
-  type ManifestEntry,
-  type ManifestFile,
-  summarizePartitions,
-} from "../avro/index.js";
+import { decodeManifest, decodeManifestList, encodeManifest, summarizePartitions } from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
+  type DataFile,
+  ENTRY_STATUS,
+  type ManifestEntry,
+  type ManifestFile,
   type PartitionSpec,
   partitionType,
   type Schema,

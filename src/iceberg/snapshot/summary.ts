@@ -2,8 +2,7 @@
  * Snapshot summaries with Iceberg's standard keys (`added-data-files`, `total-records`, ...), derived from
  * the files a snapshot adds and removes plus the parent's totals. Values are decimal strings.
  */
-import type { DataFile } from "../avro/index.js";
-import type { SnapshotSummary } from "../spec/index.js";
+import type { DataFile, SnapshotSummary } from "../spec/index.js";
 import { partitionKey } from "../write/index.js";
 
 export interface SummaryChanges {

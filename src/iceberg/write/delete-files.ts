@@ -4,8 +4,8 @@
  * by `equality_ids`). Both are written in the partition of the rows they delete.
  */
 import { FloeError } from "../../errors.js";
-import type { DataFile } from "../avro/index.js";
 import {
+  type DataFile,
   findFieldById,
   isPrimitiveType,
   makeSchema,

@@ -3,8 +3,12 @@
 // writer's framing cannot hide behind the same bug in the reader).
 
 import { readFileSync } from "node:fs";
-import type { ManifestEntry, PartitionType } from "../../../src/iceberg/avro/index.js";
-import type { IcebergType, NestedField } from "../../../src/iceberg/spec/index.js";
+import type {
+  IcebergType,
+  ManifestEntry,
+  NestedField,
+  PartitionType,
+} from "../../../src/iceberg/spec/index.js";
 
 export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { ManifestFile } from "../../../src/iceberg/avro/index.js";
 import {
   decodeManifestList,
   encodeManifestList,
   manifestFileSchema,
   writeContainer,
 } from "../../../src/iceberg/avro/index.js";
+import type { ManifestFile } from "../../../src/iceberg/spec/index.js";
 import { BIG_SNAPSHOT_ID, fieldIdsByPath, fixture, NEGATIVE_SNAPSHOT_ID, parseHeader } from "./helpers.js";
 
 function manifest(i: number, overrides: Partial<ManifestFile> = {}): ManifestFile {

@@ -1,13 +1,13 @@
 import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isFloeError } from "../../../src/errors.js";
-import type { ManifestEntry } from "../../../src/iceberg/avro/index.js";
 import {
   decodeManifest,
   encodeManifest,
   manifestEntrySchema,
   writeContainer,
 } from "../../../src/iceberg/avro/index.js";
+import type { ManifestEntry } from "../../../src/iceberg/spec/index.js";
 import {
   BIG_SNAPSHOT_ID,
   fieldIdsByPath,

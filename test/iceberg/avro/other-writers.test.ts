@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { ManifestFile } from "../../../src/iceberg/avro/index.js";
 import {
   decodeManifest,
   decodeManifestList,
@@ -8,6 +7,7 @@ import {
   manifestFileSchema,
   writeContainer,
 } from "../../../src/iceberg/avro/index.js";
+import type { ManifestFile } from "../../../src/iceberg/spec/index.js";
 import { PARTITION_TYPE, parseHeader, SCHEMA_JSON, SPEC_FIELDS_JSON, sampleEntry } from "./helpers.js";
 
 // Format v1 written for v1 tables (Spark still creates them), and the shapes DuckDB 1.4.4 writes:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { PartitionType } from "../../../src/iceberg/avro/index.js";
 import { decodeManifest, decodeManifestList, summarizePartitions } from "../../../src/iceberg/avro/index.js";
 import { encodePartitionSingleValue } from "../../../src/iceberg/avro/partition-summary.js";
+import type { PartitionType } from "../../../src/iceberg/spec/index.js";
 import { fixture, partitionField } from "./helpers.js";
 
 const le32 = (n: number) => {
