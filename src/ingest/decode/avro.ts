@@ -9,7 +9,12 @@ import avsc from "avsc";
 import { bigintLongHook } from "../../iceberg/avro/index.js";
 import { type CompiledAvroSchema, compileAvroSchema } from "./avro-schema.js";
 import { decodeFailed } from "./errors.js";
-import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
+import {
+  CompiledSchemas,
+  type RegisteredSchema,
+  referencedSchemas,
+  type SchemaRegistryClient,
+} from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
 
@@ -30,29 +35,6 @@ function parseSchemaText(text: string, what: string): unknown {
   }
 }
 
-/** Referenced schemas in dependency order (each before the schemas that use it), then the schema itself. */
-async function withReferences(
-  registry: SchemaRegistryClient,
-  root: RegisteredSchema,
-  what: string,
-): Promise<{ text: string; what: string }[]> {
-  const out: { text: string; what: string }[] = [];
-  const seen = new Set<string>();
-  const visit = async (schema: RegisteredSchema, label: string, depth: number): Promise<void> => {
-    if (depth > 32) throw decodeFailed(`schema references nest too deeply at ${label}`);
-    for (const ref of schema.references ?? []) {
-      const key = `${ref.subject}\u0000${ref.version}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const referenced = await registry.getSubjectVersion(ref.subject, ref.version);
-      await visit(referenced, `${ref.subject} version ${ref.version}`, depth + 1);
-    }
-    out.push({ text: schema.schema, what: label });
-  };
-  await visit(root, what, 0);
-  return out;
-}
-
 export async function compileRegisteredAvro(
   registry: SchemaRegistryClient,
   id: number,
@@ -62,8 +44,8 @@ export async function compileRegisteredAvro(
   if (registered.schemaType !== "AVRO") {
     throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected AVRO`);
   }
-  const parts = await withReferences(registry, registered, what);
-  const raws = parts.map((p) => parseSchemaText(p.text, p.what));
+  const parts = [...(await referencedSchemas(registry, registered, what)), { schema: registered, what }];
+  const raws = parts.map((p) => parseSchemaText(p.schema.schema, p.what));
   const compiled = compileAvroSchema(raws);
   const named: Record<string, Type> = {};
   let type: Type | undefined;

@@ -14,7 +14,12 @@ import { FloeError } from "../../errors.js";
 import { decodeFailed } from "./errors.js";
 import { addDescriptor, isBase64Descriptor } from "./protobuf-descriptor.js";
 import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
-import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
+import {
+  CompiledSchemas,
+  type RegisteredSchema,
+  referencedSchemas,
+  type SchemaRegistryClient,
+} from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readMessageIndexes, readWireHeader } from "./wire.js";
 
@@ -30,33 +35,6 @@ interface Message extends CompiledProtobufMessage {
 }
 
 const PARSE_OPTIONS: protobuf.IParseOptions = { keepCase: true };
-
-/** The registered schema, then every file it references (depth first, each once). */
-async function withReferences(
-  registry: SchemaRegistryClient,
-  root: RegisteredSchema,
-  what: string,
-): Promise<ProtoFile[]> {
-  const out: ProtoFile[] = [{ name: "", text: root.schema, what }];
-  const seen = new Set<string>();
-  const visit = async (schema: RegisteredSchema, depth: number): Promise<void> => {
-    if (depth > 32) throw decodeFailed(`schema references nest too deeply in ${what}`);
-    for (const ref of schema.references ?? []) {
-      if (seen.has(ref.name)) continue;
-      seen.add(ref.name);
-      const referenced = await registry.getSubjectVersion(ref.subject, ref.version);
-      if (referenced.schemaType !== "PROTOBUF") {
-        throw decodeFailed(
-          `${what} references ${ref.subject} version ${ref.version}, whose schemaType is ${referenced.schemaType}`,
-        );
-      }
-      out.push({ name: ref.name, text: referenced.schema, what: `${ref.subject} version ${ref.version}` });
-      await visit(referenced, depth + 1);
-    }
-  };
-  await visit(root, 0);
-  return out;
-}
 
 /** A registered .proto file parsed with its imports; messages compiled per index path on first use. */
 class CompiledFile {
@@ -136,7 +114,13 @@ export async function compileRegisteredProtobuf(
   if (registered.schemaType !== "PROTOBUF") {
     throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected PROTOBUF`);
   }
-  const files = await withReferences(registry, registered, what);
+  const files: ProtoFile[] = [{ name: "", text: registered.schema, what }];
+  for (const r of await referencedSchemas(registry, registered, what)) {
+    if (r.schema.schemaType !== "PROTOBUF") {
+      throw decodeFailed(`${what} references ${r.what}, whose schemaType is ${r.schema.schemaType}`);
+    }
+    files.push({ name: r.ref.name, text: r.schema.schema, what: r.what });
+  }
   const root = new protobuf.Root();
   const provided = new Set(files.map((f) => f.name));
   const imports: string[] = [];

@@ -116,6 +116,45 @@ class SchemaCache<K, V> {
   }
 }
 
+/** A schema that a registered schema references, directly or through other references. */
+export interface ReferencedSchema {
+  /** The reference that first named it (its `name` is the import or type name the referrer uses). */
+  ref: SchemaReference;
+  schema: RegisteredSchema;
+  /** For messages: `<subject> version <n>`. */
+  what: string;
+}
+
+/**
+ * The schemas `root` references, directly or through others, each once (by subject and version),
+ * every one before the schemas that reference it. `what` names the root in messages; references
+ * nesting more than 32 deep are DECODE_FAILED.
+ */
+export async function referencedSchemas(
+  registry: SchemaRegistryClient,
+  root: RegisteredSchema,
+  what: string,
+): Promise<ReferencedSchema[]> {
+  const out: ReferencedSchema[] = [];
+  const seen = new Set<string>();
+  const visit = async (schema: RegisteredSchema, label: string, depth: number): Promise<void> => {
+    if (depth > 32) {
+      throw new FloeError("DECODE_FAILED", `schema references nest too deeply at ${label} (in ${what})`);
+    }
+    for (const ref of schema.references ?? []) {
+      const key = `${ref.subject}\u0000${ref.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const referenced = await registry.getSubjectVersion(ref.subject, ref.version);
+      const refWhat = `${ref.subject} version ${ref.version}`;
+      await visit(referenced, refWhat, depth + 1);
+      out.push({ ref, schema: referenced, what: refWhat });
+    }
+  };
+  await visit(root, what, 0);
+  return out;
+}
+
 /** Turns a registered schema into what a decoder uses; `registry` resolves its references. */
 export type SchemaCompiler<T> = (
   registry: SchemaRegistryClient,
