@@ -8,7 +8,7 @@ import type { Type } from "avsc";
 import avsc from "avsc";
 import { bigintLongHook } from "../../iceberg/avro/index.js";
 import { type CompiledAvroSchema, compileAvroSchema } from "./avro-schema.js";
-import { decodeFailed } from "./errors.js";
+import { decodeFailed, requireValue } from "./errors.js";
 import {
   CompiledSchemas,
   type RegisteredSchema,
@@ -41,9 +41,6 @@ export async function compileRegisteredAvro(
   registered: RegisteredSchema,
 ): Promise<Compiled> {
   const what = `schema id ${id}`;
-  if (registered.schemaType !== "AVRO") {
-    throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected AVRO`);
-  }
   const parts = [...(await referencedSchemas(registry, registered, what)), { schema: registered, what }];
   const raws = parts.map((p) => parseSchemaText(p.schema.schema, p.what));
   const compiled = compileAvroSchema(raws);
@@ -62,22 +59,21 @@ export class AvroDecoder implements Decoder {
   readonly #compiled: CompiledSchemas<Compiled>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#compiled = new CompiledSchemas(registry, compileRegisteredAvro);
+    this.#compiled = new CompiledSchemas(registry, "AVRO", compileRegisteredAvro);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
-    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
-    const { schemaId } = readWireHeader(input.value);
+    const { schemaId } = readWireHeader(requireValue(input));
     await this.#compiled.get(schemaId);
     return this.decodeSync(input) as DecodedRecord;
   }
 
   decodeSync(input: DecodeInput): DecodedRecord | undefined {
-    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
-    const { schemaId, payloadOffset } = readWireHeader(input.value);
+    const bytes = requireValue(input);
+    const { schemaId, payloadOffset } = readWireHeader(bytes);
     const compiled = this.#compiled.ready(schemaId);
     if (compiled === undefined) return undefined;
-    const buf = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let decoded: { value: unknown; offset: number };
     try {
       decoded = compiled.type.decode(buf, payloadOffset);

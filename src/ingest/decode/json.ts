@@ -129,9 +129,6 @@ function compileRegisteredJsonSchema(
   id: number,
   registered: RegisteredSchema,
 ): CompiledJsonSchema {
-  if (registered.schemaType !== "JSON") {
-    throw decodeFailed(`schema id ${id} has schemaType ${registered.schemaType}, expected JSON`);
-  }
   if (registered.references !== undefined) {
     throw new FloeError("SCHEMA_INCOMPATIBLE", `schema id ${id}: JSON Schema references are not supported`);
   }
@@ -149,7 +146,7 @@ export class JsonSchemaDecoder implements Decoder {
   readonly #compiled: CompiledSchemas<CompiledJsonSchema>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#compiled = new CompiledSchemas(registry, compileRegisteredJsonSchema);
+    this.#compiled = new CompiledSchemas(registry, "JSON", compileRegisteredJsonSchema);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {

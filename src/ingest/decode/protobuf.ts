@@ -11,7 +11,7 @@
 
 import protobuf from "protobufjs";
 import { FloeError } from "../../errors.js";
-import { decodeFailed } from "./errors.js";
+import { decodeFailed, requireValue } from "./errors.js";
 import { addDescriptor, isBase64Descriptor } from "./protobuf-descriptor.js";
 import { type CompiledProtobufMessage, compileProtobufMessage } from "./protobuf-schema.js";
 import {
@@ -111,9 +111,6 @@ export async function compileRegisteredProtobuf(
   registered: RegisteredSchema,
 ): Promise<CompiledFile> {
   const what = `schema id ${id}`;
-  if (registered.schemaType !== "PROTOBUF") {
-    throw decodeFailed(`${what} has schemaType ${registered.schemaType}, expected PROTOBUF`);
-  }
   const files: ProtoFile[] = [{ name: "", text: registered.schema, what }];
   for (const r of await referencedSchemas(registry, registered, what)) {
     if (r.schema.schemaType !== "PROTOBUF") {
@@ -153,12 +150,11 @@ export class ProtobufDecoder implements Decoder {
   readonly #compiled: CompiledSchemas<CompiledFile>;
 
   constructor(registry: SchemaRegistryClient) {
-    this.#compiled = new CompiledSchemas(registry, compileRegisteredProtobuf);
+    this.#compiled = new CompiledSchemas(registry, "PROTOBUF", compileRegisteredProtobuf);
   }
 
   async decode(input: DecodeInput): Promise<DecodedRecord> {
-    if (input.value === null) throw decodeFailed("record has no value (a tombstone)");
-    const bytes = input.value;
+    const bytes = requireValue(input);
     const { schemaId, payloadOffset } = readWireHeader(bytes);
     const { indexes, offset } = readMessageIndexes(bytes, payloadOffset);
     const message = (await this.#compiled.get(schemaId)).message(indexes);

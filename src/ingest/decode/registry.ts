@@ -162,22 +162,34 @@ export type SchemaCompiler<T> = (
   registered: RegisteredSchema,
 ) => T | Promise<T>;
 
-/** A decoder's compiled schemas by schema id: fetched from the registry and compiled once each. */
+/**
+ * A decoder's compiled schemas by schema id: fetched from the registry and compiled once each. A
+ * schema of another type than `schemaType` is DECODE_FAILED.
+ */
 export class CompiledSchemas<T> {
   readonly #cache = new SchemaCache<number, T>();
   readonly #registry: SchemaRegistryClient;
+  readonly #schemaType: SchemaType;
   readonly #compile: SchemaCompiler<T>;
 
-  constructor(registry: SchemaRegistryClient, compile: SchemaCompiler<T>) {
+  constructor(registry: SchemaRegistryClient, schemaType: SchemaType, compile: SchemaCompiler<T>) {
     this.#registry = registry;
+    this.#schemaType = schemaType;
     this.#compile = compile;
   }
 
   /** The compiled schema of `id`, fetching and compiling it on first use. */
   get(id: number): Promise<T> {
-    return this.#cache.get(id, () =>
-      this.#registry.getSchema(id).then((registered) => this.#compile(this.#registry, id, registered)),
-    );
+    return this.#cache.get(id, async () => {
+      const registered = await this.#registry.getSchema(id);
+      if (registered.schemaType !== this.#schemaType) {
+        throw new FloeError(
+          "DECODE_FAILED",
+          `schema id ${id} has schemaType ${registered.schemaType}, expected ${this.#schemaType}`,
+        );
+      }
+      return this.#compile(this.#registry, id, registered);
+    });
   }
 
   /** The compiled schema of `id` if it is ready, else undefined. */
