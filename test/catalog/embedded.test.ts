@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { EmbeddedCatalog, Table } from "../../src/catalog/index.js";
 import { isFloeError } from "../../src/errors.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
-import { makeSchema } from "../../src/iceberg/spec/index.js";
+import {
+  COMMIT_MAX_RETRY_WAIT_MS,
+  COMMIT_MIN_RETRY_WAIT_MS,
+  COMMIT_NUM_RETRIES,
+  makeSchema,
+} from "../../src/iceberg/spec/index.js";
 
 const schema = makeSchema([{ id: 1, name: "id", required: true, type: "long" }]);
 const id = { namespace: ["db"], name: "t" };
@@ -78,7 +83,13 @@ describe("embedded catalog", () => {
 
   it("8 writers x 25 appends: every append lands once", async () => {
     const { io, catalog } = await setup();
-    await catalog.createTable(["db"], { name: "t", schema });
+    // Every append must land: a generous, quick retry budget in the table's commit.retry.* properties.
+    const properties = {
+      [COMMIT_NUM_RETRIES]: "99",
+      [COMMIT_MIN_RETRY_WAIT_MS]: "5",
+      [COMMIT_MAX_RETRY_WAIT_MS]: "500",
+    };
+    await catalog.createTable(["db"], { name: "t", schema, properties });
     let conflicts = 0;
     const tables = await Promise.all(
       Array.from({ length: 8 }, async () => new Table(catalog, await catalog.loadTable(id), io)),
@@ -89,14 +100,14 @@ describe("embedded catalog", () => {
     const first = await Promise.all(
       tables.map((t, w) => t.newAppend().appendRows([{ id: BigInt(w * 100) }])),
     );
-    for (const r of await Promise.all(first.map((op) => op.commit({ maxAttempts: 100 })))) {
+    for (const r of await Promise.all(first.map((op) => op.commit()))) {
       conflicts += r.conflicts;
     }
     await Promise.all(
       tables.map(async (table, w) => {
         for (let i = 1; i < 25; i++) {
           const op = await table.newAppend().appendRows([{ id: BigInt(w * 100 + i) }]);
-          const r = await op.commit({ maxAttempts: 100 });
+          const r = await op.commit();
           conflicts += r.conflicts;
         }
       }),

@@ -9,6 +9,7 @@ import * as nameMapping from "../../../src/iceberg/spec/name-mapping.js";
 import * as names from "../../../src/iceberg/spec/names.js";
 import * as newTable from "../../../src/iceberg/spec/new-table.js";
 import * as partition from "../../../src/iceberg/spec/partition.js";
+import * as properties from "../../../src/iceberg/spec/properties.js";
 import * as schema from "../../../src/iceberg/spec/schema.js";
 import * as singleValue from "../../../src/iceberg/spec/single-value.js";
 import * as snapshot from "../../../src/iceberg/spec/snapshot.js";
@@ -30,6 +31,7 @@ const modules = {
   names,
   newTable,
   partition,
+  properties,
   schema,
   singleValue,
   snapshot,
