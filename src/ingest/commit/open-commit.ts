@@ -9,11 +9,10 @@ import type { Table } from "../../catalog/index.js";
 import { deleteFiles } from "../../iceberg/io/index.js";
 import type { DataFile, Schema } from "../../iceberg/spec/index.js";
 import type { PartitionedAppender } from "../../iceberg/write/index.js";
-import { type PartitionRange, splitTp } from "../buffer/index.js";
+import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import type { Route } from "../route.js";
 import type { Covered } from "./catalog-commit.js";
 import { getOffset, type OffsetMap, setOffset } from "./offsets.js";
-import type { PreparedCommit } from "./table-committer.js";
 
 export class OpenTableCommit {
   /** Offsets covered per `topic\u0000partition`, over every flush written into this commit. */
@@ -63,7 +62,7 @@ export class OpenTableCommit {
   }
 
   /** Writes a prepared flush's rows into the open files and adds its offsets to the commit. */
-  async write(prepared: PreparedCommit): Promise<void> {
+  async write(prepared: { readonly batch: TableBatch; readonly schema: Schema }): Promise<void> {
     const { batch, schema } = prepared;
     this.schema = schema;
     if (batch.rows > 0) {
