@@ -13,6 +13,7 @@ import {
 } from "../../catalog/index.js";
 import { FloeError, isFloeError } from "../../errors.js";
 import { countFields, currentSchema, type StructType, type TableMetadata } from "../../iceberg/spec/index.js";
+import type { SchemaChange } from "../../iceberg/table/index.js";
 import type { Logger } from "../../log.js";
 import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import { evolveSchema } from "../schema/index.js";
@@ -44,12 +45,13 @@ export async function commitSchemaChanges(
   const route = batch.route;
   const { evolve: allowed, maxColumns } = route.config;
   const extra = batch.metadataSchema === undefined ? [] : [batch.metadataSchema];
-  for (let attempt = 1; ; attempt++) {
-    const md = table.metadata;
+  let bad = new Map<StructType, FloeError>();
+  // Redone on every attempt against the freshest schema; null (no commit) when nothing changes.
+  const evolve = (md: TableMetadata): SchemaChange | null => {
     let schema = currentSchema(md);
     let last = md["last-column-id"];
     let changed = false;
-    const bad = new Map<StructType, FloeError>();
+    bad = new Map();
     for (const s of new Set([...extra, ...batch.schemas])) {
       try {
         const next = evolveSchema(schema, s, last);
@@ -77,38 +79,16 @@ export async function commitSchemaChanges(
         bad.set(s, e);
       }
     }
-    if (!changed) return bad;
-    try {
-      await deps.catalog.commitTable(
-        table.identifier,
-        [
-          { type: "assert-current-schema-id", "current-schema-id": md["current-schema-id"] },
-          { type: "assert-last-assigned-field-id", "last-assigned-field-id": md["last-column-id"] },
-        ],
-        [
-          {
-            action: "add-schema",
-            schema: { ...schema, "schema-id": nextSchemaId(md) },
-            "last-column-id": last,
-          },
-          { action: "set-current-schema", "schema-id": -1 },
-        ],
-      );
-      deps.logger.info("evolved table schema", {
-        table: formatIdentifier(table.identifier),
-        lastColumnId: last,
-      });
-      await table.refresh();
-      return bad;
-    } catch (e) {
-      if (!isFloeError(e, "COMMIT_CONFLICT") || attempt >= 5) throw e;
-      await table.refresh();
-    }
+    return changed ? { schema, lastColumnId: last } : null;
+  };
+  const result = await table.updateSchema(evolve, { logger: deps.logger, base: table.state });
+  if (result.committed) {
+    deps.logger.info("evolved table schema", {
+      table: formatIdentifier(table.identifier),
+      lastColumnId: table.metadata["last-column-id"],
+    });
   }
-}
-
-function nextSchemaId(md: TableMetadata): number {
-  return Math.max(...md.schemas.map((s) => s["schema-id"])) + 1;
+  return bad;
 }
 
 /** What a snapshot commit did: committed, or dropped because another writer was ahead. */

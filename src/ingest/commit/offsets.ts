@@ -5,9 +5,9 @@
  * ancestry back to the newest snapshot with that key (compaction and other writers leave it out).
  */
 import { FloeError } from "../../errors.js";
-import { ancestorsOf, type TableMetadata } from "../../iceberg/spec/index.js";
+import { ancestorsOf, FLOE_OFFSETS_PREFIX, type TableMetadata } from "../../iceberg/spec/index.js";
 
-export const OFFSETS_PREFIX = "floe.offsets.";
+export const OFFSETS_PREFIX = FLOE_OFFSETS_PREFIX;
 export const offsetsKey = (group: string): string => `${OFFSETS_PREFIX}${group}`;
 
 /** topic -> partition -> next offset to read. */
