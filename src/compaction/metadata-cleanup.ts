@@ -81,8 +81,7 @@ export async function cleanMetadataFiles(
   const log = options.logger ?? silentLogger;
   await table.refresh();
   const md = table.metadata;
-  const enabled =
-    options.enabled ?? deleteMetadataAfterCommit(md.properties);
+  const enabled = options.enabled ?? deleteMetadataAfterCommit(md.properties);
   const max = options.previousVersionsMax ?? previousVersionsMax(md.properties);
   const result: MetadataCleanupResult = {
     enabled,
