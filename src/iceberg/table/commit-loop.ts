@@ -3,9 +3,9 @@
  * the table's `commit.retry.*` budget (Iceberg's defaults: 4 retries, 100 ms .. 60 s, 30 min in all)
  * with jittered exponential backoff.
  *
- * - COMMIT_CONFLICT (the base moved): reload and restage against the new base.
- * - COMMIT_STATE_UNKNOWN (5xx/timeout after sending): reload and ask the staged change whether it
- *   landed; if so we are done (no retry, no duplicate), else restage and retry.
+ * - COMMIT_CONFLICT (the base moved): back off, reload and restage against the new base.
+ * - COMMIT_STATE_UNKNOWN (5xx/timeout after sending): back off, reload and ask the staged change
+ *   whether it landed; if so we are done (no retry, no duplicate), else restage and retry.
  * - Anything else fails at once. When the budget is spent the last error is rethrown (its code, with
  *   the attempt count).
  */
@@ -119,21 +119,30 @@ export async function commitLoop<S extends TableState>(
         attempt,
         error: e,
       });
+      // Back off first, then reload: the next attempt stages on the freshest base there is.
+      const delay = retryDelayMs(attempt, policy, random);
+      const spent = attempt > policy.numRetries || now() - started + delay > policy.totalTimeoutMs;
+      const fail = () => {
+        const err = e as FloeError;
+        return new FloeError(
+          err.code,
+          `commit to ${ops.name} failed after ${attempt} attempts: ${err.message}`,
+          {
+            cause: e,
+            retryable: true,
+            context: { table: ops.name, attempt },
+          },
+        );
+      };
+      // A spent budget still resolves an unknown outcome (reload and check), without the wait.
+      if (spent && !unknown) throw fail();
+      if (!spent) await sleep(delay);
       current = await reload(ops, policy, sleep, random);
       if (unknown && staged.landed(current.metadata)) {
         log.info("commit had landed", { attempt });
         return done(current, true);
       }
-      const delay = retryDelayMs(attempt, policy, random);
-      if (attempt > policy.numRetries || now() - started + delay > policy.totalTimeoutMs) {
-        const err = e as FloeError;
-        throw new FloeError(
-          err.code,
-          `commit to ${ops.name} failed after ${attempt} attempts: ${err.message}`,
-          { cause: e, retryable: true, context: { table: ops.name, attempt } },
-        );
-      }
-      await sleep(delay);
+      if (spent) throw fail();
     }
   }
 }

@@ -173,6 +173,21 @@ describe("transaction API (iceberg/table)", () => {
     }
   });
 
+  it("with no retries left, still resolves an unknown outcome before giving up", async () => {
+    await setup({ [COMMIT_NUM_RETRIES]: "0" });
+    const landed = await tableWith(["unknown-landed"]).newAppend().appendFiles([file()]).commit(noSleep);
+    expect(landed).toMatchObject({ committed: true, attempts: 1, unknownOutcomes: 1 });
+    const lost = await tableWith(["unknown-lost"])
+      .newAppend()
+      .appendFiles([file()])
+      .commit(noSleep)
+      .catch((e: unknown) => e);
+    expect(isFloeError(lost, "COMMIT_STATE_UNKNOWN")).toBe(true);
+    expect((lost as FloeError).retryable).toBe(true);
+    await table.refresh();
+    expect(table.metadata.snapshots).toHaveLength(1);
+  });
+
   it("stops retrying when commit.retry.total-timeout-ms is spent", async () => {
     await setup({ [COMMIT_TOTAL_RETRY_TIME_MS]: "1000", [COMMIT_MIN_RETRY_WAIT_MS]: "400" });
     let clock = 0;
