@@ -81,7 +81,7 @@ export interface ParquetStreamResult {
 
 /**
  * One Parquet file encoded on the encoder thread from successive Arrow IPC batches (all with the same
- * schema). `append` resolves once the encoder has taken the batch, so a caller that awaits it holds
+ * schema). `append` resolves once the encoder has written the batch, so a caller that awaits it holds
  * at most one batch in flight; bytes reach the sink as row groups complete; `finish` writes the
  * footer and resolves after the sink has every byte. Any failure (encoder or sink) rejects the
  * pending and later calls with the same error.

@@ -4,7 +4,7 @@
  * `{ op: "open", sid, settings, ipc }` starts
  *   parquet-wasm's transformParquetStream with the first batches (it needs them for the schema);
  *   `{ op: "append", sid, id, ipc }` queues more; `{ op: "close", sid }` ends the input. The thread
- *   answers `{ sid, op: "taken", id, ipc }` once the encoder has pulled an append's last batch (the
+ *   answers `{ sid, op: "taken", id, ipc }` once the encoder has written an append's last batch (the
  *   sender's backpressure), `{ sid, op: "chunk", chunk }` for every piece of the file as row groups
  *   fill, and `{ sid, op: "done", tail }` after the footer (`tail`: the file's last bytes, footer
  *   included), or `{ sid, op: "error", error }`.
@@ -86,18 +86,23 @@ function enqueue(s, ipc, id) {
 }
 
 async function open({ sid, settings, ipc, id }) {
-  const s = { sid, queue: [], wake: undefined, closing: false, after: [] };
+  const s = { sid, queue: [], wake: undefined, closing: false, after: [], last: undefined };
   streams.set(sid, s);
   try {
     enqueue(s, ipc, id);
+    // The encoder pulls a batch only once it has written the one before: that is when the sender
+    // hears the earlier one was taken, so at most one batch waits in WASM memory beside the open row
+    // group.
     const input = new ReadableStream({
       async pull(controller) {
+        const done = s.last;
+        s.last = undefined;
+        if (done !== undefined) parentPort.postMessage({ sid, op: "taken", id: done.id, ipc: done.ipc }, [done.ipc.buffer]);
         while (s.queue.length === 0 && !s.closing) await new Promise((r) => { s.wake = r; });
         const next = s.queue.shift();
         if (next === undefined) { controller.close(); return; }
         controller.enqueue(next.batch);
-        if (next.id !== undefined)
-          parentPort.postMessage({ sid, op: "taken", id: next.id, ipc: next.ipc }, [next.ipc.buffer]);
+        if (next.id !== undefined) s.last = next;
       },
     }, { highWaterMark: 0 });
     const output = await pw.transformParquetStream(input, properties(settings));
