@@ -78,7 +78,9 @@ export function classifyS3Error(e: unknown, scope: S3ErrorScope): FloeError {
   if (UNAUTHORIZED.has(s3Code) || status === 401 || status === 403) {
     return make("UNAUTHORIZED", `failed: access denied (${s3Code})`, undefined, false);
   }
-  if (CHECKSUM.has(s3Code)) {
+  // The SDK's own check of a download's x-amz-checksum-* header throws a plain Error: a body that
+  // changed in flight (S3Proxy serving an object while it is overwritten) is worth another read.
+  if (CHECKSUM.has(s3Code) || /^Checksum mismatch/.test(failure.message)) {
     return make("IO_ERROR", `failed: body corrupted in transit (${s3Code})`, "checksum", true);
   }
   const transient = transientFailure(failure, s3Code, TRANSIENT);

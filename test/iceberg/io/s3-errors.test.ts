@@ -33,6 +33,16 @@ describe("classifyS3Error", () => {
     expect(err.context).toMatchObject({ op: "read", path: scope.path, httpStatus: status, s3Code: name });
   });
 
+  it("classifies the SDK's response checksum mismatch as a retryable corrupted body", () => {
+    const e = new Error(
+      'Checksum mismatch: expected "4TmmHA==" but received "lj6Wig==" in response header "x-amz-checksum-crc32".',
+    );
+    const err = classifyS3Error(e, scope);
+    expect(err.code).toBe("IO_ERROR");
+    expect(err.retryable).toBe(true);
+    expect(err.context).toMatchObject({ reason: "checksum" });
+  });
+
   it("classifies network errors and SDK timeouts as retryable and possibly applied", () => {
     for (const e of [networkError("ECONNRESET"), networkError("EPIPE"), sdkError("TimeoutError")]) {
       const err = classifyS3Error(e, scope);
