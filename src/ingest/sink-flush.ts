@@ -73,9 +73,13 @@ export class FlushPipeline {
         this.#queued = undefined;
         return this.flush();
       })
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         this.#failed = true;
         this.host.fail(toFloeError(e));
+        // Nothing more is committed: the open files never appear (no upload or temporary file lingers).
+        const open = [...this.open.values()];
+        this.open.clear();
+        for (const c of open) await c.abort();
       });
     this.#queued = queued;
     this.#chain = queued;

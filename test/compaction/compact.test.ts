@@ -4,7 +4,6 @@ import {
   compactTable,
   expireSnapshots,
   maintainTable,
-  parquetToArrow,
   removeOrphanFiles,
   rewriteManifests,
   scanSnapshot,

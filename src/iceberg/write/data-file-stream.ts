@@ -104,6 +104,8 @@ export class OpenDataFile {
         ifNoneMatch: true,
         contentType: "application/vnd.apache.parquet",
       });
+      // Awaited when the first row group is out (or at close/abort); until then a failure is held.
+      this.#opening.catch(() => undefined);
       this.#parquet = new ParquetStream(
         { compression: this.settings.compression, rowGroupRows: rowGroupRowsFor(this.settings, table) },
         async (chunk) => {
@@ -183,7 +185,8 @@ export class RollingDataFile {
   async append(table: arrow.Table): Promise<void> {
     let rest = table;
     while (rest.numRows > 0) {
-      const file = (this.#current ??= this.open());
+      if (this.#current === undefined) this.#current = this.open();
+      const file = this.#current;
       const room = this.roomFor(file, rest);
       const piece = room >= rest.numRows ? rest : rest.slice(0, room);
       await file.append(piece);

@@ -16,6 +16,7 @@ import type { FileIO } from "../io/index.js";
 import {
   computePartition,
   type DataFile,
+  intProperty,
   type NestedField,
   PARQUET_COMPRESSION_CODEC,
   type PartitionData,
@@ -26,13 +27,11 @@ import {
   ROW_GROUP_SIZE_BYTES_DEFAULT,
   type Schema,
   targetFileSizeBytes,
-  intProperty,
 } from "../spec/index.js";
 import type { ParquetCompression } from "./arrow-parquet.js";
 import { buildTable, type ColumnInput } from "./arrow-table.js";
 import type { WriteField } from "./arrow-types.js";
 import { type FileSettings, OpenDataFile, RollingDataFile } from "./data-file-stream.js";
-import type { MetricsMode } from "./metrics-mode.js";
 import { metricsModesFromProperties, writeFieldsFromSchema } from "./schema-mapping.js";
 
 export interface DataFileWriterOptions {

@@ -150,7 +150,11 @@ export async function commitOpenTables(
       const error = toFloeError(e);
       metrics.commits.inc({ table, outcome: "error" });
       await current.abort();
-      if (!error.retryable || current.route.config.tableField !== undefined) throw e;
+      if (!error.retryable || current.route.config.tableField !== undefined) {
+        // The sink stops: the commits after this one are dropped too.
+        for (const [, rest] of commits.slice(commits.findIndex(([t]) => t === table) + 1)) await rest.abort();
+        throw e;
+      }
       outcomes.push({ kind: "failed", table, ranges: current.ranges, error });
       continue;
     }
