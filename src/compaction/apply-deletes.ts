@@ -138,10 +138,12 @@ export function applyDeletes(
   table: arrow.Table,
   positions: ReadonlySet<number>,
   equality: readonly EqualityDeleteSet[],
+  /** The file position of the table's first row (when a file is read in batches). */
+  firstRow = 0,
 ): { table: arrow.Table; deleted: number } {
   if (positions.size === 0 && equality.every((e) => e.keys.size === 0)) return { table, deleted: 0 };
   const slices: arrow.RecordBatch[] = [];
-  let base = 0;
+  let base = firstRow;
   let deleted = 0;
   for (const batch of table.batches) {
     const eqCols = equality.map((e) => e.ids.map((id) => columnById(batch, id)));

@@ -31,7 +31,7 @@ import {
 import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
-import { conformToSchema, parquetToArrow } from "./arrow-read.js";
+import { conformToSchema, parquetBatches, parquetToArrow } from "./arrow-read.js";
 import { deletePaths } from "./delete-paths.js";
 import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
@@ -122,10 +122,10 @@ export interface RewriteResult {
 class Abandon extends Error {}
 
 /** Arrow bytes of decoded rows collected before they go to the open output file. */
-const PENDING_BYTES = 32 * 1024 * 1024;
+const PENDING_BYTES = 8 * 1024 * 1024;
 
 const PREFETCH_FILES = 8;
-const PREFETCH_BYTES = 64 * 1024 * 1024;
+const PREFETCH_BYTES = 16 * 1024 * 1024;
 const EMPTY: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
 
 function arrowBytes(t: arrow.Table): number {
@@ -193,25 +193,30 @@ async function rewriteFiles(
     const bytes = await (reads[i] as Promise<Uint8Array>);
     reads[i] = EMPTY;
     inFlight -= f.sizeBytes;
-    let t = conformToSchema(parquetToArrow(bytes, f.path), schema, f.path, conform);
-    rowsIn += t.numRows;
+    const positions = new Set<number>();
+    const equality: EqualityDeleteSet[] = [];
     const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
-    if (attached.length > 0) {
-      const positions = new Set<number>();
-      const equality: EqualityDeleteSet[] = [];
-      for (const d of attached) {
-        const dt = await deleteTable(d.file.file_path);
-        if (d.file.content === 1) positionsFor(dt, f.path, positions);
-        else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema, conform));
-      }
-      const applied = applyDeletes(t, positions, equality);
-      t = applied.table;
-      deleted += applied.deleted;
+    for (const d of attached) {
+      const dt = await deleteTable(d.file.file_path);
+      if (d.file.content === 1) positionsFor(dt, f.path, positions);
+      else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema, conform));
     }
-    pending.push(...t.batches);
-    pendingBytes += arrowBytes(t);
+    // Decoded a batch at a time: memory follows the batch, not the input file.
+    let firstRow = 0;
+    for await (const raw of parquetBatches(bytes, f.path)) {
+      let t = conformToSchema(raw, schema, f.path, conform);
+      rowsIn += t.numRows;
+      if (attached.length > 0) {
+        const applied = applyDeletes(t, positions, equality, firstRow);
+        t = applied.table;
+        deleted += applied.deleted;
+      }
+      firstRow += raw.numRows;
+      pending.push(...t.batches);
+      pendingBytes += arrowBytes(t);
+      if (pendingBytes >= flushBytes) await flush();
+    }
     onFile(f.sizeBytes);
-    if (pendingBytes >= flushBytes) await flush();
   }
   await flush();
   return { rowsIn, deleted };
