@@ -76,13 +76,11 @@ export class LocalFileIO implements FileIO {
   async write(path: string, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
     const target = localPathOf(path);
     const dir = dirname(target);
-    const temp = `${dir}/.${basename(target)}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`;
+    const temp = tempPathFor(target);
     try {
       await fs.mkdir(dir, { recursive: true });
       await this.#writeTemp(temp, bytes);
-      if (options.ifNoneMatch) await this.#createExclusive(temp, target, path);
-      else await fs.rename(temp, target);
-      if (this.#fsync) await syncDirectory(dir);
+      await this.#publish(temp, target, path, options);
     } catch (e) {
       throw fsError(e, "write", path);
     } finally {
@@ -94,7 +92,7 @@ export class LocalFileIO implements FileIO {
   async openWrite(path: string, options: WriteOptions = {}): Promise<WriteStream> {
     const target = localPathOf(path);
     const dir = dirname(target);
-    const temp = `${dir}/.${basename(target)}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`;
+    const temp = tempPathFor(target);
     let handle: fs.FileHandle;
     try {
       await fs.mkdir(dir, { recursive: true });
@@ -127,9 +125,7 @@ export class LocalFileIO implements FileIO {
           if (this.#fsync) await handle.sync();
           open = false;
           await handle.close();
-          if (options.ifNoneMatch) await this.#createExclusive(temp, target, path);
-          else await fs.rename(temp, target);
-          if (this.#fsync) await syncDirectory(dir);
+          await this.#publish(temp, target, path, options);
         } catch (e) {
           throw fsError(e, "write", path);
         } finally {
@@ -187,6 +183,13 @@ export class LocalFileIO implements FileIO {
     }
   }
 
+  /** Moves a complete temporary file to its target (exclusively with ifNoneMatch), durably. */
+  async #publish(temp: string, target: string, path: string, options: WriteOptions): Promise<void> {
+    if (options.ifNoneMatch) await this.#createExclusive(temp, target, path);
+    else await fs.rename(temp, target);
+    if (this.#fsync) await syncDirectory(dirname(target));
+  }
+
   async #writeTemp(temp: string, bytes: Uint8Array): Promise<void> {
     const handle = await fs.open(temp, "wx");
     try {
@@ -219,6 +222,11 @@ export class LocalFileIO implements FileIO {
       }
     }
   }
+}
+
+/** A hidden temporary name next to `target` (orphan removal and listings know the suffix). */
+function tempPathFor(target: string): string {
+  return `${dirname(target)}/.${basename(target)}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`;
 }
 
 /**
