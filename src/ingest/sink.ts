@@ -408,6 +408,8 @@ export class Sink {
         if (!live()) return false;
         this.clock.drainCommit();
         await Promise.race([this.requestFlush(false), new Promise((r) => setTimeout(r, 1000))]);
+        // Records are waiting for room: not the end of a drain, so no idle commit meanwhile.
+        this.clock.sawRecords();
         await heartbeat();
       }
       return live();

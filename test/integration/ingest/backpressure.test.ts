@@ -73,9 +73,12 @@ describe("sink: backpressure", () => {
     }
     await sink.stop(); // commits the rest
     const table = await wh.catalog.loadTable(id);
-    // ~7 MB buffered in all through a 1 MiB limit went out as flushes into one open file: stop committed it.
+    // ~7 MB buffered in all through a 1 MiB limit went out as many flushes into the open file, which
+    // commits at stop (a slow machine may see a rebalance commit it once before): one file per commit.
     const withData = table.metadata.snapshots.filter((s) => Number(s.summary["added-records"] ?? 0) > 0);
-    expect(withData.map((s) => Number(s.summary["added-data-files"]))).toEqual([1]);
+    expect(withData.length).toBeGreaterThanOrEqual(1);
+    expect(withData.length).toBeLessThanOrEqual(2);
+    expect(withData.every((s) => s.summary["added-data-files"] === "1")).toBe(true);
     expect(pausedSeen).toBe(true);
     // The gauge counts buffered plus committing bytes: at most one record past the limit.
     expect(maxBuffered).toBeGreaterThan(LIMIT / 2);
