@@ -17,6 +17,7 @@ import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
 import { buildRoutes, type Route, routeFor } from "./route.js";
 import { checkNesting, checkRecordNames } from "./schema/index.js";
+import { Backpressure } from "./sink-backpressure.js";
 import { SinkBuffers } from "./sink-buffers.js";
 import { type FlushHost, FlushPipeline } from "./sink-flush.js";
 import { describeCrash, SinkHealth, settled } from "./sink-health.js";
@@ -58,6 +59,7 @@ export class Sink {
   private assigning: Promise<void> = Promise.resolve();
   private assigned = new Set<string>();
   private readonly pipeline: FlushPipeline;
+  private readonly room: Backpressure;
   private readonly clock: CommitClock;
   private state: State = "starting";
   /** The start-up in progress (settles, never rejects), for stop() to wait on. */
@@ -100,6 +102,14 @@ export class Sink {
         this.buffers.tableBuffer(route, table).cover(meta.topic, meta.partition, meta.offset),
     });
     this.pipeline = new FlushPipeline(this.flushHost());
+    this.room = new Backpressure({
+      config,
+      buffers: this.buffers,
+      clock: this.clock,
+      metrics: opts.metrics,
+      logger: opts.logger,
+      flush: () => this.requestFlush(false),
+    });
   }
 
   ready(): { ready: boolean; reason?: string } {
@@ -262,7 +272,7 @@ export class Sink {
     try {
       if (!live()) return;
       for (const message of batch.messages) {
-        if (this.full() && !(await this.waitForRoom(heartbeat, live))) return;
+        if (this.room.full() && !(await this.room.waitForRoom(heartbeat, live))) return;
         const offset = BigInt(message.offset);
         if (expected !== undefined && offset < expected) {
           resolved = message.offset; // already covered by a commit
@@ -340,7 +350,7 @@ export class Sink {
       this.opts.metrics.recordsIn.inc({ topic }, records);
       this.opts.metrics.bytesIn.inc({ topic }, bytes);
     }
-    this.afterBatch();
+    this.room.afterBatch();
   }
 
   /**
@@ -378,48 +388,6 @@ export class Sink {
     });
     this.fatal ??= error;
     void this.requestFlush().then(() => this.stop());
-  }
-
-  private afterBatch(): void {
-    const { config, metrics } = this.opts;
-    metrics.bufferBytes.set({}, this.buffers.total);
-    if (this.buffers.reached(config.commit.maxRecords, config.commit.maxBytes)) {
-      // A size limit writes the buffers into the open files; the clock commits them.
-      this.clock.drainCommit();
-      void this.requestFlush(false);
-    }
-  }
-
-  /**
-   * Backpressure: while the buffers and the batch being committed (it holds its memory until its commit
-   * ends) pass `buffer.maxBytes`, the batch handler waits for commits, heartbeating, so kafkajs fetches
-   * nothing more; consumption resumes the moment a commit frees memory. False when the batch must stop.
-   */
-  private async waitForRoom(heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
-    const { metrics, logger } = this.opts;
-    if (!this.full()) return true;
-    metrics.paused.set({}, 1);
-    logger.info("buffer full, waiting for a flush before consuming more", {
-      bufferedBytes: this.buffers.buffered,
-      flushingBytes: this.buffers.flushing,
-    });
-    try {
-      while (this.full()) {
-        if (!live()) return false;
-        this.clock.drainCommit();
-        await Promise.race([this.requestFlush(false), new Promise((r) => setTimeout(r, 1000))]);
-        // Records are waiting for room: not the end of a drain, so no idle commit meanwhile.
-        this.clock.sawRecords();
-        await heartbeat();
-      }
-      return live();
-    } finally {
-      metrics.paused.set({}, 0);
-    }
-  }
-
-  private full(): boolean {
-    return this.buffers.total > this.opts.config.buffer.maxBytes;
   }
 
   /**

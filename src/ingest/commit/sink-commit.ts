@@ -109,9 +109,12 @@ export async function writeTables(
       const error = toFloeError(e);
       deps.metrics.commits.inc({ table, outcome: "error" });
       if (!error.retryable || batch.route.config.tableField !== undefined) throw e;
+      // Read again from the earliest offset the open commit or this batch covers.
       const ranges = new Map(current?.ranges ?? []);
-      for (const [k, r] of batch.ranges)
-        if (!ranges.has(k) || r.first < (ranges.get(k)?.first ?? r.first)) ranges.set(k, r);
+      for (const [k, r] of batch.ranges) {
+        const have = ranges.get(k);
+        if (have === undefined || r.first < have.first) ranges.set(k, r);
+      }
       open.delete(table);
       await current?.abort();
       outcomes.push({ kind: "failed", table, ranges, error });
