@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   "SERVICE_UNAVAILABLE",
   "SCHEMA_INCOMPATIBLE",
   "DECODE_FAILED",
+  /** An upsert record's key is missing or null, or a key column has a type that cannot be a key. */
+  "KEY_INVALID",
   "UNSUPPORTED",
   "INTERNAL",
 ] as const;
