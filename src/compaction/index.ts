@@ -8,7 +8,7 @@ export {
   positionsFor,
   valueKey,
 } from "./apply-deletes.js";
-export { type ConformOptions, conformToSchema, parquetToArrow } from "./arrow-read.js";
+export { type ConformOptions, conformToSchema, parquetBatches, parquetToArrow } from "./arrow-read.js";
 export {
   type BatchOptions,
   type BatchResult,
@@ -41,6 +41,7 @@ export {
   type MaintainResult,
   maintainTable,
 } from "./jobs.js";
+export { DeleteFileReader, type FileDeletes } from "./file-deletes.js";
 export {
   acquireLease,
   DEFAULT_LEASE_SKEW_MS,

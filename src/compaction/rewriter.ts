@@ -2,7 +2,8 @@
  * The rewriter: for each planned group, read its files (one group in memory at a time), apply the
  * delete files attached to them, concatenate, write new files with the table's DataFileWriter (same
  * field ids, fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
- * files and removes the inputs.
+ * files and removes the inputs, together with the delete files left applying to no live data file
+ * (obsolete-deletes.ts).
  *
  * The commit is the transaction API's replace (iceberg/table): restaged on every conflict, carrying
  * concurrent appends over and reusing its manifests between attempts. Unless the table sets its own
@@ -11,8 +12,9 @@
  *
  * Commit outcomes:
  * - committed: the replace snapshot landed.
- * - abandoned: an input is no longer live (another compaction or a delete got there first), or a
- *   delete file was added to the group's partition since planning: the new files are deleted.
+ * - abandoned: an input (or a delete file to drop) is no longer live (another compaction or a delete
+ *   got there first), or a delete file that may apply to an input was added since planning (rows it
+ *   deletes would come back in the new files): the new files are deleted.
  * - failed: anything else. Files that a possibly-committed snapshot may reference (an error while
  *   committing) are never deleted; orphan removal collects them after its grace period.
  */
@@ -30,9 +32,11 @@ import {
 } from "../iceberg/spec/index.js";
 import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
-import { applyDeletes, type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
-import { conformToSchema, parquetBatches, parquetToArrow } from "./arrow-read.js";
+import { applyDeletes } from "./apply-deletes.js";
+import { conformToSchema, parquetBatches } from "./arrow-read.js";
 import { deletePaths } from "./delete-paths.js";
+import { DeleteFileReader } from "./file-deletes.js";
+import type { DeleteCoverage } from "./obsolete-deletes.js";
 import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
 import type { NewDeletesCheck } from "./validate.js";
@@ -80,6 +84,8 @@ export interface RewriteInputs {
   /** Live data files of the planned snapshot, by path. */
   files: ReadonlyMap<string, ScannedFile>;
   deletes: DeleteIndex;
+  /** Which delete files a group's commit leaves obsolete (dropped with it); unset: none are dropped. */
+  coverage?: DeleteCoverage;
   newDeletes: NewDeletesCheck;
 }
 
@@ -96,6 +102,8 @@ export interface GroupOutcome {
   rowsIn: number;
   rowsOut: number;
   deletedRows: number;
+  /** Delete files the commit removed (applied and applying to no live data file any more). */
+  deleteFilesRemoved: number;
   conflicts: number;
   snapshotId?: bigint;
   error?: Error;
@@ -112,6 +120,7 @@ export interface RewriteResult {
   bytesWritten: number;
   rowsRewritten: number;
   deletedRowsApplied: number;
+  deleteFilesRemoved: number;
   conflicts: number;
   durationMs: number;
   /** Why the run stopped before the last group, if it did. */
@@ -152,15 +161,7 @@ async function rewriteFiles(
   const io = table.io;
   const target = arrowSchema(writeFieldsFromSchema(schema));
   const conform = { nameMapping: nameMappingOf(table.metadata.properties) };
-  const deleteTables = new Map<string, arrow.Table>();
-  const deleteTable = async (path: string) => {
-    let t = deleteTables.get(path);
-    if (t === undefined) {
-      t = parquetToArrow(await io.read(path), path);
-      deleteTables.set(path, t);
-    }
-    return t;
-  };
+  const deleteReader = new DeleteFileReader(io, schema, conform);
   let pending: arrow.RecordBatch[] = [];
   let pendingBytes = 0;
   const flush = async () => {
@@ -193,14 +194,8 @@ async function rewriteFiles(
     const bytes = await (reads[i] as Promise<Uint8Array>);
     reads[i] = EMPTY;
     inFlight -= f.sizeBytes;
-    const positions = new Set<number>();
-    const equality: EqualityDeleteSet[] = [];
     const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
-    for (const d of attached) {
-      const dt = await deleteTable(d.file.file_path);
-      if (d.file.content === 1) positionsFor(dt, f.path, positions);
-      else equality.push(equalityDeleteSet(dt, d.file.equality_ids ?? [], schema, conform));
-    }
+    const { positions, equality } = await deleteReader.forFile(scanned, attached);
     // Decoded a batch at a time: memory follows the batch, not the input file.
     let firstRow = 0;
     for await (const raw of parquetBatches(bytes, f.path)) {
@@ -226,6 +221,8 @@ async function rewriteGroup(
   table: Table,
   group: PlannedGroup,
   inputs: RewriteInputs,
+  /** Inputs of the groups this run committed so far. */
+  rewritten: ReadonlySet<string>,
   settings: RewriteSettings,
   log: Logger,
   progress: (phase: RewritePhase, files: number, bytes: number) => void,
@@ -240,6 +237,7 @@ async function rewriteGroup(
     rowsIn: 0,
     rowsOut: 0,
     deletedRows: 0,
+    deleteFilesRemoved: 0,
     conflicts: 0,
   };
   const written: DataFile[] = [];
@@ -277,7 +275,16 @@ async function rewriteGroup(
     const { rowsIn, deleted } = read;
     outcome.rowsIn = rowsIn;
     outcome.deletedRows = deleted;
-    if (deleted === 0 && written.length >= group.files.length) {
+    const paths = group.files.map((f) => f.path);
+    const obsolete =
+      inputs.coverage === undefined
+        ? []
+        : await inputs.coverage.obsolete(
+            paths.map((p) => inputs.files.get(p) as ScannedFile),
+            group.partitionKey,
+            new Set([...rewritten, ...paths]),
+          );
+    if (deleted === 0 && obsolete.length === 0 && written.length >= group.files.length) {
       // The data does not fit fewer files (each input was already about a whole output's worth).
       throw new Abandon(`no gain: ${group.files.length} files would be rewritten as ${written.length}`);
     }
@@ -286,16 +293,19 @@ async function rewriteGroup(
     outcome.rowsOut = written.reduce((n, f) => n + Number(f.record_count), 0);
     await settings.beforeCommit?.(group, written);
     progress("commit", 0, 0);
-    const paths = group.files.map((f) => f.path);
     const scope = { partitionKey: group.partitionKey, inputs: new Set(paths) };
     let rejected: string | undefined;
     committing = true;
-    const holding = new Set(group.files.map((f) => inputs.files.get(f.path)?.manifestPath));
+    const holding = new Set<string | undefined>([
+      ...group.files.map((f) => inputs.files.get(f.path)?.manifestPath),
+      ...(inputs.coverage?.manifestsOf(obsolete) ?? []),
+    ]);
     const location = table.metadata.location;
     const result = await table
       .newRewrite()
       .addDataFiles(written)
       .removeFiles(paths)
+      .removeDeleteFiles(obsolete)
       .skipManifests(new Set((inputs.manifests ?? []).filter((m) => !holding.has(m))))
       .commit({
         retryDefaults: REWRITE_COMMIT_RETRY,
@@ -312,6 +322,7 @@ async function rewriteGroup(
     outcome.conflicts = result.conflicts;
     if (!result.committed) throw new Abandon(rejected ?? "the commit was dropped");
     outcome.status = "committed";
+    outcome.deleteFilesRemoved = obsolete.length;
     if (result.snapshot) outcome.snapshotId = result.snapshot["snapshot-id"];
     return outcome;
   } catch (e) {
@@ -349,6 +360,7 @@ export async function rewriteGroups(
   let filesDone = 0;
   let bytesDone = 0;
   const outcomes: GroupOutcome[] = [];
+  const rewritten = new Set<string>();
   let stopped: string | undefined;
   for (const [i, group] of plan.groups.entries()) {
     try {
@@ -371,8 +383,9 @@ export async function rewriteGroups(
         bytesTotal,
       });
     };
-    const outcome = await rewriteGroup(table, group, inputs, settings, log, progress);
+    const outcome = await rewriteGroup(table, group, inputs, rewritten, settings, log, progress);
     outcomes.push(outcome);
+    if (outcome.status === "committed") for (const f of group.files) rewritten.add(f.path);
     const fields = {
       group: i + 1,
       groups: plan.groups.length,
@@ -382,6 +395,7 @@ export async function rewriteGroups(
       outputFiles: outcome.outputFiles,
       inputBytes: outcome.inputBytes,
       outputBytes: outcome.outputBytes,
+      deleteFilesRemoved: outcome.deleteFilesRemoved,
       conflicts: outcome.conflicts,
       ...(outcome.snapshotId === undefined ? {} : { snapshotId: outcome.snapshotId }),
       ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
@@ -404,6 +418,7 @@ export async function rewriteGroups(
     bytesWritten: committed.reduce((n, o) => n + o.outputBytes, 0),
     rowsRewritten: committed.reduce((n, o) => n + o.rowsOut, 0),
     deletedRowsApplied: committed.reduce((n, o) => n + o.deletedRows, 0),
+    deleteFilesRemoved: committed.reduce((n, o) => n + o.deleteFilesRemoved, 0),
     conflicts: outcomes.reduce((n, o) => n + o.conflicts, 0),
     durationMs: performance.now() - t0,
     groupsNotRun: plan.groups.length - outcomes.length,
