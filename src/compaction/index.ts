@@ -31,6 +31,7 @@ export {
   type UnreachableFiles,
   unreachableFiles,
 } from "./expire.js";
+export { DeleteFileReader, type FileDeletes } from "./file-deletes.js";
 export {
   type CompactOptions,
   type CompactResult,
@@ -41,7 +42,6 @@ export {
   type MaintainResult,
   maintainTable,
 } from "./jobs.js";
-export { DeleteFileReader, type FileDeletes } from "./file-deletes.js";
 export {
   acquireLease,
   DEFAULT_LEASE_SKEW_MS,
