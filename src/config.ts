@@ -326,10 +326,53 @@ export const TableRoute = z
       .record(z.string(), z.string())
       .default({})
       .describe("Table properties for auto-created tables"),
+    mode: z
+      .enum(["append", "upsert"])
+      .default("append")
+      .describe(
+        "append: every record becomes a row. upsert: one row per key; a newer record replaces its key's row and a tombstone (or Debezium delete) removes it, written with position deletes every engine reads.",
+      ),
+    key: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "upsert: the row key, top-level fields of the value (a key lives in one Kafka partition; keys seen on two partitions are counted).",
+      ),
+    envelope: z
+      .enum(["none", "debezium"])
+      .default("none")
+      .describe(
+        "debezium: values are Debezium change events (op c/r/u insert or replace the row from `after`, d deletes the row keyed by `before`); needs mode upsert.",
+      ),
+    keyIndexCheckpointSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(60)
+      .describe(
+        "upsert: how often the key index is saved beside the table (and always at stop), so a restart reads it instead of rescanning the table.",
+      ),
   })
   .strict()
   .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {
     message: "set exactly one of topics or topicPattern",
+  })
+  .refine((r) => r.mode !== "upsert" || r.key !== undefined, {
+    message: "mode upsert needs key: the top-level value fields that identify a row",
+    path: ["key"],
+  })
+  .refine((r) => r.envelope !== "debezium" || r.mode === "upsert", {
+    message: "envelope debezium needs mode upsert (and key)",
+    path: ["mode"],
+  })
+  .refine((r) => r.mode !== "upsert" || r.tableField === undefined, {
+    message: "mode upsert cannot route by tableField: a key must stay in one table",
+    path: ["tableField"],
+  })
+  .refine((r) => r.mode !== "upsert" || (r.format !== "string" && r.format !== "bytes"), {
+    message: "mode upsert needs a format with fields (json, avro, json-schema or protobuf)",
+    path: ["format"],
   });
 
 export const DlqSection = z

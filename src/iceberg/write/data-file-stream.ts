@@ -159,6 +159,13 @@ export class OpenDataFile {
 const INITIAL_RATIO = 0.35;
 
 /** The files of one partition, cut at a target size. */
+/** Where consecutive appended rows went: `rows` rows of `path` from row position `firstPos`. */
+export interface Placement {
+  readonly path: string;
+  readonly firstPos: number;
+  readonly rows: number;
+}
+
 export class RollingDataFile {
   #current: OpenDataFile | undefined;
   readonly #done: DataFile[] = [];
@@ -181,18 +188,24 @@ export class RollingDataFile {
     return this.#current?.rows ?? 0;
   }
 
-  /** Appends rows, closing the open file and starting the next when it reaches the target. */
-  async append(table: arrow.Table): Promise<void> {
+  /**
+   * Appends rows, closing the open file and starting the next when it reaches the target. Returns where
+   * the rows went, in order: consecutive rows per file, from a 0-based row position.
+   */
+  async append(table: arrow.Table): Promise<Placement[]> {
+    const placed: Placement[] = [];
     let rest = table;
     while (rest.numRows > 0) {
       if (this.#current === undefined) this.#current = this.open();
       const file = this.#current;
       const room = this.roomFor(file, rest);
       const piece = room >= rest.numRows ? rest : rest.slice(0, room);
+      placed.push({ path: file.path, firstPos: file.rows, rows: piece.numRows });
       await file.append(piece);
       rest = piece === rest ? rest.slice(0, 0) : rest.slice(room);
       if (this.openBytes >= this.targetBytes || file.rows >= this.maxRows) await this.roll();
     }
+    return placed;
   }
 
   /** Closes the open file and returns every file written since the last call. */

@@ -31,7 +31,7 @@ import {
 import type { ParquetCompression } from "./arrow-parquet.js";
 import { buildTable, type ColumnInput } from "./arrow-table.js";
 import type { WriteField } from "./arrow-types.js";
-import { type FileSettings, OpenDataFile, RollingDataFile } from "./data-file-stream.js";
+import { type FileSettings, OpenDataFile, type Placement, RollingDataFile } from "./data-file-stream.js";
 import { metricsModesFromProperties, writeFieldsFromSchema } from "./schema-mapping.js";
 
 export interface DataFileWriterOptions {
@@ -217,7 +217,13 @@ export class DataFileWriter {
   *partitionTables(
     columns: ReadonlyMap<string, AnyColumn>,
     length: number,
-  ): Generator<{ values: (PrimitiveValue | null)[]; key: string; table: arrow.Table }> {
+  ): Generator<{
+    values: (PrimitiveValue | null)[];
+    key: string;
+    /** The input rows of this partition, ascending; undefined when all of them are. */
+    rows: readonly number[] | undefined;
+    table: arrow.Table;
+  }> {
     if (length === 0) return;
     for (const col of columns.values()) if (!isSource(col) && col.length < length) col.length = length;
     for (const group of this.partitionColumns(columns, length)) {
@@ -233,6 +239,7 @@ export class DataFileWriter {
       yield {
         values: group.values,
         key: partitionKey(group.values),
+        rows: group.rows,
         table: buildTable({ fields: this.fields, columns: picked }),
       };
     }
@@ -283,6 +290,13 @@ export class DataFileWriter {
 }
 
 /** See `DataFileWriter.openAppender`. */
+/** Where one `PartitionedAppender.append` put the rows of one partition. */
+export interface PartitionPlacement {
+  readonly values: (PrimitiveValue | null)[];
+  readonly rows: readonly number[] | undefined;
+  readonly placed: readonly Placement[];
+}
+
 export class PartitionedAppender {
   readonly #open = new Map<string, RollingDataFile>();
 
@@ -300,16 +314,22 @@ export class PartitionedAppender {
     return n;
   }
 
-  /** Appends `length` rows of columns (see `DataFileWriter.writeColumns` for their form). */
-  async append(columns: ReadonlyMap<string, AnyColumn>, length: number): Promise<void> {
-    for (const { values, key, table } of this.writer.partitionTables(columns, length)) {
+  /**
+   * Appends `length` rows of columns (see `DataFileWriter.writeColumns` for their form). Returns where
+   * they went per partition: the partition tuple, the input rows in it (all, in order, when undefined)
+   * and their placements in its files.
+   */
+  async append(columns: ReadonlyMap<string, AnyColumn>, length: number): Promise<PartitionPlacement[]> {
+    const out: PartitionPlacement[] = [];
+    for (const { values, key, rows, table } of this.writer.partitionTables(columns, length)) {
       let files = this.#open.get(key);
       if (files === undefined) {
         files = this.writer.openPartition(values);
         this.#open.set(key, files);
       }
-      await files.append(table);
+      out.push({ values, rows, placed: await files.append(table) });
     }
+    return out;
   }
 
   /** Closes every open file; returns all files written since the appender opened. */

@@ -48,10 +48,15 @@ export {
   MAP_VALUE_NAME,
   UUID_EXTENSION_NAME,
 } from "./arrow-types.js";
-export type { FileSettings } from "./data-file-stream.js";
+export type { FileSettings, Placement } from "./data-file-stream.js";
 export { OpenDataFile, RollingDataFile } from "./data-file-stream.js";
 export type { ColumnSource, DataFileWriterOptions, Row } from "./data-file-writer.js";
-export { DataFileWriter, PartitionedAppender, partitionKey } from "./data-file-writer.js";
+export {
+  DataFileWriter,
+  type PartitionPlacement,
+  PartitionedAppender,
+  partitionKey,
+} from "./data-file-writer.js";
 export type { DeleteWriterOptions, PositionDelete } from "./delete-files.js";
 export {
   DELETE_FILE_PATH_ID,

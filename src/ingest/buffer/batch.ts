@@ -31,6 +31,11 @@ export interface TableBatch {
   conform(schema: Schema, bad: ReadonlyMap<StructType, FloeError>): RecordFailure[];
   /** The rows as columns by name, with the metadata columns when the route writes them. */
   columns(): ReadonlyMap<string, ColumnSource | unknown[]>;
+  /**
+   * Upsert routes: per row (as `conform` left them) CHANGE_UPSERT or CHANGE_DELETE (a row holding only its
+   * key); undefined for append routes.
+   */
+  ops(): Int32Array | undefined;
 }
 
 /** A buffer that is no longer added to (the sink swapped in new buffers) as a batch to commit. */
@@ -47,6 +52,7 @@ export function tableBatch(buf: TableBuffer): TableBatch {
       return buf.length;
     },
     conform: (schema, bad) => conformColumns(buf, schema, bad),
+    ops: () => buf.ops?.view(),
     columns: () => {
       const columns = new Map<string, ColumnSource | unknown[]>(buf.columns);
       if (withMetadata) for (const [name, col] of metadataColumns(buf)) columns.set(name, col);

@@ -45,6 +45,10 @@ export interface PartitionRange {
 
 const NO_HEADERS: Headers = [];
 
+/** Upsert routes' change kinds per row (TableBuffer.ops). */
+export const CHANGE_UPSERT = 0;
+export const CHANGE_DELETE = 1;
+
 /**
  * Bytes of per-row bookkeeping: topic, partition, offset, timestamp, schema index and the two arenas'
  * positions. A record's size is this, its columns' bytes (see ColumnBuilder.set), its key, the value
@@ -156,6 +160,11 @@ export class TableBuffer {
   timestampsMs = new Float64s();
   /** Headers of the rows that have any, by row. */
   headers = new Map<number, Headers>();
+  /**
+   * Upsert routes: per row, CHANGE_UPSERT (the row replaces its key's row) or CHANGE_DELETE (the row holds
+   * only the key of a row to delete). Undefined for append routes.
+   */
+  ops: Int32s | undefined;
   private keys = new ByteArena();
   private values = new ByteArena();
   /** `topic\u0000partition` -> offsets seen. */
@@ -179,7 +188,9 @@ export class TableBuffer {
     readonly table: { readonly namespace: readonly string[]; readonly name: string },
     readonly route: Route,
     private readonly tableSchema?: Schema,
-  ) {}
+  ) {
+    if (route.config.mode === "upsert") this.ops = new Int32s();
+  }
 
   private release(schema: StructType): boolean {
     if (this.route.config.onError !== "dlq") return true;
@@ -196,9 +207,10 @@ export class TableBuffer {
    * the columns are kept in Arrow's layouts). The original value is kept for a dead letter unless the
    * record cannot fail at commit or would not be dead-lettered anyway.
    */
-  add(row: Record<string, unknown>, schema: StructType, rec: RecordInput): number {
+  add(row: Record<string, unknown>, schema: StructType, rec: RecordInput, op = CHANGE_UPSERT): number {
     const releaseValue = this.release(schema);
     const i = this.length++;
+    this.ops?.push(op);
     const { sid, builders } = this.slotsOf(schema);
     this.schemaIndex.push(sid);
     let size = ROW_BYTES + (rec.key?.length ?? 0);
@@ -339,6 +351,7 @@ export class TableBuffer {
     this.partitions = this.partitions.pick(keep);
     this.offsets = this.offsets.pick(keep);
     this.timestampsMs = this.timestampsMs.pick(keep);
+    this.ops = this.ops?.pick(keep);
     const headers = new Map<number, Headers>();
     keep.forEach((i, j) => {
       const h = this.headers.get(i);

@@ -7,6 +7,8 @@
 export { type TableBatch, tableBatch } from "./batch.js";
 export {
   type BufferedRecord,
+  CHANGE_DELETE,
+  CHANGE_UPSERT,
   type Headers,
   type PartitionRange,
   type RecordInput,

@@ -14,6 +14,9 @@ const [route] = buildRoutes([
     evolve: true,
     maxColumns: 1000,
     properties: {},
+    mode: "append",
+    envelope: "none",
+    keyIndexCheckpointSeconds: 60,
   },
 ]);
 if (!route) throw new Error("no route");

@@ -30,6 +30,9 @@ const [maybeRoute] = buildRoutes([
     evolve: true,
     maxColumns: 1000,
     properties: {},
+    mode: "append",
+    envelope: "none",
+    keyIndexCheckpointSeconds: 60,
   },
 ]);
 if (!maybeRoute) throw new Error("no route");
