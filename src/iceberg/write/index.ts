@@ -53,8 +53,8 @@ export { OpenDataFile, RollingDataFile } from "./data-file-stream.js";
 export type { ColumnSource, DataFileWriterOptions, Row } from "./data-file-writer.js";
 export {
   DataFileWriter,
-  type PartitionPlacement,
   PartitionedAppender,
+  type PartitionPlacement,
   partitionKey,
 } from "./data-file-writer.js";
 export type { DeleteWriterOptions, PositionDelete } from "./delete-files.js";
