@@ -32,11 +32,13 @@ const READ_BATCH_ROWS = 65_536;
 /**
  * Parquet bytes -> Arrow tables of at most `batchRows` rows each, decoded one at a time, so memory
  * follows the batch rather than the file (JS memory; each WASM batch is freed once converted).
+ * `columns` (top-level column names as the file spells them) decodes only those columns.
  */
 export async function* parquetBatches(
   bytes: Uint8Array,
   path = "<bytes>",
   batchRows = READ_BATCH_ROWS,
+  columns?: readonly string[],
 ): AsyncGenerator<arrow.Table> {
   const fail = (e: unknown) =>
     new FloeError(
@@ -54,7 +56,9 @@ export async function* parquetBatches(
     throw fail(e);
   }
   try {
-    const reader = (await file.stream({ batchSize: batchRows })).getReader();
+    const options =
+      columns === undefined ? { batchSize: batchRows } : { batchSize: batchRows, columns: [...columns] };
+    const reader = (await file.stream(options)).getReader();
     for (;;) {
       let next: { done: true; value?: undefined } | { done: false; value: { intoIPCStream(): Uint8Array } };
       try {
