@@ -97,6 +97,21 @@ export function positionsFor(deletes: arrow.Table, dataPath: string, into = new 
   return into;
 }
 
+/** The data file paths a position delete file names. */
+export function referencedPaths(deletes: arrow.Table): Set<string> {
+  const out = new Set<string>();
+  for (const batch of positionColumns(deletes).batches) {
+    const paths = columnById(batch, DELETE_FILE_PATH_ID);
+    if (paths === undefined) continue;
+    const vec = arrow.makeVector(paths as arrow.Data<arrow.Utf8>);
+    for (let i = 0; i < batch.numRows; i++) {
+      const p = vec.get(i);
+      if (p !== null) out.add(p);
+    }
+  }
+  return out;
+}
+
 /** One equality delete file, ready to test rows against. */
 export interface EqualityDeleteSet {
   readonly ids: readonly number[];

@@ -19,6 +19,7 @@ import {
   type MetadataCleanupOptions,
   type MetadataCleanupResult,
 } from "./metadata-cleanup.js";
+import { DeleteCoverage, readReferencedPaths } from "./obsolete-deletes.js";
 import { type OrphanOptions, type OrphanResult, removeOrphanFiles } from "./orphans.js";
 import {
   type CompactionPlan,
@@ -26,7 +27,7 @@ import {
   type PlannerOptions,
   planCompaction,
 } from "./planner.js";
-import { type RewriteResult, type RewriteSettings, rewriteGroups } from "./rewriter.js";
+import { REWRITE_COMMIT_RETRY, type RewriteResult, type RewriteSettings, rewriteGroups } from "./rewriter.js";
 import { DeleteIndex, plannerFiles, scanSnapshot, unpartitionedSpecIds } from "./scan.js";
 import { NewDeletesCheck } from "./validate.js";
 
@@ -54,6 +55,11 @@ export interface CompactResult {
   /** Live data files before and after (after = before in a dry run). */
   filesBefore: number;
   filesAfter: number;
+  /** Live delete files before and after (after = before in a dry run). */
+  deleteFilesBefore: number;
+  deleteFilesAfter: number;
+  /** Delete files applying to no live data file, dropped in a commit of their own (outside any group). */
+  danglingDeletesRemoved: number;
   durationMs: number;
   error?: string;
 }
@@ -94,6 +100,9 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
     dryRun: options.dryRun === true,
     filesBefore: 0,
     filesAfter: 0,
+    deleteFilesBefore: 0,
+    deleteFilesAfter: 0,
+    danglingDeletesRemoved: 0,
     durationMs: 0,
   };
   const done = (r: CompactResult) => ({ ...r, durationMs: performance.now() - t0 });
@@ -123,6 +132,13 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
           specId: md["default-spec-id"],
         });
         const before = scanned.data.length;
+        const coverage = new DeleteCoverage(scanned, deletes, readReferencedPaths(table.io));
+        const counts = {
+          filesBefore: before,
+          filesAfter: before,
+          deleteFilesBefore: coverage.size,
+          deleteFilesAfter: coverage.size,
+        };
         log.info(options.dryRun ? "compaction plan (dry run)" : "compaction plan", {
           snapshotId: snapshot["snapshot-id"],
           files: before,
@@ -133,8 +149,16 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
           bytesToRewrite: plan.bytesToRewrite,
           skipped: plan.skipped,
         });
-        if (options.dryRun || plan.groups.length === 0) {
-          return done({ ...base, plan, filesBefore: before, filesAfter: before });
+        if (options.dryRun) return done({ ...base, plan, ...counts });
+        if (plan.groups.length === 0) {
+          const dangling = await dropDangling(table, coverage.dangling(), log);
+          return done({
+            ...base,
+            plan,
+            ...counts,
+            deleteFilesAfter: counts.deleteFilesBefore - dangling,
+            danglingDeletesRemoved: dangling,
+          });
         }
         const rewrite = await rewriteGroups(
           table,
@@ -144,6 +168,7 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
             manifests: scanned.manifests,
             files: new Map(scanned.data.map((d) => [d.file.file_path, d])),
             deletes,
+            coverage,
             newDeletes: new NewDeletesCheck(table.io, unpartitioned),
           },
           {
@@ -154,6 +179,15 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
             ...(lease ? { beforeGroup: () => lease.renew() } : {}),
           },
         );
+        // Dangling delete files of partitions no group rewrote go in a commit of their own.
+        const dangling =
+          rewrite.stopped === undefined
+            ? await dropDangling(
+                table,
+                coverage.dangling(new Set(plan.groups.map((g) => g.partitionKey))),
+                log,
+              )
+            : 0;
         const status: JobStatus =
           rewrite.groupsFailed > 0 || rewrite.stopped !== undefined
             ? rewrite.groupsCommitted > 0
@@ -165,13 +199,17 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
           status,
           plan,
           rewrite,
-          filesBefore: before,
+          ...counts,
           filesAfter: before - rewrite.filesRewritten + rewrite.filesWritten,
+          deleteFilesAfter: counts.deleteFilesBefore - rewrite.deleteFilesRemoved - dangling,
+          danglingDeletesRemoved: dangling,
         });
         log.info("compaction finished", {
           status,
           filesBefore: result.filesBefore,
           filesAfter: result.filesAfter,
+          deleteFilesBefore: result.deleteFilesBefore,
+          deleteFilesAfter: result.deleteFilesAfter,
           groupsCommitted: rewrite.groupsCommitted,
           groupsAbandoned: rewrite.groupsAbandoned,
           groupsFailed: rewrite.groupsFailed,
@@ -186,6 +224,27 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
   } catch (e) {
     log.error("compaction failed", { error: e });
     return done({ ...base, status: "failed", error: toFloeError(e).message });
+  }
+}
+
+/**
+ * Drops delete files that apply to no live data file (their data files were rewritten or removed):
+ * safe whatever commits meanwhile, as data files added later have higher sequence numbers. A failure
+ * is logged, not thrown (they go on a later run). Returns how many were dropped.
+ */
+async function dropDangling(table: Table, paths: readonly string[], log: Logger): Promise<number> {
+  if (paths.length === 0) return 0;
+  try {
+    const result = await table
+      .newRewrite()
+      .removeDeleteFiles(paths)
+      .commit({ retryDefaults: REWRITE_COMMIT_RETRY, logger: log });
+    if (!result.committed) return 0;
+    log.info("dropped dangling delete files", { deleteFiles: paths.length });
+    return paths.length;
+  } catch (e) {
+    log.warn("could not drop dangling delete files", { deleteFiles: paths.length, error: e });
+    return 0;
   }
 }
 
