@@ -98,7 +98,7 @@ export function positionsFor(deletes: arrow.Table, dataPath: string, into = new 
 }
 
 /** The data file paths a position delete file names. */
-export function referencedPaths(deletes: arrow.Table): Set<string> {
+export function positionDeleteTargets(deletes: arrow.Table): Set<string> {
   const out = new Set<string>();
   for (const batch of positionColumns(deletes).batches) {
     const paths = columnById(batch, DELETE_FILE_PATH_ID);

@@ -5,6 +5,7 @@ export {
   applyDeletes,
   type EqualityDeleteSet,
   equalityDeleteSet,
+  positionDeleteTargets,
   positionsFor,
   valueKey,
 } from "./apply-deletes.js";
@@ -67,6 +68,7 @@ export {
   type MetadataCleanupResult,
   selectOldMetadataFiles,
 } from "./metadata-cleanup.js";
+export { DeleteCoverage, type ReferencedPaths, readReferencedPaths } from "./obsolete-deletes.js";
 export {
   DEFAULT_ORPHAN_GRACE_MS,
   type OrphanOptions,

@@ -14,7 +14,7 @@
  * entry under it is obsolete (a snapshot removes files by path).
  */
 import type { FileIO } from "../iceberg/io/index.js";
-import { referencedPaths } from "./apply-deletes.js";
+import { positionDeleteTargets } from "./apply-deletes.js";
 import { parquetToArrow } from "./arrow-read.js";
 import { filePartitionKey } from "./planner.js";
 import type { DeleteIndex, ScannedFile, SnapshotFiles } from "./scan.js";
@@ -29,7 +29,7 @@ export function readReferencedPaths(io: FileIO): ReferencedPaths {
     const path = d.file.file_path;
     let p = cache.get(path);
     if (p === undefined) {
-      p = io.read(path).then((bytes) => referencedPaths(parquetToArrow(bytes, path)));
+      p = io.read(path).then((bytes) => positionDeleteTargets(parquetToArrow(bytes, path)));
       cache.set(path, p);
     }
     return p;
