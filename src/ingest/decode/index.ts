@@ -4,6 +4,8 @@
 
 export { compileAvroSchema } from "./avro-schema.js";
 export { createDecoder } from "./decoder.js";
+export { atRecord, decodeFailed, requireValue } from "./errors.js";
+export { JsonDecoder, parseJsonText } from "./json.js";
 export { compileJsonSchema } from "./json-schema.js";
 export { compileProtobufMessage } from "./protobuf-schema.js";
 export {

@@ -109,7 +109,12 @@ export class JsonDecoder implements Decoder {
   }
 
   decodeSync(input: DecodeInput): DecodedRecord {
-    const value = requireObject(parseJsonText(requireValue(input)));
+    return this.decodeValue(parseJsonText(requireValue(input)));
+  }
+
+  /** The record for an already parsed JSON value (DECODE_FAILED unless it is an object). */
+  decodeValue(parsed: JsonValue): DecodedRecord {
+    const value = requireObject(parsed);
     let schema: StructType;
     if (this.#declared === undefined) {
       schema = this.#intern(inferFields(value));

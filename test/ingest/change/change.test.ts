@@ -1,0 +1,381 @@
+import avsc from "avsc";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FloeError } from "../../../src/errors.js";
+import type { StructType } from "../../../src/iceberg/spec/index.js";
+import {
+  type Change,
+  type ChangeOptions,
+  DebeziumJsonDecoder,
+  keyDecoderFor,
+  recordChange,
+  toChange,
+} from "../../../src/ingest/change/index.js";
+import { avscOptions } from "../../../src/ingest/decode/avro.js";
+import {
+  createDecoder,
+  type DecodedRecord,
+  SchemaRegistryClient,
+  wireHeader,
+} from "../../../src/ingest/decode/index.js";
+import { failure } from "../../support/failure.js";
+import { type FakeRegistry, startRegistry } from "../decode/registry-server.js";
+import { avroEnvelope, mysqlEvent, pgEvent, pgKey } from "./debezium-events.js";
+
+const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+const input = (value: Uint8Array | null, key: Uint8Array | null = null) => ({
+  topic: "PostgreSQL_server.public.customers",
+  partition: 0,
+  offset: 7n,
+  value,
+  key,
+});
+
+const DEBEZIUM: ChangeOptions = { key: ["id"], envelope: "debezium" };
+const NONE: ChangeOptions = { key: ["id"], envelope: "none" };
+const noKey = () => {
+  throw new Error("the Kafka key must not be read");
+};
+
+/** The FloeError `fn` throws. */
+const fails = (fn: () => unknown) => failure(Promise.resolve().then(fn));
+
+const names = (s: StructType) => s.fields.map((f) => `${f.id}:${f.name}:${JSON.stringify(f.type)}`);
+
+/** A Debezium JSON value and key through the decoders and toChange, as the sink does. */
+function jsonChange(value: unknown, key: unknown, opts: ChangeOptions = DEBEZIUM): Change | null {
+  const decoded = value === null ? null : new DebeziumJsonDecoder().decodeSync(input(bytes(value)));
+  const keys = keyDecoderFor(opts);
+  const k = key === null ? null : bytes(key);
+  const out = recordChange(opts, decoded, keys, input(value === null ? null : bytes(value), k));
+  if (out instanceof Promise) throw new Error("a JSON key needs no await");
+  return out;
+}
+
+const ANNE = {
+  id: 1,
+  first_name: "Anne",
+  last_name: "Kretchmar",
+  email: "annek@noanswer.org",
+  balance: "MDk=", // 12345 -> 123.45
+  updated_at: 1_559_033_904_863_123,
+  signup_date: 18_000,
+  last_login: "2019-05-28T09:38:24.863123+02:00",
+  plan: "free",
+};
+
+describe("Debezium JSON with schema (Postgres, JsonConverter schemas.enable=true)", () => {
+  it("create: the after row typed by the Connect schema, local ids 1..n", () => {
+    const change = jsonChange(pgEvent("c", null, ANNE), pgKey(1));
+    expect(change?.op).toBe("upsert");
+    if (change?.op !== "upsert") return;
+    expect(change.row).toEqual({
+      id: 1,
+      first_name: "Anne",
+      last_name: "Kretchmar",
+      email: "annek@noanswer.org",
+      balance: 12345n,
+      updated_at: 1_559_033_904_863_123n,
+      signup_date: 18_000,
+      last_login: 1_559_029_104_863_123n,
+      plan: "free",
+    });
+    expect(names(change.schema)).toEqual([
+      '1:id:"int"',
+      '2:first_name:"string"',
+      '3:last_name:"string"',
+      '4:email:"string"',
+      '5:balance:"decimal(10, 2)"',
+      '6:updated_at:"timestamp"',
+      '7:signup_date:"date"',
+      '8:last_login:"timestamptz"',
+      '9:plan:"string"',
+    ]);
+    expect(change.schema.fields.map((f) => f.required)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("gives records of one Connect schema the same schema object", () => {
+    const a = jsonChange(pgEvent("c", null, ANNE), pgKey(1));
+    const b = jsonChange(pgEvent("u", ANNE, { ...ANNE, plan: "pro" }), pgKey(1));
+    expect(a?.schema).toBe(b?.schema);
+    expect(b?.op === "upsert" && b.row.plan).toBe("pro");
+  });
+
+  it("snapshot read (r) upserts like a create", () => {
+    const change = jsonChange(pgEvent("r", null, ANNE), pgKey(1));
+    expect(change?.op).toBe("upsert");
+  });
+
+  it("delete: keyed by before (REPLICA IDENTITY DEFAULT: only the key columns set)", () => {
+    const change = jsonChange(pgEvent("d", { id: 1 }, null), pgKey(1));
+    expect(change).toMatchObject({ op: "delete", key: { id: 1 } });
+    expect(names((change as Change).schema)).toEqual(['1:id:"int"']);
+  });
+
+  it("delete with before null: keyed by the Kafka key", () => {
+    const change = jsonChange(pgEvent("d", null, null), pgKey(42));
+    expect(change).toMatchObject({ op: "delete", key: { id: 42 } });
+    expect(names((change as Change).schema)).toEqual(['1:id:"int"']);
+  });
+
+  it("tombstone after a delete: a delete by the Kafka key (Connect key with schema)", () => {
+    expect(jsonChange(null, pgKey(42))).toMatchObject({ op: "delete", key: { id: 42 } });
+  });
+
+  it('{"schema": null, "payload": null} is a tombstone', () => {
+    expect(jsonChange({ schema: null, payload: null }, pgKey(5))).toMatchObject({
+      op: "delete",
+      key: { id: 5 },
+    });
+  });
+
+  it("truncate, message and events without op are skipped", () => {
+    expect(jsonChange(pgEvent("t", null, null), null)).toBeNull();
+    expect(jsonChange(pgEvent("m", null, null), null)).toBeNull();
+    expect(jsonChange({ schema: { type: "string", optional: false }, payload: "DDL" }, null)).toBeNull();
+  });
+
+  it("a create whose after lacks the key is KEY_INVALID naming the field", async () => {
+    const e = await fails(() => jsonChange(pgEvent("c", null, { ...ANNE, id: null }), pgKey(1)));
+    expect(e).toBeInstanceOf(FloeError);
+    expect((e as FloeError).code).toBe("KEY_INVALID");
+    expect((e as FloeError).context.field).toBe("id");
+  });
+
+  it("the same event read by the plain json decoder (row {schema, payload}) gives the same change", async () => {
+    const plain = createDecoder({ format: "json" });
+    const event = pgEvent("u", { id: 1 }, { ...ANNE, balance: null, last_login: null });
+    // The plain decoder infers the schema part too; without mixed-type defaults that works.
+    const schemaWithoutDefaults = JSON.parse(
+      JSON.stringify(event.schema).replace(/"default":(0|"[a-z]+"),/g, ""),
+    );
+    const decoded = await plain.decode(input(bytes({ ...event, schema: schemaWithoutDefaults })));
+    const change = toChange(DEBEZIUM, decoded, noKey);
+    expect(change).toMatchObject({ op: "upsert", row: { id: 1, plan: "free", balance: null } });
+    expect(change?.schema.fields.find((f) => f.name === "updated_at")?.type).toBe("timestamp");
+  });
+});
+
+describe("Debezium JSON without schema (MySQL, schemas.enable=false)", () => {
+  const row = { id: 1004, first_name: "Anne", last_name: "Kretchmar", email: "annek@noanswer.org" };
+
+  it("create and update: after as an inferred row", () => {
+    const c = jsonChange(mysqlEvent("c", null, row), { id: 1004 });
+    expect(c).toMatchObject({ op: "upsert", row: { id: 1004n, email: "annek@noanswer.org" } });
+    expect(names((c as Change).schema)).toEqual([
+      '1:id:"long"',
+      '2:first_name:"string"',
+      '3:last_name:"string"',
+      '4:email:"string"',
+    ]);
+    const u = jsonChange(mysqlEvent("u", row, { ...row, email: "anne@example.org" }), { id: 1004 });
+    expect(u).toMatchObject({ op: "upsert", row: { email: "anne@example.org" } });
+    expect(u?.schema).toBe(c?.schema);
+  });
+
+  it("delete by before, and by a bare scalar key when before is null", () => {
+    expect(jsonChange(mysqlEvent("d", row, null), { id: 1004 })).toMatchObject({
+      op: "delete",
+      key: { id: 1004n },
+    });
+    expect(jsonChange(mysqlEvent("d", null, null), 1005)).toMatchObject({ op: "delete", key: { id: 1005n } });
+  });
+
+  it("a delete with no before and no Kafka key is KEY_INVALID", async () => {
+    const e = await fails(() => jsonChange(mysqlEvent("d", null, null), null));
+    expect((e as FloeError).code).toBe("KEY_INVALID");
+  });
+});
+
+describe("envelope none", () => {
+  const decode = (v: unknown): DecodedRecord =>
+    createDecoder({ format: "json" }).decodeSync?.(input(bytes(v))) as DecodedRecord;
+
+  it("a value with its key is the row to keep", () => {
+    const change = toChange(NONE, decode({ id: 3, plan: "pro" }), noKey);
+    expect(change).toMatchObject({ op: "upsert", row: { id: 3n, plan: "pro" } });
+  });
+
+  it("a value without a key field, or with it null, is KEY_INVALID naming it", async () => {
+    for (const v of [{ plan: "pro" }, { id: null, plan: "pro" }]) {
+      const e = await fails(() => toChange(NONE, decode(v), noKey));
+      expect((e as FloeError).code).toBe("KEY_INVALID");
+      expect((e as FloeError).context.field).toBe("id");
+    }
+  });
+
+  it("a composite key needs every field", async () => {
+    const opts: ChangeOptions = { key: ["tenant", "id"], envelope: "none" };
+    expect(toChange(opts, decode({ tenant: "a", id: 1, x: 2 }), noKey)?.op).toBe("upsert");
+    const e = await fails(() => toChange(opts, decode({ id: 1, x: 2 }), noKey));
+    expect((e as FloeError).context.field).toBe("tenant");
+  });
+
+  it("tombstones: JSON object key, bare JSON scalar, plain string key (StringSerializer)", () => {
+    expect(jsonChange(null, { id: 9, extra: true }, NONE)).toMatchObject({ op: "delete", key: { id: 9n } });
+    expect(jsonChange(null, 9, NONE)).toMatchObject({ op: "delete", key: { id: 9n } });
+    expect(jsonChange(null, '"c-9"', NONE)).toMatchObject({ op: "delete", key: { id: "c-9" } });
+    expect(jsonChange(null, "c-9", NONE)).toMatchObject({ op: "delete", key: { id: "c-9" } });
+    const del = jsonChange(null, { id: 9, extra: true }, NONE) as Change;
+    expect(names(del.schema)).toEqual(['1:id:"long"']);
+  });
+
+  it("a composite key from a Kafka key object; a scalar key for it is KEY_INVALID", async () => {
+    const opts: ChangeOptions = { key: ["tenant", "id"], envelope: "none" };
+    expect(jsonChange(null, { id: 1, tenant: "a" }, opts)).toMatchObject({
+      op: "delete",
+      key: { tenant: "a", id: 1n },
+    });
+    const e = await fails(() => jsonChange(null, 7, opts));
+    expect((e as FloeError).code).toBe("KEY_INVALID");
+  });
+
+  it("a tombstone without a key, or with a null key field, is KEY_INVALID", async () => {
+    for (const key of [null, { id: null }, "null"]) {
+      const e = await fails(() => jsonChange(null, key, NONE));
+      expect((e as FloeError).code).toBe("KEY_INVALID");
+    }
+  });
+});
+
+describe("CDC columns", () => {
+  const opts: ChangeOptions = { ...DEBEZIUM, cdcColumns: true };
+
+  it("Postgres: op, source ts_ms, lsn; appended to the after schema", () => {
+    const change = jsonChange(pgEvent("u", null, ANNE, 46523128, 1559033904863), pgKey(1), opts);
+    expect(change).toMatchObject({
+      op: "upsert",
+      row: { id: 1, _cdc_op: "u", _cdc_ts_ms: 1559033904863n, _cdc_pos: "46523128" },
+    });
+    expect(names((change as Change).schema).slice(-3)).toEqual([
+      '10:_cdc_op:"string"',
+      '11:_cdc_ts_ms:"long"',
+      '12:_cdc_pos:"string"',
+    ]);
+    const again = jsonChange(pgEvent("c", null, ANNE, 46523200), pgKey(1), opts);
+    expect(again?.schema).toBe(change?.schema);
+  });
+
+  it("MySQL: binlog file:pos:row", () => {
+    const row = { id: 1, plan: "free" };
+    const change = jsonChange(mysqlEvent("c", null, row, 1234, 2), { id: 1 }, opts);
+    expect(change).toMatchObject({ row: { _cdc_op: "c", _cdc_pos: "mysql-bin.000003:1234:2" } });
+  });
+
+  it("deletes carry no CDC columns", () => {
+    expect(jsonChange(pgEvent("d", { id: 1 }, null), pgKey(1), opts)).toEqual({
+      op: "delete",
+      key: { id: 1 },
+      schema: expect.anything(),
+    });
+  });
+});
+
+describe("Debezium Avro through the registry", () => {
+  let registry: FakeRegistry;
+  let client: SchemaRegistryClient;
+  const columns = [
+    { name: "id", type: { type: "int", "connect.default": 0 }, default: 0 },
+    { name: "name", type: "string" },
+    { name: "plan", type: ["null", "string"], default: null },
+  ];
+  const envelope = avroEnvelope("PostgreSQL_server", "customers", columns);
+  const keySchema = {
+    type: "record",
+    name: "Key",
+    namespace: "PostgreSQL_server.public.customers",
+    fields: [{ name: "id", type: { type: "int", "connect.default": 0 }, default: 0 }],
+    "connect.name": "PostgreSQL_server.public.customers.Key",
+  };
+  const framed = (id: number, schema: unknown, value: unknown) =>
+    new Uint8Array(
+      Buffer.concat([
+        wireHeader(id),
+        avsc.Type.forSchema(schema as never, avscOptions({}) as never).toBuffer(value),
+      ]),
+    );
+  const source = {
+    version: "2.7.3.Final",
+    connector: "postgresql",
+    name: "PostgreSQL_server",
+    ts_ms: 1700000000000n,
+    snapshot: "false",
+    db: "postgres",
+    sequence: null,
+    ts_us: null,
+    ts_ns: null,
+    schema: "public",
+    table: "customers",
+    txId: 7n,
+    lsn: 990n,
+    xmin: null,
+  };
+  const event = (op: string, before: unknown, after: unknown) => ({
+    before,
+    after,
+    source,
+    transaction: null,
+    op,
+    ts_ms: 1700000000100n,
+    ts_us: null,
+    ts_ns: null,
+  });
+
+  beforeEach(async () => {
+    registry = await startRegistry();
+    registry.byId.set(11, { schema: JSON.stringify(envelope) });
+    registry.byId.set(12, { schema: JSON.stringify(keySchema) });
+    client = new SchemaRegistryClient({ url: registry.url });
+  });
+  afterEach(() => registry.close());
+
+  it("create, update, delete and tombstone with an Avro key", async () => {
+    const values = createDecoder({ format: "avro", registry: client });
+    const keys = keyDecoderFor(DEBEZIUM, client);
+    const key = framed(12, keySchema, { id: 5 });
+    const run = async (value: Uint8Array | null) => {
+      const decoded = value === null ? null : await values.decode(input(value));
+      return recordChange({ ...DEBEZIUM, cdcColumns: true }, decoded, keys, input(value, key));
+    };
+    const c = await run(framed(11, envelope, event("c", null, { id: 5, name: "Ann", plan: "free" })));
+    expect(c).toMatchObject({ op: "upsert", row: { id: 5, name: "Ann", plan: "free", _cdc_pos: "990" } });
+    expect(names((c as Change).schema)).toEqual([
+      '1:id:"int"',
+      '2:name:"string"',
+      '3:plan:"string"',
+      '4:_cdc_op:"string"',
+      '5:_cdc_ts_ms:"long"',
+      '6:_cdc_pos:"string"',
+    ]);
+    const u = await run(framed(11, envelope, event("u", null, { id: 5, name: "Ann", plan: "pro" })));
+    expect(u).toMatchObject({ op: "upsert", row: { plan: "pro", _cdc_op: "u" } });
+    expect(u?.schema).toBe(c?.schema);
+    const d = await run(framed(11, envelope, event("d", { id: 5, name: "Ann", plan: "pro" }, null)));
+    expect(d).toMatchObject({ op: "delete", key: { id: 5 } });
+    // The tombstone's key schema is fetched first (a promise), then decoded synchronously.
+    const first = recordChange(DEBEZIUM, null, keys, input(null, key));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ op: "delete", key: { id: 5 } });
+    expect(recordChange(DEBEZIUM, null, keys, input(null, framed(12, keySchema, { id: 6 })))).toMatchObject({
+      op: "delete",
+      key: { id: 6 },
+    });
+  });
+
+  it("a JSON key beside Avro values is read as JSON", () => {
+    const keys = keyDecoderFor(DEBEZIUM, client);
+    expect(recordChange(DEBEZIUM, null, keys, input(null, bytes(pgKey(8))))).toMatchObject({
+      op: "delete",
+      key: { id: 8 },
+    });
+  });
+});
