@@ -9,6 +9,7 @@
 import type * as arrow from "apache-arrow";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Schema } from "../iceberg/spec/index.js";
+import { isDeletionVector, readDeletionVector } from "../iceberg/write/index.js";
 import { type EqualityDeleteSet, equalityDeleteSet, positionsFor } from "./apply-deletes.js";
 import { type ConformOptions, parquetToArrow } from "./arrow-read.js";
 import type { ScannedFile } from "./scan.js";
@@ -36,6 +37,11 @@ export class DeleteFileReader {
     const positions = new Set<number>();
     const equality: EqualityDeleteSet[] = [];
     for (const d of attached) {
+      if (isDeletionVector(d.file)) {
+        // A v3 deletion vector: one blob of a Puffin file, for this data file only (the index checked).
+        for (const p of await readDeletionVector(this.io, d.file)) positions.add(p);
+        continue;
+      }
       const t = await this.table(d.file.file_path);
       if (d.file.content === 1) positionsFor(t, data.file.file_path, positions);
       else equality.push(equalityDeleteSet(t, d.file.equality_ids ?? [], this.schema, this.conform));

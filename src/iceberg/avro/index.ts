@@ -14,7 +14,13 @@ export { decodeManifest, encodeManifest } from "./manifest.js";
 export type { DecodedManifestList, EncodeManifestListOptions } from "./manifest-list.js";
 export { decodeManifestList, encodeManifestList } from "./manifest-list.js";
 export { summarizePartitions } from "./partition-summary.js";
-export type { AvroField, AvroRecordSchema, AvroSchema, AvroTypeObject } from "./schemas.js";
+export type {
+  AvroField,
+  AvroRecordSchema,
+  AvroSchema,
+  AvroTypeObject,
+  ManifestFormatVersion,
+} from "./schemas.js";
 export {
   dataFileSchema,
   fieldSummarySchema,

@@ -1,6 +1,6 @@
 /**
  * Iceberg manifest lists: one Avro file per snapshot, a `manifest_file` row per manifest.
- * Written as format v2 (v1 for v1 tables: no content or sequence numbers) with the deflate codec (see manifest.ts for why); read from v1 and v2 files.
+ * Written as format v2 (v1 for v1 tables: no content or sequence numbers; v3 for v3 tables: first_row_id) with the deflate codec (see manifest.ts for why); read from v1 and v2 files.
  */
 
 import { FloeError } from "../../errors.js";
@@ -14,7 +14,7 @@ import {
 import type { WriteCodec } from "./container.js";
 import { readContainer, writeContainer } from "./container.js";
 import { asBuffer, optBigint, optBytes, optInt, reqBigint, reqInt, reqString } from "./decode-util.js";
-import type { AvroRecordSchema } from "./schemas.js";
+import type { AvroRecordSchema, ManifestFormatVersion } from "./schemas.js";
 import { manifestFileSchema } from "./schemas.js";
 import { collectNamedTypes, RecordView } from "./writer-schema.js";
 
@@ -25,7 +25,9 @@ export interface EncodeManifestListOptions {
   parentSnapshotId: bigint | null;
   /** Ignored for v1 (no sequence numbers). */
   sequenceNumber: bigint;
-  formatVersion: 1 | 2;
+  formatVersion: ManifestFormatVersion;
+  /** v3: the snapshot's first-row-id (written to the `first-row-id` header key). */
+  firstRowId?: bigint;
   codec?: WriteCodec;
 }
 
@@ -56,8 +58,11 @@ function requireV2Count<T>(value: T | null | undefined, name: string, path: stri
   return value;
 }
 
-function* manifestRecords(manifests: Iterable<ManifestFile>, v: 1 | 2): Generator<Record<string, unknown>> {
-  const requireCount = v === 2 ? requireV2Count : <T>(x: T | null | undefined) => x ?? null;
+function* manifestRecords(
+  manifests: Iterable<ManifestFile>,
+  v: ManifestFormatVersion,
+): Generator<Record<string, unknown>> {
+  const requireCount = v >= 2 ? requireV2Count : <T>(x: T | null | undefined) => x ?? null;
   for (const m of manifests) {
     const p = m.manifest_path;
     if (v === 1 && m.content !== 0) {
@@ -82,14 +87,15 @@ function* manifestRecords(manifests: Iterable<ManifestFile>, v: 1 | 2): Generato
       deleted_rows_count: requireCount(m.deleted_rows_count, "deleted_rows_count", p),
       partitions: m.partitions ? m.partitions.map(summaryToAvro) : null,
       key_metadata: m.key_metadata ? asBuffer(m.key_metadata) : null,
+      first_row_id: m.first_row_id ?? null,
     };
   }
 }
 
-/** Writes a v1 or v2 manifest list for one snapshot. */
+/** Writes a v1, v2 or v3 manifest list for one snapshot. */
 export function encodeManifestList(opts: EncodeManifestListOptions): Uint8Array {
   const v = opts.formatVersion;
-  if (v !== 1 && v !== 2) {
+  if (v !== 1 && v !== 2 && v !== 3) {
     throw new FloeError("INVALID_ARGUMENT", `cannot write manifest list format ${String(v)}`);
   }
   return writeContainer({
@@ -97,7 +103,8 @@ export function encodeManifestList(opts: EncodeManifestListOptions): Uint8Array 
     metadata: {
       "snapshot-id": opts.snapshotId.toString(),
       "parent-snapshot-id": opts.parentSnapshotId === null ? "null" : opts.parentSnapshotId.toString(),
-      ...(v === 2 ? { "sequence-number": opts.sequenceNumber.toString() } : {}),
+      ...(v >= 2 ? { "sequence-number": opts.sequenceNumber.toString() } : {}),
+      ...(v === 3 && opts.firstRowId !== undefined ? { "first-row-id": opts.firstRowId.toString() } : {}),
       "format-version": String(v),
     },
     records: manifestRecords(opts.manifests, v),

@@ -1,7 +1,7 @@
 /**
  * Iceberg manifests: Avro files of `manifest_entry` rows, each tracking one data or delete file.
  *
- * Writing produces format v2 (v1 for v1 tables) with the deflate codec by default: deflate is one of the two codecs every
+ * Writing produces format v2 (v1 for v1 tables, v3 for v3 tables) with the deflate codec by default: deflate is one of the two codecs every
  * Avro reader must support (null being the other), Java's default for Iceberg metadata ("gzip"), built
  * into Node's zlib, and shrinks manifests several-fold (paths and bounds compress well).
  * Reading accepts v1 and v2 (and v3 files, ignoring fields it does not know), written by any writer,
@@ -34,7 +34,7 @@ import {
 } from "./decode-util.js";
 import { javaFixedPartitionsAsBytes } from "./java-compat.js";
 import { partitionFromAvro, partitionToAvro } from "./partition-values.js";
-import type { AvroRecordSchema } from "./schemas.js";
+import type { AvroRecordSchema, ManifestFormatVersion } from "./schemas.js";
 import { manifestEntrySchema } from "./schemas.js";
 import { collectNamedTypes, RecordView } from "./writer-schema.js";
 
@@ -47,8 +47,8 @@ export interface EncodeManifestOptions {
   /** JSON of the partition spec's fields array (a whole spec object is accepted: its `fields` are kept). */
   partitionSpecJson: string;
   partitionSpecId: number;
-  /** The table's format version: 1 (data only, no sequence numbers) or 2. */
-  formatVersion: 1 | 2;
+  /** The table's format version: 1 (data only, no sequence numbers), 2 or 3 (row lineage, DV fields). */
+  formatVersion: ManifestFormatVersion;
   /** "data" manifests hold content 0 files only, "deletes" manifests content 1 or 2. */
   content: "data" | "deletes";
   /** Result type of the partition spec: decides the `partition` record of the Avro schema. */
@@ -128,6 +128,9 @@ function entryToAvro(entry: ManifestEntry, partitionType: PartitionType): Record
       equality_ids: f.equality_ids ?? null,
       sort_order_id: f.sort_order_id ?? null,
       referenced_data_file: f.referenced_data_file ?? null,
+      first_row_id: f.first_row_id ?? null,
+      content_offset: f.content_offset ?? null,
+      content_size_in_bytes: f.content_size_in_bytes ?? null,
     },
   };
 }
@@ -148,10 +151,10 @@ function* checkedEntries(
   }
 }
 
-/** Writes a v1 or v2 manifest; the bytes' length is the manifest_length of its manifest list entry. */
+/** Writes a v1, v2 or v3 manifest; the bytes' length is the manifest_length of its manifest list entry. */
 export function encodeManifest(opts: EncodeManifestOptions): Uint8Array {
   const v = opts.formatVersion;
-  if (v !== 1 && v !== 2) throw invalidArg(`cannot write manifest format ${String(v)}`);
+  if (v !== 1 && v !== 2 && v !== 3) throw invalidArg(`cannot write manifest format ${String(v)}`);
   if (opts.content !== "data" && opts.content !== "deletes") {
     throw invalidArg(`manifest content must be "data" or "deletes", got ${String(opts.content)}`);
   }
@@ -164,7 +167,7 @@ export function encodeManifest(opts: EncodeManifestOptions): Uint8Array {
       "partition-spec": specFieldsJson(opts.partitionSpecJson),
       "partition-spec-id": String(opts.partitionSpecId),
       "format-version": String(v),
-      ...(v === 2 ? { content: opts.content } : {}),
+      ...(v >= 2 ? { content: opts.content } : {}),
     },
     records: checkedEntries(opts.entries, opts.content, opts.partitionType),
     codec: opts.codec ?? "deflate",
@@ -230,7 +233,7 @@ function decodeDataFile(view: RecordView, rec: unknown, partitionNames: Map<numb
   if (sortOrderId !== null) file.sort_order_id = sortOrderId;
   const referenced = view.get(rec, DF.referenced_data_file, "referenced_data_file");
   if (typeof referenced === "string") file.referenced_data_file = referenced;
-  // v3 fields, read when a v3 writer wrote them (this layer writes v1 and v2 manifests only).
+  // v3 fields (row lineage, deletion vectors), present in v3 manifests.
   const longFields = ["first_row_id", "content_offset", "content_size_in_bytes"] as const;
   for (const name of longFields) {
     const v = optBigint(view.get(rec, DF[name], name));

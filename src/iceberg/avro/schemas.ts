@@ -201,8 +201,14 @@ function metricsFields(): AvroField[] {
   ];
 }
 
-/** The `data_file` record `r2` for format version 1 or 2. */
-export function dataFileSchema(partitionType: PartitionType, formatVersion: 1 | 2): AvroRecordSchema {
+/** The manifest formats this layer writes: v1 and v2, and v3 (row lineage and deletion vector fields). */
+export type ManifestFormatVersion = 1 | 2 | 3;
+
+/** The `data_file` record `r2` for format version 1, 2 or 3. */
+export function dataFileSchema(
+  partitionType: PartitionType,
+  formatVersion: ManifestFormatVersion,
+): AvroRecordSchema {
   const head: AvroField[] = [
     required("file_path", DF.file_path, "string"),
     required("file_format", DF.file_format, "string"),
@@ -224,13 +230,23 @@ export function dataFileSchema(partitionType: PartitionType, formatVersion: 1 | 
           ...metricsFields(),
           optional("equality_ids", DF.equality_ids, list(DATA_FILE_LIST_IDS.equality_ids, "int")),
           optional("sort_order_id", DF.sort_order_id, "int"),
+          ...(formatVersion === 3 ? [optional("first_row_id", DF.first_row_id, "long")] : []),
           optional("referenced_data_file", DF.referenced_data_file, "string"),
+          ...(formatVersion === 3
+            ? [
+                optional("content_offset", DF.content_offset, "long"),
+                optional("content_size_in_bytes", DF.content_size_in_bytes, "long"),
+              ]
+            : []),
         ];
   return { type: "record", name: "r2", fields };
 }
 
 /** The `manifest_entry` record: the schema of a manifest file's rows. */
-export function manifestEntrySchema(partitionType: PartitionType, formatVersion: 1 | 2): AvroRecordSchema {
+export function manifestEntrySchema(
+  partitionType: PartitionType,
+  formatVersion: ManifestFormatVersion,
+): AvroRecordSchema {
   const E = MANIFEST_ENTRY_IDS;
   const dataFile = required("data_file", E.data_file, dataFileSchema(partitionType, formatVersion));
   // The spec's v1 table marks snapshot_id required, yet says "inherited when null"; Java writes it
@@ -263,7 +279,7 @@ export function fieldSummarySchema(): AvroRecordSchema {
 }
 
 /** The `manifest_file` record: the schema of a manifest list's rows. */
-export function manifestFileSchema(formatVersion: 1 | 2): AvroRecordSchema {
+export function manifestFileSchema(formatVersion: ManifestFormatVersion): AvroRecordSchema {
   const M = MANIFEST_FILE_IDS;
   const head = [
     required("manifest_path", M.manifest_path, "string"),
@@ -304,6 +320,7 @@ export function manifestFileSchema(formatVersion: 1 | 2): AvroRecordSchema {
           required("deleted_rows_count", M.deleted_rows_count, "long"),
           partitions,
           keyMetadata,
+          ...(formatVersion === 3 ? [optional("first_row_id", M.first_row_id, "long")] : []),
         ];
   return { type: "record", name: "manifest_file", fields };
 }

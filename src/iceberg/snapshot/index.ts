@@ -8,6 +8,7 @@ export type { ManifestContext } from "./manifests.js";
 export {
   addedEntries,
   hasLiveFiles,
+  liveDeletionVectors,
   liveEntries,
   nextSequenceNumber,
   readManifestEntries,
@@ -21,8 +22,8 @@ export type {
   SnapshotChanges,
   StagedSnapshot,
 } from "./producer.js";
-export { newSnapshotId, SnapshotProducer } from "./producer.js";
+export { deleteFileKey, newSnapshotId, SnapshotProducer } from "./producer.js";
 export type { SnapshotCommitInput, StagedSnapshotCommit } from "./snapshot-commit.js";
-export { stageSnapshotCommit, WrittenFiles } from "./snapshot-commit.js";
+export { assignRowIds, stageSnapshotCommit, WrittenFiles } from "./snapshot-commit.js";
 export type { SummaryChanges } from "./summary.js";
 export { buildSummary } from "./summary.js";

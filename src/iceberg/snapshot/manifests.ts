@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { FloeError } from "../../errors.js";
-import { decodeManifest, decodeManifestList, encodeManifest, summarizePartitions } from "../avro/index.js";
+import {
+  decodeManifest,
+  decodeManifestList,
+  encodeManifest,
+  type ManifestFormatVersion,
+  summarizePartitions,
+} from "../avro/index.js";
 import type { FileIO } from "../io/index.js";
 import {
   type DataFile,
@@ -19,6 +25,7 @@ import {
   stringifyJson,
   type TableMetadata,
 } from "../spec/index.js";
+import { deletionVectorsByDataFile } from "../write/index.js";
 
 /** The manifest files of a snapshot (an empty list for no snapshot). */
 export async function readManifestList(io: FileIO, snapshot: Snapshot | undefined): Promise<ManifestFile[]> {
@@ -35,17 +42,30 @@ export async function readManifestList(io: FileIO, snapshot: Snapshot | undefine
 
 /**
  * A manifest's entries with sequence numbers resolved: ADDED entries with a null data or file sequence
- * number inherit the manifest's, so they can be carried into a rewritten manifest as EXISTING.
+ * number inherit the manifest's, so they can be carried into a rewritten manifest as EXISTING. In a
+ * data manifest with a first_row_id (v3), data files without one get theirs too: the manifest's plus
+ * the record counts of the live files before them that had none (row lineage inheritance).
  */
 export async function readManifestEntries(io: FileIO, manifest: ManifestFile): Promise<ManifestEntry[]> {
   const decoded = decodeManifest(await io.read(manifest.manifest_path));
-  return decoded.entries.map((e) => ({
-    ...e,
-    snapshot_id: e.snapshot_id ?? manifest.added_snapshot_id,
-    sequence_number: e.sequence_number ?? manifest.sequence_number,
-    file_sequence_number:
-      e.file_sequence_number ?? (e.status === ENTRY_STATUS.ADDED ? manifest.sequence_number : null),
-  }));
+  let nextRowId = manifest.content === 0 ? manifest.first_row_id : undefined;
+  return decoded.entries.map((e) => {
+    let dataFile = e.data_file;
+    const live = e.status !== ENTRY_STATUS.DELETED;
+    if (nextRowId !== undefined && live && dataFile.content === 0 && dataFile.first_row_id === undefined) {
+      // The manifest's row id range covers its live (added and existing) rows only.
+      dataFile = { ...dataFile, first_row_id: nextRowId };
+      nextRowId += dataFile.record_count;
+    }
+    return {
+      ...e,
+      snapshot_id: e.snapshot_id ?? manifest.added_snapshot_id,
+      sequence_number: e.sequence_number ?? manifest.sequence_number,
+      file_sequence_number:
+        e.file_sequence_number ?? (e.status === ENTRY_STATUS.ADDED ? manifest.sequence_number : null),
+      data_file: dataFile,
+    };
+  });
 }
 
 export interface ManifestContext {
@@ -55,13 +75,13 @@ export interface ManifestContext {
   schema: Schema;
   spec: PartitionSpec;
   snapshotId: bigint;
-  /** The table's format version (writeVersion): v1 tables get v1 manifests. Default 2. */
-  formatVersion?: 1 | 2;
+  /** The table's format version (writeVersion): v1 tables get v1 manifests, v3 tables v3. Default 2. */
+  formatVersion?: ManifestFormatVersion;
 }
 
-/** The manifest format to write for a table: 1 for v1 tables, else 2. */
-export function writeVersion(md: Pick<TableMetadata, "format-version">): 1 | 2 {
-  return md["format-version"] === 1 ? 1 : 2;
+/** The manifest format to write for a table: its format version. */
+export function writeVersion(md: Pick<TableMetadata, "format-version">): ManifestFormatVersion {
+  return md["format-version"];
 }
 
 /** The sequence number of the table's next snapshot: always 0 in v1, the last one plus one after. */
@@ -160,4 +180,18 @@ export async function liveEntries(io: FileIO, snapshot: Snapshot | undefined): P
     for (const e of await readManifestEntries(io, m)) if (e.status !== ENTRY_STATUS.DELETED) out.push(e);
   }
   return out;
+}
+
+/** The live deletion vectors of a snapshot, keyed by the data file each one refers to. */
+export async function liveDeletionVectors(
+  io: FileIO,
+  snapshot: Snapshot | undefined,
+): Promise<Map<string, DataFile>> {
+  const deletes: DataFile[] = [];
+  for (const m of await readManifestList(io, snapshot)) {
+    if (m.content !== 1 || !hasLiveFiles(m)) continue;
+    for (const e of await readManifestEntries(io, m))
+      if (e.status !== ENTRY_STATUS.DELETED) deletes.push(e.data_file);
+  }
+  return deletionVectorsByDataFile(deletes);
 }

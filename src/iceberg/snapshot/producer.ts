@@ -54,7 +54,10 @@ export interface SnapshotChanges {
   addedDeleteFiles?: readonly DataFile[];
   /** Paths of live data files this snapshot removes; each must still be live at commit. */
   removedFilePaths?: readonly string[];
-  /** Paths of live delete files this snapshot removes; each must still be live at commit. */
+  /**
+   * Live delete files this snapshot removes, each must still be live at commit: a path removes every
+   * delete file stored there; a deleteFileKey() removes one deletion vector of a Puffin file.
+   */
   removedDeleteFilePaths?: readonly string[];
   /** Data files that must still be live at commit (those a row delta's position deletes point into). */
   requiredDataFilePaths?: readonly string[];
@@ -79,6 +82,16 @@ export interface ProducerOptions {
   now?: () => number;
   /** Manifests known to hold none of the removed or required files: never read. */
   skipManifests?: ReadonlySet<string>;
+}
+
+/**
+ * How a removal names one delete file: its path, except for a deletion vector (one blob of a Puffin
+ * file that may hold the vectors of other data files too), named by path and blob offset.
+ */
+export function deleteFileKey(file: DataFile): string {
+  return file.content !== 0 && file.content_offset !== undefined
+    ? `${file.file_path}#${file.content_offset}`
+    : file.file_path;
 }
 
 /** A random positive snapshot id that fits in a signed 64-bit long. */
@@ -187,6 +200,15 @@ export class SnapshotProducer {
     return this.files.unreferenced(this.snapshotId, md);
   }
 
+  /** The key under which `file` is to be removed (its path, or for a deletion vector its own key). */
+  private removedKey(file: DataFile): string | undefined {
+    if (file.content !== 0 && file.content_offset !== undefined) {
+      const key = deleteFileKey(file);
+      if (this.removed.has(key)) return key;
+    }
+    return this.removed.has(file.file_path) ? file.file_path : undefined;
+  }
+
   private async examine(m: ManifestFile): Promise<Examined> {
     const cached = this.examined.get(m.manifest_path);
     if (cached) return cached;
@@ -198,12 +220,12 @@ export class SnapshotProducer {
     if (wanted && !this.opts.skipManifests?.has(m.manifest_path)) {
       const entries = await readManifestEntries(this.opts.io, m);
       const live = entries.filter((e) => e.status !== ENTRY_STATUS.DELETED);
-      const hits = live.filter((e) => this.removed.has(e.data_file.file_path));
+      const hits = live.filter((e) => this.removedKey(e.data_file) !== undefined);
       const required = live.map((e) => e.data_file.file_path).filter((p) => this.required.has(p));
       result = { hits: hits.map((e) => e.data_file), required };
       if (hits.length > 0) {
         result.entries = live.map((e) =>
-          this.removed.has(e.data_file.file_path)
+          this.removedKey(e.data_file) !== undefined
             ? { ...e, status: ENTRY_STATUS.DELETED, snapshot_id: this.snapshotId }
             : { ...e, status: ENTRY_STATUS.EXISTING },
         );
@@ -277,7 +299,7 @@ export class SnapshotProducer {
       }
     }
     this.missing(
-      removedFiles.map((f) => f.file_path),
+      removedFiles.map((f) => this.removedKey(f) ?? f.file_path),
       this.removed,
       "to remove",
     );

@@ -37,16 +37,39 @@ export interface StagedSnapshotCommit {
   listPath: string;
 }
 
+/**
+ * Row lineage (v3): data manifests without a first_row_id (those this snapshot wrote) get the next
+ * free row ids, one range of added plus existing rows each, starting at the table's next-row-id. The
+ * snapshot's first-row-id is that start and added-rows the ids it used; the catalog advances
+ * next-row-id by them.
+ */
+export function assignRowIds(
+  manifests: readonly ManifestFile[],
+  nextRowId: bigint,
+): { manifests: ManifestFile[]; firstRowId: bigint; addedRows: bigint } {
+  let next = nextRowId;
+  const out = manifests.map((m) => {
+    if (m.content !== 0 || m.first_row_id !== undefined) return m;
+    const assigned = { ...m, first_row_id: next };
+    next += (m.added_rows_count ?? 0n) + (m.existing_rows_count ?? 0n);
+    return assigned;
+  });
+  return { manifests: out, firstRowId: nextRowId, addedRows: next - nextRowId };
+}
+
 /** Writes the manifest list and returns the snapshot with the requirements and updates that commit it. */
 export async function stageSnapshotCommit(input: SnapshotCommitInput): Promise<StagedSnapshotCommit> {
   const { io, base, branch, snapshotId, parent, sequenceNumber } = input;
   const listPath = `${base.location.replace(/\/+$/, "")}/metadata/snap-${snapshotId}-${randomUUID()}.avro`;
+  const lineage =
+    base["format-version"] >= 3 ? assignRowIds(input.manifests, base["next-row-id"] ?? 0n) : undefined;
   const bytes = encodeManifestList({
-    manifests: [...input.manifests],
+    manifests: lineage?.manifests ?? [...input.manifests],
     snapshotId,
     parentSnapshotId: parent?.["snapshot-id"] ?? null,
     sequenceNumber,
     formatVersion: writeVersion(base),
+    ...(lineage === undefined ? {} : { firstRowId: lineage.firstRowId }),
   });
   await io.write(listPath, bytes, { ifNoneMatch: true, contentType: "application/avro" });
   const snapshot: Snapshot = {
@@ -57,6 +80,7 @@ export async function stageSnapshotCommit(input: SnapshotCommitInput): Promise<S
     summary: input.summary,
     "schema-id": base["current-schema-id"],
     ...(parent === undefined ? {} : { "parent-snapshot-id": parent["snapshot-id"] }),
+    ...(lineage === undefined ? {} : { "first-row-id": lineage.firstRowId, "added-rows": lineage.addedRows }),
   };
   const uuid = base["table-uuid"];
   const requirements: TableRequirement[] = [

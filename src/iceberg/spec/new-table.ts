@@ -5,6 +5,7 @@
 
 import { FloeError } from "../../errors.js";
 import { buildPartitionSpec, highestPartitionFieldId, type PartitionSpec } from "./partition.js";
+import { FORMAT_VERSION } from "./properties.js";
 import { assignFreshIds, highestFieldId, idCounter, type Schema, validateSchema } from "./schema.js";
 import { type SortOrder, unsortedOrder } from "./sort-order.js";
 import type { FormatVersion, TableMetadata } from "./table-metadata.js";
@@ -19,9 +20,26 @@ export interface NewTableOptions {
   spec?: PartitionSpec;
   /** Sort order against `schema`'s field ids; defaults to unsorted. */
   sortOrder?: SortOrder;
+  /** `format-version` among them chooses the format (when `formatVersion` is unset) and is not stored. */
   properties?: Record<string, string>;
   formatVersion?: FormatVersion;
   nowMs: number;
+}
+
+/** The format a create request asks for through the reserved `format-version` property. */
+function requestedVersion(properties: Record<string, string> | undefined): FormatVersion | undefined {
+  const raw = properties?.[FORMAT_VERSION];
+  if (raw === undefined) return undefined;
+  if (raw !== "1" && raw !== "2" && raw !== "3") {
+    throw new FloeError(
+      "INVALID_ARGUMENT",
+      `table property format-version must be 1, 2 or 3, got ${JSON.stringify(raw)}`,
+      {
+        context: { formatVersion: raw },
+      },
+    );
+  }
+  return Number(raw) as FormatVersion;
 }
 
 /**
@@ -57,7 +75,8 @@ export function newTableMetadata(options: NewTableOptions): TableMetadata {
           "order-id": 1,
           fields: orderFields.map((f) => ({ ...f, "source-id": rebind(f["source-id"], "sort field") })),
         };
-  const version = options.formatVersion ?? 2;
+  const version = options.formatVersion ?? requestedVersion(options.properties) ?? 2;
+  const { [FORMAT_VERSION]: _requested, ...properties } = options.properties ?? {};
   const md: TableMetadata = {
     "format-version": version,
     "table-uuid": options.uuid,
@@ -70,7 +89,7 @@ export function newTableMetadata(options: NewTableOptions): TableMetadata {
     "partition-specs": [spec],
     "default-spec-id": 0,
     "last-partition-id": highestPartitionFieldId(spec),
-    properties: { ...(options.properties ?? {}) },
+    properties,
     "current-snapshot-id": null,
     snapshots: [],
     "snapshot-log": [],

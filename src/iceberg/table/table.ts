@@ -10,6 +10,7 @@ import type { Logger } from "../../log.js";
 import type { FileIO } from "../io/index.js";
 import type { MergeCounts } from "../snapshot/index.js";
 import {
+  deleteFileKey,
   type ManifestMergePlan,
   ManifestMerger,
   type ProducerOperation,
@@ -275,9 +276,12 @@ export class FileChangeOperation<S extends TableState = TableState> {
     return this;
   }
 
-  /** Delete files to remove: each must still be live at commit. */
-  removeDeleteFiles(paths: readonly string[]): this {
-    this.removedDeletes.push(...paths);
+  /**
+   * Delete files to remove: each must still be live at commit. A path removes every delete file stored
+   * there (all the deletion vectors of a Puffin file); a DataFile removes that one (one vector).
+   */
+  removeDeleteFiles(files: readonly (string | DataFile)[]): this {
+    this.removedDeletes.push(...files.map((f) => (typeof f === "string" ? f : deleteFileKey(f))));
     return this;
   }
 

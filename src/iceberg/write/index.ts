@@ -65,6 +65,18 @@ export {
   writeEqualityDeletes,
   writePositionDeletes,
 } from "./delete-files.js";
+export type { DeletionVectorInput, DeletionVectorWriterOptions } from "./deletion-vectors.js";
+export {
+  DELETION_VECTOR_BLOB_TYPE,
+  decodeDeletionVectorBlob,
+  deletionVectorsByDataFile,
+  deletionVectorsInPuffin,
+  encodeDeletionVectorBlob,
+  isDeletionVector,
+  ROW_POSITION_FIELD_ID,
+  readDeletionVector,
+  writeDeletionVectors,
+} from "./deletion-vectors.js";
 export type { VisitedField } from "./field-id.js";
 export { assertFieldIds, fieldIdMetadata, fieldIdOf, PARQUET_FIELD_ID_KEY, walkFields } from "./field-id.js";
 export type {
@@ -96,6 +108,9 @@ export {
   parseMetricsMode,
   recordsBounds,
 } from "./metrics-mode.js";
+export type { PuffinBlobInput, PuffinBlobMetadata, PuffinFooter } from "./puffin.js";
+export { decodePuffinFooter, encodePuffin, PUFFIN_MAGIC } from "./puffin.js";
+export { deserializePositions, serializePositions } from "./roaring.js";
 export {
   METRICS_COLUMN_PREFIX,
   METRICS_DEFAULT_PROPERTY,
