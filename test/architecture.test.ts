@@ -36,8 +36,9 @@ const ALLOWED: Record<string, string[]> = {
   ],
   // The catalog reads manifests (purge) but writes tables only through iceberg/table.
   catalog: ["errors", "log", "config", "iceberg/spec", "iceberg/io", "iceberg/snapshot", "iceberg/table"],
-  ingest: ["errors", "log", "config", "tls", "iceberg/*", "catalog"],
+  ingest: ["errors", "log", "config", "tls", "iceberg/*", "catalog", "upsert"],
   compaction: ["errors", "log", "config", "iceberg/*", "catalog"],
+  upsert: ["errors", "log", "config", "iceberg/*", "catalog", "compaction"],
   service: ["*"],
   "config-reference": ["config"],
   cli: ["*"],

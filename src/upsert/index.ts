@@ -1,0 +1,6 @@
+// Upsert tables: key hashing, the key index (key -> data file and row position of the key's live row),
+// its checkpoints and its catch-up from the table (other writers, compaction, restarts).
+// May import: errors, log, config, iceberg/*, catalog, compaction. Never ingest.
+
+export { checkKeyColumns, KEY_HASH_VERSION, keyHashes, keyVectors } from "./key-hash.js";
+export { type IndexedFile, KeyIndex, type RowLocation } from "./key-index.js";
