@@ -42,6 +42,8 @@ export class DeleteCoverage {
   /** Per delete path: the live data files its entries may apply to (partition and sequence rules). */
   private readonly candidates = new Map<string, Set<string>>();
   private readonly byPartition = new Map<string, string[]>();
+  /** Paths a commit of this run already removed. */
+  private readonly removed = new Set<string>();
 
   constructor(
     files: SnapshotFiles,
@@ -75,17 +77,22 @@ export class DeleteCoverage {
     return out;
   }
 
+  /** Records that a commit removed `paths` (later groups do not remove them again). */
+  markRemoved(paths: readonly string[]): void {
+    for (const p of paths) this.removed.add(p);
+  }
+
   /** Delete files that apply to no live data file, outside the partitions in `except`. */
   dangling(except: ReadonlySet<string> = new Set()): string[] {
     const out: string[] = [];
     for (const [key, paths] of this.byPartition) {
       if (except.has(key)) continue;
-      for (const p of paths) if (this.candidates.get(p)?.size === 0) out.push(p);
+      for (const p of paths) if (this.candidates.get(p)?.size === 0 && !this.removed.has(p)) out.push(p);
     }
     return out.sort();
   }
 
-  /** Number of live delete files (paths). */
+  /** Number of delete files (paths) live in the planned snapshot. */
   get size(): number {
     return this.entries.size;
   }
@@ -109,6 +116,7 @@ export class DeleteCoverage {
     }
     const out: string[] = [];
     for (const path of paths) {
+      if (this.removed.has(path)) continue;
       const candidates = this.candidates.get(path) ?? new Set<string>();
       const kept = [...candidates].filter((p) => !rewritten.has(p));
       if (kept.length === 0 || (await this.namesNone(path, kept))) out.push(path);

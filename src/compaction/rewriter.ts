@@ -263,7 +263,9 @@ async function rewriteGroup(
         group,
         inputs,
         schema,
-        (data) => output.append(data),
+        async (data) => {
+          await output.append(data);
+        },
         PENDING_BYTES,
         (bytes) => progress("read", 1, bytes),
       );
@@ -323,6 +325,7 @@ async function rewriteGroup(
     if (!result.committed) throw new Abandon(rejected ?? "the commit was dropped");
     outcome.status = "committed";
     outcome.deleteFilesRemoved = obsolete.length;
+    inputs.coverage?.markRemoved(obsolete);
     if (result.snapshot) outcome.snapshotId = result.snapshot["snapshot-id"];
     return outcome;
   } catch (e) {

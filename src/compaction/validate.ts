@@ -1,9 +1,12 @@
 /**
- * Commit-time validation for a rewrite: no delete file added since the plan's snapshot may apply to
- * the group's partition. A rewritten file gets a new data sequence number, so an equality delete
- * committed while we rewrote (sequence number between the old file's and ours) would stop applying,
- * and a position delete naming an input file would point at a file that is gone: either way deleted
- * rows would come back. Such a group is abandoned (and replanned on the next run).
+ * Commit-time validation for a rewrite (Iceberg's validateNoNewDeletesForDataFiles): no delete file
+ * added since the plan's snapshot may apply to an input of the group. A rewritten file gets a new data
+ * sequence number, so an equality delete committed while we rewrote (sequence number between the old
+ * file's and ours) would stop applying, and a position delete naming an input file would point at a
+ * file that is gone: either way deleted rows would come back. Equality deletes count when they land
+ * in the group's partition (or are global); position deletes when they name an input (by
+ * `referenced_data_file`, else by the paths the file holds, read once). Such a group is abandoned
+ * (and replanned on the next run).
  */
 import type { FileIO } from "../iceberg/io/index.js";
 import { readManifestEntries, readManifestList } from "../iceberg/snapshot/index.js";
@@ -14,6 +17,7 @@ import {
   type Snapshot,
   type TableMetadata,
 } from "../iceberg/spec/index.js";
+import { type ReferencedPaths, readReferencedPaths } from "./obsolete-deletes.js";
 import { filePartitionKey } from "./planner.js";
 import type { ScannedFile } from "./scan.js";
 
@@ -41,10 +45,26 @@ export interface GroupScope {
 export class NewDeletesCheck {
   private readonly added = new Map<bigint, ScannedFile[]>();
 
+  private readonly targets: ReferencedPaths;
+
   constructor(
     private readonly io: FileIO,
     private readonly unpartitionedSpecs: ReadonlySet<number>,
-  ) {}
+    /** The data files a position delete file names (default: read from its file_path column). */
+    targets?: ReferencedPaths,
+  ) {
+    this.targets = targets ?? readReferencedPaths(io);
+  }
+
+  /** The first input `d` (a position delete file) names, if any. */
+  private async namedInput(d: ScannedFile, inputs: ReadonlySet<string>): Promise<string | undefined> {
+    const ref = d.file.referenced_data_file;
+    if (ref !== undefined && ref !== null) return inputs.has(ref) ? ref : undefined;
+    const named = await this.targets(d);
+    const [small, large] = named.size < inputs.size ? [named, inputs] : [inputs, named];
+    for (const p of small) if (large.has(p)) return p;
+    return undefined;
+  }
 
   private async addedBy(s: Snapshot): Promise<ScannedFile[]> {
     const id = s["snapshot-id"];
@@ -78,9 +98,12 @@ export class NewDeletesCheck {
           return `snapshot ${s["snapshot-id"]} added global equality deletes`;
         }
         if (filePartitionKey(d.specId, d.file.partition) !== scope.partitionKey) continue;
-        const ref = d.file.referenced_data_file;
-        if (d.file.content === 1 && ref !== undefined && ref !== null && !scope.inputs.has(ref)) continue;
-        return `snapshot ${s["snapshot-id"]} added delete files in the group's partition`;
+        if (d.file.content === 1) {
+          const hit = await this.namedInput(d, scope.inputs);
+          if (hit === undefined) continue;
+          return `snapshot ${s["snapshot-id"]} added position deletes for input ${hit}`;
+        }
+        return `snapshot ${s["snapshot-id"]} added equality deletes in the group's partition`;
       }
     }
     return undefined;

@@ -216,7 +216,7 @@ describe("compaction on an in-memory table", () => {
       },
     });
     expect(result.rewrite?.groupsAbandoned).toBe(1);
-    expect(result.rewrite?.groups[0]?.reason).toMatch(/added delete files/);
+    expect(result.rewrite?.groups[0]?.reason).toMatch(/added equality deletes/);
     await table.refresh();
     // The equality delete removed one partition's rows; the rest are untouched.
     expect((await liveRows(table)).length).toBe(before.length - 8);
