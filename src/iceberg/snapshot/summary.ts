@@ -1,9 +1,14 @@
 /**
  * Snapshot summaries with Iceberg's standard keys (`added-data-files`, `total-records`, ...), derived from
  * the files a snapshot adds and removes plus the parent's totals. Values are decimal strings.
+ *
+ * As Java's SnapshotSummary counts them: every delete file counts in `added/removed-delete-files`; a
+ * deletion vector (a position delete stored in a Puffin file) counts in `added/removed-dvs` instead of
+ * `added/removed-position-delete-files`, its cardinality in the position deletes, and its blob's
+ * `content_size_in_bytes` (not the whole Puffin file) in the files size.
  */
 import type { DataFile, SnapshotSummary } from "../spec/index.js";
-import { partitionKey } from "../write/index.js";
+import { isDeletionVector, partitionKey } from "../write/index.js";
 
 export interface SummaryChanges {
   addedFiles: readonly DataFile[];
@@ -14,6 +19,7 @@ interface Counts {
   dataFiles: bigint;
   deleteFiles: bigint;
   positionDeleteFiles: bigint;
+  dvs: bigint;
   equalityDeleteFiles: bigint;
   records: bigint;
   positionDeletes: bigint;
@@ -26,6 +32,7 @@ function count(files: readonly DataFile[]): Counts {
     dataFiles: 0n,
     deleteFiles: 0n,
     positionDeleteFiles: 0n,
+    dvs: 0n,
     equalityDeleteFiles: 0n,
     records: 0n,
     positionDeletes: 0n,
@@ -33,14 +40,16 @@ function count(files: readonly DataFile[]): Counts {
     filesSize: 0n,
   };
   for (const f of files) {
-    c.filesSize += f.file_size_in_bytes;
+    const dv = isDeletionVector(f);
+    c.filesSize += dv ? (f.content_size_in_bytes ?? f.file_size_in_bytes) : f.file_size_in_bytes;
     if (f.content === 0) {
       c.dataFiles++;
       c.records += f.record_count;
     } else {
       c.deleteFiles++;
       if (f.content === 1) {
-        c.positionDeleteFiles++;
+        if (dv) c.dvs++;
+        else c.positionDeleteFiles++;
         c.positionDeletes += f.record_count;
       } else {
         c.equalityDeleteFiles++;
@@ -82,9 +91,11 @@ export function buildSummary(
   put("deleted-data-files", removed.dataFiles);
   put("added-delete-files", added.deleteFiles);
   put("added-position-delete-files", added.positionDeleteFiles);
+  put("added-dvs", added.dvs);
   put("added-equality-delete-files", added.equalityDeleteFiles);
   put("removed-delete-files", removed.deleteFiles);
   put("removed-position-delete-files", removed.positionDeleteFiles);
+  put("removed-dvs", removed.dvs);
   put("removed-equality-delete-files", removed.equalityDeleteFiles);
   put("added-records", added.records);
   put("deleted-records", removed.records);
