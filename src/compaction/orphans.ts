@@ -4,8 +4,8 @@
  * may have written files it has not committed yet, and a commit in flight must never lose them).
  *
  * Referenced = every snapshot's manifest list, its manifests, every file any of their entries names
- * (DELETED entries too), statistics files, the current metadata file and those in the metadata log,
- * and `version-hint.text`. Metadata files (`*.metadata.json`) are deleted last, oldest version first,
+ * (DELETED entries too), statistics files, key index checkpoints named in snapshot summaries, the
+ * current metadata file and those in the metadata log, and `version-hint.text`. Metadata files (`*.metadata.json`) are deleted last, oldest version first,
  * and never one newer than the current version (an embedded-catalog reader probing forward from the
  * oldest version must never find a gap below a surviving version).
  *
@@ -18,7 +18,7 @@
 import { metadataVersion, splitOwned, type Table, type TableFiles } from "../catalog/index.js";
 import { FloeError } from "../errors.js";
 import type { FileInfo } from "../iceberg/io/index.js";
-import { currentSnapshot, gcEnabled, type TableMetadata } from "../iceberg/spec/index.js";
+import { currentSnapshot, FLOE_KEY_INDEX, gcEnabled, type TableMetadata } from "../iceberg/spec/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { deleteInOrder, deletePaths } from "./delete-paths.js";
 import { DAY_MS } from "./expire.js";
@@ -97,6 +97,11 @@ export async function referencedPaths(
     out.add(key);
   out.add(normalizePath(metadataLocation));
   for (const e of md["metadata-log"]) out.add(normalizePath(e["metadata-file"]));
+  // Upsert key index checkpoints named by a snapshot's summary.
+  for (const s of md.snapshots) {
+    const checkpoint = s.summary[FLOE_KEY_INDEX];
+    if (checkpoint !== undefined) out.add(normalizePath(checkpoint));
+  }
   return out;
 }
 

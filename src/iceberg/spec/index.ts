@@ -111,6 +111,8 @@ export {
   type CommitRetryPolicy,
   commitRetryPolicy,
   deleteMetadataAfterCommit,
+  FLOE_KEY_INDEX,
+  FLOE_KEY_INDEX_PARENT,
   FLOE_OFFSETS_PREFIX,
   FORMAT_VERSION,
   GC_ENABLED,

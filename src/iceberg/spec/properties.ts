@@ -80,6 +80,13 @@ export const MIN_SNAPSHOTS_TO_KEEP_DEFAULT = 100;
  */
 export const FLOE_OFFSETS_PREFIX = "floe.offsets.";
 
+/**
+ * Snapshot summary keys of an upsert table's commit that saved its key index: the checkpoint file's
+ * path (under the table's metadata/ directory), and the snapshot the index was at before that commit.
+ */
+export const FLOE_KEY_INDEX = "floe.key-index";
+export const FLOE_KEY_INDEX_PARENT = "floe.key-index.parent";
+
 // --- readers ------------------------------------------------------------------------------------
 
 /** A non-negative integer property, or `fallback` when absent or not a plain integer. */
