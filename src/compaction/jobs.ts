@@ -249,6 +249,11 @@ async function dropDangling(table: Table, paths: readonly string[], log: Logger)
 }
 
 export interface MaintainOptions extends JobCommonOptions {
+  /**
+   * Rewrite the data files that have delete files attached, applying them, and drop the delete files
+   * left applying to nothing (default on; small files without deletes are left to `compact`).
+   */
+  deletes?: false | Omit<CompactOptions, keyof JobCommonOptions>;
   /** Merge small manifests (default on). */
   manifests?: false | Omit<ManifestRewriteOptions, "dryRun" | "logger">;
   /** Expire snapshots and delete the files only they referenced (default on). */
@@ -263,6 +268,7 @@ export interface MaintainResult {
   table: string;
   status: JobStatus;
   dryRun: boolean;
+  deletes?: Omit<CompactResult, "table">;
   manifests?: ManifestRewriteResult;
   expire?: Omit<ExpireResult, "table">;
   metadata?: MetadataCleanupResult;
@@ -271,7 +277,10 @@ export interface MaintainResult {
   durationMs: number;
 }
 
-/** Runs the maintenance steps on one table: merge manifests, expire snapshots, clean metadata, remove orphans. */
+/**
+ * Runs the maintenance steps on one table: apply and drop delete files, merge manifests, expire
+ * snapshots, clean metadata, remove orphans.
+ */
 export async function maintainTable(table: Table, options: MaintainOptions = {}): Promise<MaintainResult> {
   const t0 = performance.now();
   const name = formatIdentifier(table.identifier);
@@ -299,6 +308,25 @@ export async function maintainTable(table: Table, options: MaintainOptions = {})
       () => ({ ...finish(), status: "locked" as const }),
       async (lease) => {
         const { catalog, io, identifier } = table;
+        if (options.deletes !== false) {
+          await step(
+            "deletes",
+            async () => {
+              const { table: _t, ...rest } = await compactTable(table, {
+                minFileSizeRatio: 0,
+                ...options.deletes,
+                dryRun,
+                logger: log,
+                lease: false,
+              });
+              result.deletes = rest;
+              if (rest.status === "failed" || rest.status === "partial") {
+                throw new Error(rest.error ?? "some groups failed");
+              }
+            },
+            lease,
+          );
+        }
         if (options.manifests !== false) {
           await step(
             "manifests",
@@ -349,6 +377,8 @@ export async function maintainTable(table: Table, options: MaintainOptions = {})
         const out = finish();
         log.info("maintenance finished", {
           status: out.status,
+          deleteFilesBefore: out.deletes?.deleteFilesBefore ?? 0,
+          deleteFilesAfter: out.deletes?.deleteFilesAfter ?? 0,
           snapshotsExpired: out.expire?.snapshotsExpired ?? 0,
           filesDeleted:
             (out.expire?.filesDeleted ?? 0) + (out.orphans?.deleted ?? 0) + (out.metadata?.deleted ?? 0),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EmbeddedCatalog, Table } from "../../src/catalog/index.js";
-import { compactTable, scanSnapshot } from "../../src/compaction/index.js";
+import { compactTable, maintainTable, scanSnapshot } from "../../src/compaction/index.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 import { buildPartitionSpec, currentSnapshot, makeSchema } from "../../src/iceberg/spec/index.js";
 import { writeEqualityDeletes, writePositionDeletes } from "../../src/iceberg/write/index.js";
@@ -186,6 +186,33 @@ describe("compaction of a table with position deletes", () => {
     expect(result.deleteFilesAfter).toBe(0);
     expect((await scanSnapshot(io, currentSnapshot(table.metadata))).deletes).toEqual([]);
     expect(await liveRows(table)).toEqual(before);
+  });
+});
+
+describe("maintenance on a table with deletes", () => {
+  it("rewrites only the files with deletes attached and drops every delete file", async () => {
+    const { table, model } = await upsertTable(8, 30, 13);
+    // Two small files without deletes: maintenance leaves them to compaction.
+    for (const cat of CATS) {
+      const files = await table.dataFileWriter().writeRowsIn([{ id: 9000n, cat, v: 0n }], [cat]);
+      await table.newRowDelta().addDataFiles(files).commit();
+    }
+    const before = await liveFiles(table);
+    expect(before.deletes).toBeGreaterThan(0);
+    const result = await maintainTable(table, {
+      expire: false,
+      orphans: false,
+      metadata: false,
+      manifests: false,
+    });
+    expect(result.status).toBe("ok");
+    expect(result.deletes?.deleteFilesAfter).toBe(0);
+    expect(result.deletes?.plan?.skipped.bigEnough).toBe(2);
+    // One rewritten file per partition plus the two untouched ones.
+    expect(await liveFiles(table)).toEqual({ data: 4, deletes: 0 });
+    expect(await liveRows(table)).toEqual(
+      expected([...model.rows(), ...CATS.map((cat) => ({ id: 9000n, cat, v: 0n }))]),
+    );
   });
 });
 
