@@ -132,13 +132,16 @@ export class SortedEntries {
     let dropped = 0;
     let o = 0;
     for (let i = 0; i < n; i++) {
-      if (
-        o > 0 &&
-        w[4 * (o - 1)] === w[4 * i] &&
-        w[4 * (o - 1) + 1] === w[4 * i + 1]
-      ) {
+      if (o > 0 && w[4 * (o - 1)] === w[4 * i] && w[4 * (o - 1) + 1] === w[4 * i + 1]) {
         dropped++;
-        if (keep(w[4 * (o - 1) + 2] as number, w[4 * (o - 1) + 3] as number, w[4 * i + 2] as number, w[4 * i + 3] as number)) {
+        if (
+          keep(
+            w[4 * (o - 1) + 2] as number,
+            w[4 * (o - 1) + 3] as number,
+            w[4 * i + 2] as number,
+            w[4 * i + 3] as number,
+          )
+        ) {
           w[4 * (o - 1) + 2] = w[4 * i + 2] as number;
           w[4 * (o - 1) + 3] = w[4 * i + 3] as number;
         }
@@ -189,7 +192,14 @@ export class SortedEntries {
         else if (ha > hb || la > lb) copy(b, j++);
         else {
           dups++;
-          if (keep(a[4 * i + 2] as number, a[4 * i + 3] as number, b[4 * j + 2] as number, b[4 * j + 3] as number))
+          if (
+            keep(
+              a[4 * i + 2] as number,
+              a[4 * i + 3] as number,
+              b[4 * j + 2] as number,
+              b[4 * j + 3] as number,
+            )
+          )
             copy(b, j);
           else copy(a, i);
           i++;

@@ -3,8 +3,9 @@
  * whether or not a key still points into it), each under a small integer id that entries store, with
  * its data sequence number when known (a key found in two files keeps the newer one).
  */
-import type { PrimitiveValue } from "../iceberg/spec/index.js";
+
 import { FloeError } from "../errors.js";
+import type { PrimitiveValue } from "../iceberg/spec/index.js";
 import { MAX_FILE_ID } from "./entries.js";
 
 /** A data file as the index names it: enough to write a position delete against it. */
@@ -63,6 +64,28 @@ export class FileTable {
     this.byPath.set(file.path, id);
     if (pending) this.pending.push(id);
     return id;
+  }
+
+  /** Puts a file back under the id a checkpoint gave it. */
+  restore(id: number, file: IndexedFile, seq: bigint | undefined): void {
+    if (id >= MAX_FILE_ID || this.files[id] !== undefined) {
+      throw new FloeError("DECODE_FAILED", `key index: file id ${id} is invalid or repeated`);
+    }
+    for (let gap = this.files.length; gap < id; gap++) this.free.push(gap);
+    const i = this.free.indexOf(id);
+    if (i >= 0) this.free.splice(i, 1);
+    this.files[id] = file;
+    this.seqs[id] = seq;
+    this.byPath.set(file.path, id);
+  }
+
+  /** Forgets every file. */
+  clear(): void {
+    this.files.length = 0;
+    this.seqs.length = 0;
+    this.byPath.clear();
+    this.free.length = 0;
+    this.pending = [];
   }
 
   /** Forgets files (no entry may point at them any more). */

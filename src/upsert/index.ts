@@ -2,5 +2,13 @@
 // its checkpoints and its catch-up from the table (other writers, compaction, restarts).
 // May import: errors, log, config, iceberg/*, catalog, compaction. Never ingest.
 
+export {
+  type CatchUpResult,
+  catchUp,
+  type LoadResult,
+  loadKeyIndex,
+  rebuild,
+} from "./catch-up.js";
+export { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 export { checkKeyColumns, KEY_HASH_VERSION, keyHashes, keyVectors } from "./key-hash.js";
 export { type IndexedFile, KeyIndex, type RowLocation } from "./key-index.js";

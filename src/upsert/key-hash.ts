@@ -184,9 +184,13 @@ function absorbDecimal(s: State, row: number, w: Uint32Array, at: number): void 
 }
 
 function unsupportedKey(name: string, type: arrow.DataType): FloeError {
-  return new FloeError("KEY_INVALID", `key column ${name} has Arrow type ${type}, which cannot be hashed as a key`, {
-    context: { column: name },
-  });
+  return new FloeError(
+    "KEY_INVALID",
+    `key column ${name} has Arrow type ${type}, which cannot be hashed as a key`,
+    {
+      context: { column: name },
+    },
+  );
 }
 
 /** Absorbs one chunk of a key column into rows base.. of the state. */
@@ -198,7 +202,8 @@ function absorbData(s: State, data: arrow.Data, base: number, name: string): voi
     if (type.bitWidth === 64) {
       const v = data.values as BigInt64Array;
       const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
-      for (let i = 0; i < n; i++) absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
+      for (let i = 0; i < n; i++)
+        absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
     } else {
       const v = data.values as Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
       // int widened to long: the high word is the sign (0 for unsigned types).
@@ -213,7 +218,8 @@ function absorbData(s: State, data: arrow.Data, base: number, name: string): voi
   if (arrow.DataType.isTimestamp(type) || (arrow.DataType.isTime(type) && type.bitWidth === 64)) {
     const v = data.values as BigInt64Array;
     const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
-    for (let i = 0; i < n; i++) absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
+    for (let i = 0; i < n; i++)
+      absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
     return;
   }
   if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) {

@@ -37,14 +37,17 @@ export class KeyIndex {
   /** The open commit: file DEAD = removed; flags 1 = the key was live in the committed state. */
   readonly pending = new HashSlots(1024);
   #snapshotId: bigint | undefined;
-  #sequenceNumber: bigint | undefined;
+  /** The snapshot through which every writer's changes are reflected (catch-up starts there). */
+  #settled: bigint | undefined;
+  /** Snapshots this index committed itself since `settled` (their changes are reflected too). */
+  #own: bigint[] = [];
   #committedLive = 0;
   #pendingChange = 0;
 
-  constructor(keyColumns: readonly string[], snapshotId?: bigint, sequenceNumber?: bigint) {
+  constructor(keyColumns: readonly string[], snapshotId?: bigint) {
     this.keyColumns = [...keyColumns];
     this.#snapshotId = snapshotId;
-    this.#sequenceNumber = sequenceNumber;
+    this.#settled = snapshotId;
   }
 
   /** Table snapshot the committed state reflects (undefined: empty table). */
@@ -52,9 +55,14 @@ export class KeyIndex {
     return this.#snapshotId;
   }
 
-  /** That snapshot's sequence number, when known. */
-  get sequenceNumber(): bigint | undefined {
-    return this.#sequenceNumber;
+  /** The snapshot through which every writer's changes are reflected. */
+  get settledSnapshotId(): bigint | undefined {
+    return this.#settled;
+  }
+
+  /** Snapshots committed through this index since the settled one, oldest first. */
+  get ownSnapshotIds(): readonly bigint[] {
+    return this.#own;
   }
 
   /** Committed + pending live keys. */
@@ -73,7 +81,9 @@ export class KeyIndex {
 
   /** Resident bytes: typed arrays and an estimate of the file table. */
   get memoryBytes(): number {
-    return this.base.words.byteLength + this.delta.byteLength + this.pending.byteLength + this.files.byteEstimate;
+    return (
+      this.base.words.byteLength + this.delta.byteLength + this.pending.byteLength + this.files.byteEstimate
+    );
   }
 
   /** Where row i's key (hashes from keyHashes) lives: pending state first, then committed. */
@@ -125,7 +135,11 @@ export class KeyIndex {
     this.#pendingChange += (file === DEAD ? 0 : 1) - before;
   }
 
-  /** The pending state becomes the committed state of `snapshotId` (the commit that wrote it). */
+  /**
+   * The pending state becomes the committed state of `snapshotId`, the commit that wrote it
+   * (`sequenceNumber`: its sequence number, when known, for the files it added). Snapshots of other
+   * writers committed before it are not reflected until catchUp.
+   */
   commitPending(snapshotId: bigint, sequenceNumber?: bigint): void {
     this.pending.forEach((_s, hi, lo, file, pos) => {
       if (file === DEAD) this.removeCommitted(hi, lo);
@@ -133,7 +147,8 @@ export class KeyIndex {
     });
     this.files.commit(sequenceNumber);
     this.clearPending();
-    this.setSnapshot(snapshotId, sequenceNumber);
+    this.#snapshotId = snapshotId;
+    this.#own.push(snapshotId);
     this.maybeFold();
   }
 
@@ -150,10 +165,18 @@ export class KeyIndex {
 
   // ---- committed state (catch-up, checkpoints) ----------------------------------------------------
 
-  /** Records which snapshot the committed state reflects. */
-  setSnapshot(snapshotId: bigint | undefined, sequenceNumber: bigint | undefined): void {
+  /** The committed state reflects everything up to `snapshotId` (a catch-up or rebuild reached it). */
+  settle(snapshotId: bigint | undefined): void {
     this.#snapshotId = snapshotId;
-    this.#sequenceNumber = sequenceNumber;
+    this.#settled = snapshotId;
+    this.#own = [];
+  }
+
+  /** Restores the snapshot bookkeeping of a checkpoint. */
+  restore(snapshotId: bigint | undefined, settled: bigint | undefined, own: readonly bigint[]): void {
+    this.#snapshotId = snapshotId;
+    this.#settled = settled;
+    this.#own = [...own];
   }
 
   /** Base index (>= 0), -(delta slot) - 2, or -1 when the committed state has no entry for the hash. */

@@ -1,0 +1,231 @@
+/**
+ * Key index checkpoints: the index (committed and pending state) saved as one binary file under the
+ * table's metadata directory, `<location>/metadata/floe-keys-<uuid>.bin`, named by the summary of the
+ * commit that carries the pending state (`floe.key-index`, with `floe.key-index.parent` the snapshot
+ * the index was at before it). A restart loads it and catches up instead of reading every data file.
+ *
+ * Layout (little-endian):
+ *   "FLOEKIX1"  u32 header length  header JSON  zero padding to a multiple of 16
+ *   sorted run   16 bytes an entry (hash hi, hash lo, file id, position; file id DEAD = removed)
+ *   hash table   16 bytes an entry (live committed keys not in the run)
+ *   pending      16 bytes an entry (file id DEAD = the commit removes the key)
+ *   u32 CRC-32 of everything before it
+ * The header holds the format and hash versions, key columns, file table (id, path, spec id, partition,
+ * data sequence number), entry counts, and the snapshot bookkeeping (index snapshot, settled snapshot,
+ * the index's own commits since).
+ */
+import { randomUUID } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { FloeError } from "../errors.js";
+import { type FileIO, openWriteStream } from "../iceberg/io/index.js";
+import {
+  ancestorsOf,
+  FLOE_KEY_INDEX,
+  FLOE_KEY_INDEX_PARENT,
+  type PrimitiveValue,
+  type TableMetadata,
+} from "../iceberg/spec/index.js";
+import { DEAD, SortedEntries } from "./entries.js";
+import { KEY_HASH_VERSION } from "./key-hash.js";
+import { KeyIndex } from "./key-index.js";
+
+const MAGIC = "FLOEKIX1";
+const FORMAT_VERSION = 1;
+
+interface Header {
+  format: number;
+  hash: number;
+  keyColumns: string[];
+  snapshotId: string | null;
+  settled: string | null;
+  own: string[];
+  files: [number, string, number, unknown[], string | null][];
+  counts: [number, number, number];
+  duplicateKeys: number;
+}
+
+const encodeValue = (v: PrimitiveValue | null): unknown =>
+  typeof v === "bigint"
+    ? { n: v.toString() }
+    : v instanceof Uint8Array
+      ? { b: Buffer.from(v).toString("base64") }
+      : v;
+
+const decodeValue = (v: unknown): PrimitiveValue | null => {
+  if (v !== null && typeof v === "object") {
+    const o = v as { n?: string; b?: string };
+    if (o.n !== undefined) return BigInt(o.n);
+    if (o.b !== undefined) return new Uint8Array(Buffer.from(o.b, "base64"));
+  }
+  return v as PrimitiveValue | null;
+};
+
+const idText = (id: bigint | undefined) => (id === undefined ? null : id.toString());
+const idOf = (text: string | null) => (text === null ? undefined : BigInt(text));
+
+/**
+ * When every snapshot from the index's snapshot back to its settled one was committed by the index
+ * itself, the index is settled at its snapshot (so a checkpoint's list of own commits stays short).
+ */
+export function settleOwn(index: KeyIndex, metadata: TableMetadata): void {
+  const own = new Set(index.ownSnapshotIds);
+  if (own.size === 0) return;
+  for (const s of ancestorsOf(index.snapshotId, metadata.snapshots)) {
+    if (s["snapshot-id"] === index.settledSnapshotId) break;
+    if (!own.has(s["snapshot-id"])) return;
+    if (s["parent-snapshot-id"] === undefined && index.settledSnapshotId !== undefined) return;
+  }
+  if (!metadata.snapshots.some((s) => s["snapshot-id"] === index.snapshotId)) return;
+  index.settle(index.snapshotId);
+}
+
+function entryBytes(words: Uint32Array): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+}
+
+/** Live entries of a hash table (or every entry, removals included, with `all`). */
+function slotEntries(index: KeyIndex, which: "delta" | "pending"): Uint32Array {
+  const table = which === "delta" ? index.delta : index.pending;
+  const out = new Uint32Array(4 * table.used);
+  let o = 0;
+  table.forEach((_s, hi, lo, file, pos) => {
+    if (which === "delta" && file === DEAD) return;
+    out[o++] = hi;
+    out[o++] = lo;
+    out[o++] = file;
+    out[o++] = pos;
+  });
+  return out.subarray(0, o);
+}
+
+/**
+ * Saves the index (committed + pending state) beside the table. Returns the file's path and the
+ * summary properties for the commit that carries the pending state. The index must not change while
+ * this runs. A commit that does not land leaves the file orphaned (orphan removal deletes it).
+ */
+export async function writeCheckpoint(
+  io: FileIO,
+  metadata: TableMetadata,
+  index: KeyIndex,
+): Promise<{ path: string; summary: Record<string, string> }> {
+  settleOwn(index, metadata);
+  const path = `${metadata.location.replace(/\/+$/, "")}/metadata/floe-keys-${randomUUID()}.bin`;
+  const delta = slotEntries(index, "delta");
+  const pending = slotEntries(index, "pending");
+  const header: Header = {
+    format: FORMAT_VERSION,
+    hash: KEY_HASH_VERSION,
+    keyColumns: [...index.keyColumns],
+    snapshotId: idText(index.snapshotId),
+    settled: idText(index.settledSnapshotId),
+    own: index.ownSnapshotIds.map((id) => id.toString()),
+    files: [...index.files.entries()].map(([id, f, seq]) => [
+      id,
+      f.path,
+      f.specId,
+      f.partition.map(encodeValue),
+      seq === undefined ? null : seq.toString(),
+    ]),
+    counts: [index.base.count, delta.length / 4, pending.length / 4],
+    duplicateKeys: index.duplicateKeys,
+  };
+  const json = Buffer.from(JSON.stringify(header));
+  const headLength = Math.ceil((12 + json.length) / 16) * 16;
+  const head = new Uint8Array(headLength);
+  head.set(Buffer.from(MAGIC, "latin1"), 0);
+  new DataView(head.buffer).setUint32(8, json.length, true);
+  head.set(json, 12);
+  const parts = [head, entryBytes(index.base.words), entryBytes(delta), entryBytes(pending)];
+  let crc = 0;
+  for (const p of parts) crc = crc32(p, crc);
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, crc, true);
+  const out = await openWriteStream(io, path);
+  try {
+    for (const p of [...parts, tail]) await out.write(p);
+    await out.close();
+  } catch (e) {
+    await out.abort().catch(() => undefined);
+    throw e;
+  }
+  const summary: Record<string, string> = { [FLOE_KEY_INDEX]: path };
+  if (index.snapshotId !== undefined) summary[FLOE_KEY_INDEX_PARENT] = index.snapshotId.toString();
+  return { path, summary };
+}
+
+function bad(path: string, why: string): FloeError {
+  return new FloeError("DECODE_FAILED", `key index checkpoint ${path}: ${why}`, { context: { path } });
+}
+
+/** Uint32 words at [offset, offset + 4n words) of `bytes`, copied only when unaligned. */
+function words(bytes: Uint8Array, offset: number, entries: number): Uint32Array {
+  const at = bytes.byteOffset + offset;
+  if (at % 4 === 0) return new Uint32Array(bytes.buffer, at, 4 * entries);
+  return new Uint32Array(bytes.slice(offset, offset + 16 * entries).buffer);
+}
+
+/**
+ * Loads a checkpoint written by writeCheckpoint as the index of `snapshotId` (the commit whose summary
+ * names it, whose changes are the file's pending state). DECODE_FAILED when the file is not a
+ * checkpoint of this format, hash version and key.
+ */
+export async function readCheckpoint(
+  io: FileIO,
+  path: string,
+  keyColumns: readonly string[],
+  snapshotId: bigint,
+): Promise<{ index: KeyIndex; parent: bigint | undefined }> {
+  const bytes = await io.read(path);
+  if (bytes.length < 16 || Buffer.from(bytes.subarray(0, 8)).toString("latin1") !== MAGIC) {
+    throw bad(path, "not a key index checkpoint");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stored = view.getUint32(bytes.length - 4, true);
+  if (crc32(bytes.subarray(0, bytes.length - 4)) !== stored) throw bad(path, "checksum mismatch");
+  const jsonLength = view.getUint32(8, true);
+  let header: Header;
+  try {
+    header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + jsonLength)).toString("utf8")) as Header;
+  } catch (e) {
+    throw bad(path, `unreadable header (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (header.format !== FORMAT_VERSION)
+    throw bad(path, `format ${header.format}, expected ${FORMAT_VERSION}`);
+  if (header.hash !== KEY_HASH_VERSION)
+    throw bad(path, `hash version ${header.hash}, expected ${KEY_HASH_VERSION}`);
+  if (header.keyColumns.join("\u0000") !== keyColumns.join("\u0000")) {
+    throw bad(path, `key (${header.keyColumns.join(",")}) is not the table's (${keyColumns.join(",")})`);
+  }
+  const [nBase, nDelta, nPending] = header.counts;
+  let offset = Math.ceil((12 + jsonLength) / 16) * 16;
+  if (offset + 16 * (nBase + nDelta + nPending) + 4 !== bytes.length) throw bad(path, "length mismatch");
+  const index = new KeyIndex(keyColumns);
+  for (const [id, filePath, specId, partition, seq] of header.files) {
+    index.files.restore(
+      id,
+      { path: filePath, specId, partition: partition.map(decodeValue) },
+      seq === null ? undefined : BigInt(seq),
+    );
+  }
+  const base = new SortedEntries(words(bytes, offset, nBase));
+  for (let k = 0; k < nBase; k++) if (base.words[4 * k + 2] === DEAD) base.dead++;
+  index.resetCommitted(base);
+  offset += 16 * nBase;
+  for (const part of [words(bytes, offset, nDelta), words(bytes, offset + 16 * nDelta, nPending)]) {
+    for (let k = 0; k < part.length; k += 4) {
+      const [hi, lo, file, pos] = [
+        part[k] as number,
+        part[k + 1] as number,
+        part[k + 2] as number,
+        part[k + 3] as number,
+      ];
+      if (file === DEAD) index.removeCommitted(hi, lo);
+      else index.setCommitted(hi, lo, file, pos);
+    }
+  }
+  index.duplicateKeys = header.duplicateKeys;
+  const parent = idOf(header.snapshotId);
+  const own = header.own.map((id) => BigInt(id));
+  index.restore(snapshotId, idOf(header.settled), [...own, snapshotId]);
+  return { index, parent };
+}
