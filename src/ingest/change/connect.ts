@@ -281,7 +281,11 @@ function struct(schema: Obj, optional: boolean, path: string): Node {
 
 /** Stable text of a parsed schema (large integers, if any, as their digits). */
 function schemaText(schema: unknown): string {
-  return JSON.stringify(schema, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  try {
+    return JSON.stringify(schema); // the native path, without a replacer, is about twice as fast
+  } catch {
+    return JSON.stringify(schema, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  }
 }
 
 const MAX_SCHEMAS = 1024;
