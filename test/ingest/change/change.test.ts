@@ -1,5 +1,4 @@
-import avsc from "avsc";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FloeError } from "../../../src/errors.js";
 import type { StructType } from "../../../src/iceberg/spec/index.js";
 import {
@@ -10,16 +9,9 @@ import {
   recordChange,
   toChange,
 } from "../../../src/ingest/change/index.js";
-import { avscOptions } from "../../../src/ingest/decode/avro.js";
-import {
-  createDecoder,
-  type DecodedRecord,
-  SchemaRegistryClient,
-  wireHeader,
-} from "../../../src/ingest/decode/index.js";
+import { createDecoder, type DecodedRecord } from "../../../src/ingest/decode/index.js";
 import { failure } from "../../support/failure.js";
-import { type FakeRegistry, startRegistry } from "../decode/registry-server.js";
-import { avroEnvelope, mysqlEvent, pgEvent, pgKey } from "./debezium-events.js";
+import { mysqlEvent, pgEvent, pgKey } from "./debezium-events.js";
 
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 const input = (value: Uint8Array | null, key: Uint8Array | null = null) => ({
@@ -276,106 +268,6 @@ describe("CDC columns", () => {
       op: "delete",
       key: { id: 1 },
       schema: expect.anything(),
-    });
-  });
-});
-
-describe("Debezium Avro through the registry", () => {
-  let registry: FakeRegistry;
-  let client: SchemaRegistryClient;
-  const columns = [
-    { name: "id", type: { type: "int", "connect.default": 0 }, default: 0 },
-    { name: "name", type: "string" },
-    { name: "plan", type: ["null", "string"], default: null },
-  ];
-  const envelope = avroEnvelope("PostgreSQL_server", "customers", columns);
-  const keySchema = {
-    type: "record",
-    name: "Key",
-    namespace: "PostgreSQL_server.public.customers",
-    fields: [{ name: "id", type: { type: "int", "connect.default": 0 }, default: 0 }],
-    "connect.name": "PostgreSQL_server.public.customers.Key",
-  };
-  const framed = (id: number, schema: unknown, value: unknown) =>
-    new Uint8Array(
-      Buffer.concat([
-        wireHeader(id),
-        avsc.Type.forSchema(schema as never, avscOptions({}) as never).toBuffer(value),
-      ]),
-    );
-  const source = {
-    version: "2.7.3.Final",
-    connector: "postgresql",
-    name: "PostgreSQL_server",
-    ts_ms: 1700000000000n,
-    snapshot: "false",
-    db: "postgres",
-    sequence: null,
-    ts_us: null,
-    ts_ns: null,
-    schema: "public",
-    table: "customers",
-    txId: 7n,
-    lsn: 990n,
-    xmin: null,
-  };
-  const event = (op: string, before: unknown, after: unknown) => ({
-    before,
-    after,
-    source,
-    transaction: null,
-    op,
-    ts_ms: 1700000000100n,
-    ts_us: null,
-    ts_ns: null,
-  });
-
-  beforeEach(async () => {
-    registry = await startRegistry();
-    registry.byId.set(11, { schema: JSON.stringify(envelope) });
-    registry.byId.set(12, { schema: JSON.stringify(keySchema) });
-    client = new SchemaRegistryClient({ url: registry.url });
-  });
-  afterEach(() => registry.close());
-
-  it("create, update, delete and tombstone with an Avro key", async () => {
-    const values = createDecoder({ format: "avro", registry: client });
-    const keys = keyDecoderFor(DEBEZIUM, client);
-    const key = framed(12, keySchema, { id: 5 });
-    const run = async (value: Uint8Array | null) => {
-      const decoded = value === null ? null : await values.decode(input(value));
-      return recordChange({ ...DEBEZIUM, cdcColumns: true }, decoded, keys, input(value, key));
-    };
-    const c = await run(framed(11, envelope, event("c", null, { id: 5, name: "Ann", plan: "free" })));
-    expect(c).toMatchObject({ op: "upsert", row: { id: 5, name: "Ann", plan: "free", _cdc_pos: "990" } });
-    expect(names((c as Change).schema)).toEqual([
-      '1:id:"int"',
-      '2:name:"string"',
-      '3:plan:"string"',
-      '4:_cdc_op:"string"',
-      '5:_cdc_ts_ms:"long"',
-      '6:_cdc_pos:"string"',
-    ]);
-    const u = await run(framed(11, envelope, event("u", null, { id: 5, name: "Ann", plan: "pro" })));
-    expect(u).toMatchObject({ op: "upsert", row: { plan: "pro", _cdc_op: "u" } });
-    expect(u?.schema).toBe(c?.schema);
-    const d = await run(framed(11, envelope, event("d", { id: 5, name: "Ann", plan: "pro" }, null)));
-    expect(d).toMatchObject({ op: "delete", key: { id: 5 } });
-    // The tombstone's key schema is fetched first (a promise), then decoded synchronously.
-    const first = recordChange(DEBEZIUM, null, keys, input(null, key));
-    expect(first).toBeInstanceOf(Promise);
-    expect(await first).toMatchObject({ op: "delete", key: { id: 5 } });
-    expect(recordChange(DEBEZIUM, null, keys, input(null, framed(12, keySchema, { id: 6 })))).toMatchObject({
-      op: "delete",
-      key: { id: 6 },
-    });
-  });
-
-  it("a JSON key beside Avro values is read as JSON", () => {
-    const keys = keyDecoderFor(DEBEZIUM, client);
-    expect(recordChange(DEBEZIUM, null, keys, input(null, bytes(pgKey(8))))).toMatchObject({
-      op: "delete",
-      key: { id: 8 },
     });
   });
 });
