@@ -2,11 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
 import { decodeManifest, decodeManifestList } from "../../../src/iceberg/avro/index.js";
 import { MemoryFileIO } from "../../../src/iceberg/io/index.js";
-import {
-  liveDeletionVectors,
-  liveEntries,
-  readManifestList,
-} from "../../../src/iceberg/snapshot/index.js";
+import { liveDeletionVectors, liveEntries, readManifestList } from "../../../src/iceberg/snapshot/index.js";
 import { currentSnapshot, makeSchema } from "../../../src/iceberg/spec/index.js";
 import { readDeletionVector, writeDeletionVectors } from "../../../src/iceberg/write/index.js";
 
@@ -54,7 +50,10 @@ describe("format v3 writing", () => {
     expect(manifest.formatVersion).toBe(3);
     // Added files leave first_row_id null (inherited); readers resolve it from the manifest's.
     expect(manifest.entries[0]?.data_file.first_row_id).toBeUndefined();
-    const byRows = (await liveEntries(io, snap)).map((e) => [e.data_file.record_count, e.data_file.first_row_id]);
+    const byRows = (await liveEntries(io, snap)).map((e) => [
+      e.data_file.record_count,
+      e.data_file.first_row_id,
+    ]);
     expect(byRows.sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
       [3n, 0n],
       [2n, 3n],
@@ -66,7 +65,11 @@ describe("format v3 writing", () => {
     const [a] = await append(table, [1, 2]);
     const [b] = await append(table, [3]);
     const merged = await table.dataFileWriter().writeRows([{ id: 1n, v: "r1" }]);
-    await table.newRewrite().addDataFiles(merged).removeFiles([a?.file_path ?? ""]).commit();
+    await table
+      .newRewrite()
+      .addDataFiles(merged)
+      .removeFiles([a?.file_path ?? ""])
+      .commit();
     const snap = currentSnapshot(table.metadata);
     expect(snap?.["first-row-id"]).toBe(3n);
     expect(table.metadata["next-row-id"]).toBe(3n + (snap?.["added-rows"] ?? 0n));
@@ -93,7 +96,10 @@ describe("format v3 writing", () => {
     const before = await liveDeletionVectors(io, currentSnapshot(table.metadata));
     const prevA = before.get(pathA);
     expect(prevA?.first_row_id).toBeUndefined();
-    const second = await writeDeletionVectors(opts, new Map([[pathA, { positions: [2], partition: {}, previous: prevA }]]));
+    const second = await writeDeletionVectors(
+      opts,
+      new Map([[pathA, { positions: [2], partition: {}, previous: prevA }]]),
+    );
     await table
       .newRowDelta()
       .addDeleteFiles(second)

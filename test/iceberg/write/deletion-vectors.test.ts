@@ -81,7 +81,14 @@ describe("puffin", () => {
     const { bytes, blobs } = encodePuffin(
       [
         { type: "a", fields: [1], snapshotId: -1, sequenceNumber: -1, data: new Uint8Array([1, 2, 3]) },
-        { type: "b", fields: [], snapshotId: 7, sequenceNumber: 2, data: new Uint8Array([4]), properties: { k: "v" } },
+        {
+          type: "b",
+          fields: [],
+          snapshotId: 7,
+          sequenceNumber: 2,
+          data: new Uint8Array([4]),
+          properties: { k: "v" },
+        },
       ],
       { "created-by": "test" },
     );
@@ -141,7 +148,10 @@ describe("writeDeletionVectors", () => {
   it("merges a file's previous vector into the new one", async () => {
     const io = new MemoryFileIO();
     const path = "memory://wh/db/t/data/a.parquet";
-    const [first] = await writeDeletionVectors(opts(io), new Map([[path, { positions: [1, 2], partition: {} }]]));
+    const [first] = await writeDeletionVectors(
+      opts(io),
+      new Map([[path, { positions: [1, 2], partition: {} }]]),
+    );
     const [second] = await writeDeletionVectors(
       opts(io),
       new Map([[path, { positions: [2, 7], partition: {}, previous: first }]]),
@@ -168,5 +178,34 @@ describe("writeDeletionVectors", () => {
       content_size_in_bytes: 2n,
     };
     expect(() => deletionVectorsByDataFile([dv, { ...dv, content_offset: 6n }])).toThrow(/two live/);
+  });
+});
+
+describe("a Puffin file Spark 4.0 (Iceberg 1.10.0) wrote", () => {
+  // DELETE ... WHERE id % 7 = 0 on two files holding ids 0..4999 and 5000..5999 in order.
+  const bytes = new Uint8Array(
+    readFileSync(new URL("./fixtures/spark-iceberg-1.10-dv.puffin", import.meta.url)),
+  );
+
+  it("reads as the deleted positions, and Floe writes the same blob bytes for them", () => {
+    const footer = decodePuffinFooter(bytes);
+    expect(footer.blobs.map((b) => [b.fields, b["snapshot-id"], b["sequence-number"]])).toEqual([
+      [[2147483645], -1, -1],
+      [[2147483645], -1, -1],
+    ]);
+    const dvs = deletionVectorsInPuffin(bytes);
+    const sevens = (from: number, to: number) => {
+      const out: number[] = [];
+      for (let id = from; id < to; id++) if (id % 7 === 0) out.push(id - from);
+      return out;
+    };
+    expect(dvs.map((d) => d.positions)).toEqual([sevens(0, 5000), sevens(5000, 6000)]);
+    expect(dvs.map((d) => d.referencedDataFile.endsWith(".parquet"))).toEqual([true, true]);
+    footer.blobs.forEach((b, i) => {
+      const blob = bytes.subarray(b.offset, b.offset + b.length);
+      expect(Buffer.from(encodeDeletionVectorBlob(dvs[i]?.positions ?? [])).equals(Buffer.from(blob))).toBe(
+        true,
+      );
+    });
   });
 });
