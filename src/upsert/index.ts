@@ -10,5 +10,5 @@ export {
   rebuild,
 } from "./catch-up.js";
 export { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
-export { checkKeyColumns, KEY_HASH_VERSION, keyHashes, keyVectors } from "./key-hash.js";
+export { checkKeyColumns, hashCanonical, KEY_HASH_VERSION, keyHashes, keyVectors } from "./key-hash.js";
 export { type IndexedFile, KeyIndex, type RowLocation } from "./key-index.js";

@@ -193,7 +193,10 @@ function unsupportedKey(name: string, type: arrow.DataType): FloeError {
   );
 }
 
-/** Absorbs one chunk of a key column into rows base.. of the state. */
+/**
+ * Absorbs one chunk of a key column into rows base.. of the state. Arrow JS slices value and offset
+ * buffers with the data (index them from 0); only bit buffers (validity, booleans) use `offset`.
+ */
 function absorbData(s: State, data: arrow.Data, base: number, name: string): void {
   const type = data.type as arrow.DataType;
   const n = data.length;
@@ -202,14 +205,13 @@ function absorbData(s: State, data: arrow.Data, base: number, name: string): voi
     if (type.bitWidth === 64) {
       const v = data.values as BigInt64Array;
       const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
-      for (let i = 0; i < n; i++)
-        absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
+      for (let i = 0; i < n; i++) absorb64(s, base + i, w[2 * i] as number, w[2 * i + 1] as number);
     } else {
       const v = data.values as Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
       // int widened to long: the high word is the sign (0 for unsigned types).
       const signed = type.isSigned;
       for (let i = 0; i < n; i++) {
-        const x = v[off + i] as number;
+        const x = v[i] as number;
         absorb64(s, base + i, x | 0, signed ? x >> 31 : 0);
       }
     }
@@ -218,13 +220,12 @@ function absorbData(s: State, data: arrow.Data, base: number, name: string): voi
   if (arrow.DataType.isTimestamp(type) || (arrow.DataType.isTime(type) && type.bitWidth === 64)) {
     const v = data.values as BigInt64Array;
     const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
-    for (let i = 0; i < n; i++)
-      absorb64(s, base + i, w[2 * (off + i)] as number, w[2 * (off + i) + 1] as number);
+    for (let i = 0; i < n; i++) absorb64(s, base + i, w[2 * i] as number, w[2 * i + 1] as number);
     return;
   }
   if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) {
     const v = data.values as Int32Array;
-    for (let i = 0; i < n; i++) absorb32(s, base + i, 4, v[off + i] as number);
+    for (let i = 0; i < n; i++) absorb32(s, base + i, 4, v[i] as number);
     return;
   }
   if (arrow.DataType.isBool(type)) {
@@ -239,23 +240,46 @@ function absorbData(s: State, data: arrow.Data, base: number, name: string): voi
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
     for (let i = 0; i < n; i++) {
-      const start = offsets[off + i] as number;
-      absorbBytes(s, base + i, bytes, start, (offsets[off + i + 1] as number) - start);
+      const start = offsets[i] as number;
+      absorbBytes(s, base + i, bytes, start, (offsets[i + 1] as number) - start);
     }
     return;
   }
   if (arrow.DataType.isFixedSizeBinary(type)) {
     const bytes = data.values as Uint8Array;
     const width = type.byteWidth;
-    for (let i = 0; i < n; i++) absorbBytes(s, base + i, bytes, (off + i) * width, width);
+    for (let i = 0; i < n; i++) absorbBytes(s, base + i, bytes, i * width, width);
     return;
   }
   if (arrow.DataType.isDecimal(type) && type.bitWidth === 128) {
     const v = data.values as Uint32Array;
-    for (let i = 0; i < n; i++) absorbDecimal(s, base + i, v, (off + i) * 4);
+    for (let i = 0; i < n; i++) absorbDecimal(s, base + i, v, i * 4);
     return;
   }
   throw unsupportedKey(name, type);
+}
+
+/**
+ * The hash of one key given as each column's canonical bytes (Iceberg single-value encoding, ints
+ * widened to 8 bytes): the same (lo, hi) words keyHashes gives for a row holding those values. The
+ * slow path, for single keys and checks.
+ */
+export function hashCanonical(values: readonly Uint8Array[]): [number, number] {
+  const s: State = { a: Int32Array.of(SEED_A), b: Int32Array.of(SEED_B) };
+  for (const v of values) absorbBytes(s, 0, v, 0, v.length);
+  const out = new Uint32Array(2);
+  finish(s, 0, values.length, out);
+  return [out[0] as number, out[1] as number];
+}
+
+/** Row i's final (lo, hi) words into out[2i], out[2i + 1]. */
+function finish(s: State, i: number, columns: number, out: Uint32Array): void {
+  let a = fmix((s.a[i] as number) ^ columns);
+  let b = fmix((s.b[i] as number) ^ columns);
+  a = (a + b) | 0;
+  b = (b + a) | 0;
+  out[2 * i] = a;
+  out[2 * i + 1] = b;
 }
 
 /**
@@ -285,13 +309,6 @@ export function keyHashes(columns: readonly arrow.Vector[], names?: readonly str
   });
   const out = new Uint32Array(2 * n);
   const k = columns.length;
-  for (let i = 0; i < n; i++) {
-    let a = fmix((s.a[i] as number) ^ k);
-    let b = fmix((s.b[i] as number) ^ k);
-    a = (a + b) | 0;
-    b = (b + a) | 0;
-    out[2 * i] = a;
-    out[2 * i + 1] = b;
-  }
+  for (let i = 0; i < n; i++) finish(s, i, k, out);
   return out;
 }
