@@ -20,6 +20,8 @@ export interface SinkMetricsLike {
   filesWritten: CounterLike;
   dlq: CounterLike;
   skipped: CounterLike;
+  upsertDeletedRows: CounterLike;
+  upsertCrossPartitionKeys: CounterLike;
   lag: GaugeLike;
   freshness: GaugeLike;
   bufferBytes: GaugeLike;

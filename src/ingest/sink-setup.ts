@@ -6,6 +6,7 @@ import type { Catalog } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, isFloeError } from "../errors.js";
 import { tpKey } from "./buffer/index.js";
+import { DebeziumJsonDecoder } from "./change/index.js";
 import { committedOffsets, getOffset } from "./commit/index.js";
 import {
   createDecoder,
@@ -33,6 +34,8 @@ export function buildDecoders(config: Config, routes: readonly Route[]): Map<num
         );
       }
       decoders.set(route.index, createDecoder({ format, registry }));
+    } else if (format === "json" && route.config.envelope === "debezium") {
+      decoders.set(route.index, new DebeziumJsonDecoder());
     } else if (format === "json") {
       decoders.set(route.index, createDecoder({ format, schema: route.config.schema }));
     } else {

@@ -11,7 +11,7 @@ import { FloeError, toFloeError } from "../errors.js";
 import type { FileIO } from "../iceberg/io/index.js";
 import type { Logger } from "../log.js";
 import { type RecordInput, splitTp, tpKey } from "./buffer/index.js";
-import { CommitClock } from "./commit/index.js";
+import { CommitClock, KeyIndexes } from "./commit/index.js";
 import type { Decoder } from "./decode/index.js";
 import { DeadLetterQueue, type ErrorStage } from "./dlq.js";
 import { headersOf, metaOf, RecordErrors } from "./record-errors.js";
@@ -19,6 +19,7 @@ import { buildRoutes, type Route, routeFor } from "./route.js";
 import { checkNesting, checkRecordNames } from "./schema/index.js";
 import { Backpressure } from "./sink-backpressure.js";
 import { SinkBuffers } from "./sink-buffers.js";
+import { SinkChanges, skipsEmptyValues } from "./sink-changes.js";
 import { type FlushHost, FlushPipeline } from "./sink-flush.js";
 import { describeCrash, SinkHealth, settled } from "./sink-health.js";
 import type { SinkMetricsLike } from "./sink-metrics.js";
@@ -43,6 +44,7 @@ type State = "starting" | "running" | "stopping" | "stopped" | "failed";
 export class Sink {
   private readonly routes: Route[];
   private readonly decoders: Map<number, Decoder>;
+  private readonly changes: SinkChanges;
   private readonly source: Source;
   private readonly producer: RecordProducer;
   private readonly dlq: DeadLetterQueue;
@@ -78,6 +80,7 @@ export class Sink {
     }
     this.routes = buildRoutes(config.tables);
     this.decoders = buildDecoders(config, this.routes);
+    this.changes = new SinkChanges(config, this.routes);
     this.source = opts.client.source(config.kafka.groupId);
     this.producer = opts.client.producer();
     this.dlq = new DeadLetterQueue(this.producer);
@@ -304,21 +307,35 @@ export class Sink {
         // Which step a failure belongs to, for the dead letter's floe.error.stage.
         let stage: ErrorStage = "decode";
         try {
-          if ((value === null || value.length === 0) && skipsEmptyValues(route)) {
+          const empty = (value === null || value.length === 0) && skipsEmptyValues(route);
+          const upsert = route.config.mode === "upsert";
+          if (empty && !upsert) {
             this.skipEmpty(route, rec);
           } else {
-            let decoded = decoder.decodeSync?.(rec);
+            let decoded = empty ? null : decoder.decodeSync?.(rec);
             if (decoded === undefined) {
               decoded = await decodeWithRetry(decoder, rec, () => this.state === "running");
               if (!live()) return;
             }
-            stage = "schema";
-            checkNesting(decoded.schema);
-            checkRecordNames(decoded.schema, route.config.metadataColumns);
-            stage = "route";
-            const buf = this.buffers.bufferFor(route, topic, decoded.row);
-            stage = "convert";
-            this.buffers.buffered += buf.add(decoded.row, decoded.schema, rec);
+            if (upsert) {
+              // A tombstone is a delete here; the change's own row is checked (a Debezium event's `after`).
+              stage = "convert";
+              let bytes = this.changes.buffer(this.buffers.bufferFor(route, topic, {}), route, decoded, rec);
+              if (bytes instanceof Promise) {
+                bytes = await bytes;
+                if (!live()) return;
+              }
+              if (bytes === null) this.skipEmpty(route, rec, "no-change");
+              else this.buffers.buffered += bytes;
+            } else if (decoded !== null) {
+              stage = "schema";
+              checkNesting(decoded.schema);
+              checkRecordNames(decoded.schema, route.config.metadataColumns);
+              stage = "route";
+              const buf = this.buffers.bufferFor(route, topic, decoded.row);
+              stage = "convert";
+              this.buffers.buffered += buf.add(decoded.row, decoded.schema, rec);
+            }
           }
         } catch (e) {
           if (!live()) return;
@@ -369,9 +386,9 @@ export class Sink {
     this.buffers.tableBuffer(route, route.tableFor(topic, {})).cover(topic, partition, next - 1n);
   }
 
-  /** A tombstone or empty value in a route whose format cannot hold one: counted and skipped. */
-  private skipEmpty(route: Route, rec: RecordInput): void {
-    const reason = rec.value === null ? "tombstone" : "empty-value";
+  /** A tombstone or empty value its route's format cannot hold, or a no-change event: counted, skipped. */
+  private skipEmpty(route: Route, rec: RecordInput, why?: string): void {
+    const reason = why ?? (rec.value === null ? "tombstone" : "empty-value");
     this.opts.metrics.skipped.inc({ topic: rec.topic, reason });
     if (route.config.tableField === undefined) {
       this.buffers
@@ -413,6 +430,8 @@ export class Sink {
         group: config.kafka.groupId,
         dlq: this.dlq,
         recordErrors: this.recordErrors,
+        keyIndexes: new KeyIndexes(io, logger),
+        stopping: () => this.state !== "running",
       },
       take: () => this.buffers.take(),
       released: () => {
@@ -427,10 +446,4 @@ export class Sink {
       fail: (e) => this.fail(toFloeError(e)),
     };
   }
-}
-
-/** Formats whose decoders cannot make a row of a null or empty value (string and bytes keep them). */
-function skipsEmptyValues(route: Route): boolean {
-  const f = route.config.format;
-  return f !== "string" && f !== "bytes";
 }

@@ -136,6 +136,14 @@ export function sinkMetrics(registry = new Registry()) {
       "floe_records_skipped_total",
       "Records dropped by onError: skip, tombstones and empty values, by reason",
     ),
+    upsertDeletedRows: registry.counter(
+      "floe_upsert_deleted_rows_total",
+      "Rows of upsert tables replaced or deleted (position deletes written)",
+    ),
+    upsertCrossPartitionKeys: registry.counter(
+      "floe_upsert_cross_partition_keys_total",
+      "Upsert keys seen on two Kafka partitions within one flush (a key should live in one partition)",
+    ),
     lag: registry.gauge("floe_consumer_lag", "Latest offset minus next offset to read, per partition"),
     freshness: registry.gauge(
       "floe_freshness_seconds",

@@ -245,6 +245,31 @@ export class DataFileWriter {
     }
   }
 
+  /**
+   * The named top-level columns of `length` rows as Arrow vectors, built exactly as written files get
+   * them (an upsert hashes its keys from these, and reads them back from the files the same way).
+   */
+  arrowVectors(columns: ReadonlyMap<string, AnyColumn>, length: number, names: readonly string[]): arrow.Vector[] {
+    const fields = names.map((name) => {
+      const field = this.fields.find((f) => f.name === name);
+      if (field === undefined) {
+        throw new FloeError("INVALID_ARGUMENT", `column ${name} is not in the table's schema`, {
+          context: { column: name },
+        });
+      }
+      return field;
+    });
+    const picked: Record<string, ColumnInput> = {};
+    for (const field of fields) {
+      const col = columns.get(field.name);
+      if (col !== undefined && !isSource(col) && col.length < length) col.length = length;
+      picked[field.name] =
+        col === undefined ? new Array(length).fill(null) : isSource(col) ? col.input(field, length) : col;
+    }
+    const table = buildTable({ fields, columns: picked });
+    return fields.map((_, i) => table.getChildAt(i) as arrow.Vector);
+  }
+
   /** Row indices per partition tuple; `rows` is undefined when every row is in the group. */
   private partitionColumns(columns: ReadonlyMap<string, AnyColumn>, length: number) {
     const { spec, schema } = this.opts;

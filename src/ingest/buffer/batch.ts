@@ -36,6 +36,8 @@ export interface TableBatch {
    * key); undefined for append routes.
    */
   ops(): Int32Array | undefined;
+  /** Row i's Kafka topic partition as a number (equal for rows of one topic partition). */
+  sourceOf(i: number): number;
 }
 
 /** A buffer that is no longer added to (the sink swapped in new buffers) as a batch to commit. */
@@ -53,6 +55,7 @@ export function tableBatch(buf: TableBuffer): TableBatch {
     },
     conform: (schema, bad) => conformColumns(buf, schema, bad),
     ops: () => buf.ops?.view(),
+    sourceOf: (i) => buf.topicIndex.at(i) * 0x100000 + buf.partitions.at(i),
     columns: () => {
       const columns = new Map<string, ColumnSource | unknown[]>(buf.columns);
       if (withMetadata) for (const [name, col] of metadataColumns(buf)) columns.set(name, col);

@@ -7,6 +7,7 @@
 import {
   type AppendOperation,
   type Catalog,
+  type FileChangeOperation,
   formatIdentifier,
   type LoadedTable,
   type Table,
@@ -107,8 +108,9 @@ export type SnapshotOutcome =
  */
 export async function commitSnapshot(
   deps: CatalogCommitDeps,
-  append: AppendOperation,
+  append: SnapshotOperation,
   batch: Covered,
+  checkpoint?: IndexCheckpoint,
 ): Promise<SnapshotOutcome> {
   const ours = batchOffsets(batch);
   let reseek: OffsetMap | undefined;
@@ -120,6 +122,11 @@ export async function commitSnapshot(
       return reseek === undefined;
     },
     summaryFor: (base) => ({
+      // A key index checkpoint describes the table as of its parent snapshot plus this commit.
+      ...(checkpoint !== undefined &&
+      (base.metadata["current-snapshot-id"] ?? undefined) === checkpoint.parent
+        ? checkpoint.summary
+        : {}),
       [offsetsKey(deps.group)]: formatOffsets(
         mergeOffsets(committedOffsets(base.metadata, deps.group), ours),
       ),
@@ -130,6 +137,15 @@ export async function commitSnapshot(
   }
   if (reseek === undefined) throw new FloeError("INTERNAL", "snapshot commit dropped without a reason");
   return { committed: false, reseek };
+}
+
+/** An append, or a row delta (upserts): one snapshot with the offsets. */
+export type SnapshotOperation = Pick<AppendOperation, "commit"> | Pick<FileChangeOperation, "commit">;
+
+/** Summary properties naming a key index checkpoint, valid on top of snapshot `parent`. */
+export interface IndexCheckpoint {
+  readonly summary: Readonly<Record<string, string>>;
+  readonly parent: bigint | undefined;
 }
 
 /** What a commit covers: offset ranges per `topic\u0000partition`. */

@@ -9,6 +9,7 @@
 
 export { CommitBackoff } from "./commit-backoff.js";
 export { CommitClock } from "./commit-clock.js";
+export { KeyIndexes } from "./key-indexes.js";
 export {
   committedOffsets,
   formatOffsets,

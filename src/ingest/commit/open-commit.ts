@@ -8,11 +8,12 @@
 import type { Table } from "../../catalog/index.js";
 import { deleteFiles } from "../../iceberg/io/index.js";
 import type { DataFile, Schema } from "../../iceberg/spec/index.js";
-import type { PartitionedAppender } from "../../iceberg/write/index.js";
+import type { DataFileWriter, PartitionedAppender } from "../../iceberg/write/index.js";
 import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import type { Route } from "../route.js";
 import type { Covered } from "./catalog-commit.js";
 import { getOffset, type OffsetMap, setOffset } from "./offsets.js";
+import type { UpsertCommit } from "./upsert-commit.js";
 
 export class OpenTableCommit {
   /** Offsets covered per `topic\u0000partition`, over every flush written into this commit. */
@@ -26,9 +27,13 @@ export class OpenTableCommit {
   /** Files closed early: the schema changed between flushes. */
   readonly #closed: DataFile[] = [];
 
+  #writer: DataFileWriter | undefined;
+
+  /** `upsert`: the table's upsert state for this commit (upsert routes). */
   constructor(
     readonly table: Table,
     readonly route: Route,
+    readonly upsert?: UpsertCommit,
   ) {}
 
   /** Estimated bytes of the open files once closed. */
@@ -66,14 +71,26 @@ export class OpenTableCommit {
     const { batch, schema } = prepared;
     this.schema = schema;
     if (batch.rows > 0) {
-      if (this.#appender === undefined || this.#schemaId !== schema["schema-id"]) {
+      if (
+        this.#appender === undefined ||
+        this.#writer === undefined ||
+        this.#schemaId !== schema["schema-id"]
+      ) {
         // Rows of a newer schema go to new files; those of the older one are complete.
         if (this.#appender !== undefined) this.#closed.push(...(await this.#appender.close()));
-        this.#appender = this.table.dataFileWriter().openAppender();
+        this.#writer = this.table.dataFileWriter();
+        this.#appender = this.#writer.openAppender();
         this.#schemaId = schema["schema-id"];
       }
-      await this.#appender.append(batch.columns(), batch.rows);
-      this.rows += batch.rows;
+      if (this.upsert === undefined) {
+        await this.#appender.append(batch.columns(), batch.rows);
+        this.rows += batch.rows;
+      } else {
+        const plan = this.upsert.plan(batch, this.#writer);
+        const placed = plan.rows > 0 ? await this.#appender.append(plan.columns, plan.rows) : [];
+        this.upsert.placed(plan, placed, this.table.metadata["default-spec-id"]);
+        this.rows += plan.rows;
+      }
     }
     for (const [k, r] of batch.ranges) {
       const have = this.ranges.get(k);
@@ -97,6 +114,7 @@ export class OpenTableCommit {
 
   /** Drops the commit: its open files never appear, those already closed are deleted. */
   async abort(): Promise<void> {
+    this.upsert?.index.discardPending();
     const appender = this.#appender;
     this.#appender = undefined;
     const closed = this.#closed.splice(0).map((f) => f.file_path);

@@ -7,18 +7,26 @@
  */
 import type { Catalog } from "../../catalog/index.js";
 import { formatIdentifier } from "../../catalog/index.js";
-import { type FloeError, toFloeError } from "../../errors.js";
+import { FloeError, toFloeError } from "../../errors.js";
 import type { FileIO } from "../../iceberg/io/index.js";
 import type { Schema } from "../../iceberg/spec/index.js";
 import type { Logger } from "../../log.js";
+import { checkKeyColumns } from "../../upsert/index.js";
 import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import type { DeadLetterQueue } from "../dlq.js";
 import type { RecordErrors } from "../record-errors.js";
 import type { SinkMetricsLike } from "../sink-metrics.js";
 import type { Source } from "../source/index.js";
+import type { KeyIndexes } from "./key-indexes.js";
 import type { OffsetMap } from "./offsets.js";
 import { OpenTableCommit } from "./open-commit.js";
-import { commitOpen, prepareTableCommit, type TableCommitResult } from "./table-committer.js";
+import {
+  commitOpen,
+  type PreparedCommit,
+  prepareTableCommit,
+  type TableCommitResult,
+} from "./table-committer.js";
+import { UpsertCommit } from "./upsert-commit.js";
 
 export interface TableCommitsDeps {
   catalog: Catalog;
@@ -28,6 +36,10 @@ export interface TableCommitsDeps {
   group: string;
   dlq: DeadLetterQueue;
   recordErrors: RecordErrors;
+  /** Upsert tables' key indexes. */
+  keyIndexes?: KeyIndexes;
+  /** Whether the sink is stopping (its last commit). */
+  stopping?: () => boolean;
 }
 
 /** How one table's commit ended (`table` is its formatted identifier). */
@@ -79,7 +91,13 @@ export async function writeTables(
   for (const batch of batches) {
     const table = formatIdentifier(batch.table);
     const logger = deps.logger.child({ table });
-    const committer = { catalog: deps.catalog, io: deps.io, group: deps.group, logger };
+    const committer = {
+      catalog: deps.catalog,
+      io: deps.io,
+      group: deps.group,
+      logger,
+      ...(deps.keyIndexes ? { keyIndexes: deps.keyIndexes } : {}),
+    };
     let current = open.get(table);
     if (current?.overlaps(batch)) {
       // A partition was read again after a seek: the open commit already holds some of these records.
@@ -101,7 +119,7 @@ export async function writeTables(
       for (const f of prepared.failures) deps.recordErrors.commitFailure(batch.route, f);
       await deps.dlq.drain();
       if (current === undefined) {
-        current = new OpenTableCommit(prepared.table, batch.route);
+        current = new OpenTableCommit(prepared.table, batch.route, await upsertFor(deps, prepared));
         open.set(table, current);
       }
       await current.write(prepared);
@@ -121,6 +139,19 @@ export async function writeTables(
     }
   }
   return outcomes;
+}
+
+/** An upsert route's state for a new open commit: the table's key index, its key checked. */
+async function upsertFor(
+  deps: TableCommitsDeps,
+  prepared: PreparedCommit,
+): Promise<UpsertCommit | undefined> {
+  const route = prepared.batch.route;
+  if (route.config.mode !== "upsert") return undefined;
+  if (deps.keyIndexes === undefined) throw new FloeError("INTERNAL", "upsert route without key indexes");
+  const key = route.config.key ?? [];
+  checkKeyColumns(prepared.schema, key);
+  return new UpsertCommit(await deps.keyIndexes.forTable(prepared.table, route), key);
 }
 
 /**
@@ -147,6 +178,8 @@ export async function commitOpenTables(
         io: deps.io,
         group: deps.group,
         logger: logger.child({ table }),
+        ...(deps.keyIndexes ? { keyIndexes: deps.keyIndexes } : {}),
+        final: deps.stopping?.() ?? false,
       };
       result = await commitOpen(committer, current);
     } catch (e) {
@@ -175,11 +208,17 @@ export async function commitOpenTables(
     if (result.newestTimestampMs > 0n) {
       metrics.freshness.set({ table }, Math.max(0, (Date.now() - Number(result.newestTimestampMs)) / 1000));
     }
+    const upsert = current.upsert?.counts;
+    if (upsert !== undefined) {
+      metrics.upsertDeletedRows.inc({ table }, upsert.deletedRows);
+      if (upsert.crossPartition > 0) metrics.upsertCrossPartitionKeys.inc({ table }, upsert.crossPartition);
+    }
     logger.info("committed", {
       table,
       rows: result.rows,
       files: result.files,
       snapshotId: result.snapshotId,
+      ...(upsert === undefined ? {} : { upsert }),
     });
     for (const [k, r] of current.ranges) {
       const prev = offsets.get(k);

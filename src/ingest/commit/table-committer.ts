@@ -21,6 +21,7 @@ import type { Logger } from "../../log.js";
 import type { RecordFailure, TableBatch } from "../buffer/index.js";
 import { evolveSchema } from "../schema/index.js";
 import { commitSchemaChanges, commitSnapshot, overtaken } from "./catalog-commit.js";
+import type { KeyIndexes } from "./key-indexes.js";
 import { committedOffsets, type OffsetMap } from "./offsets.js";
 import type { OpenTableCommit } from "./open-commit.js";
 import { parsePartitionBy } from "./partitioning.js";
@@ -30,6 +31,10 @@ export interface CommitterDeps {
   io: FileIO;
   group: string;
   logger: Logger;
+  /** Upsert tables' key indexes (required for upsert routes). */
+  keyIndexes?: KeyIndexes;
+  /** The sink's last commit before it stops (a key index checkpoint is then always written). */
+  final?: boolean;
 }
 
 /** A batch ready to write: its table loaded, the schema evolved, the rows conformed to it. */
@@ -96,7 +101,11 @@ async function loadOrCreate(deps: CommitterDeps, batch: TableBatch): Promise<Tab
       name: batch.table.name,
       schema,
       spec,
-      properties: route.properties,
+      // Upsert tables name their key, for readers and for a sink that finds the table later.
+      properties:
+        route.mode === "upsert"
+          ? { ...route.properties, "floe.upsert.key": (route.key ?? []).join(",") }
+          : route.properties,
     });
     deps.logger.info("created table", {
       table: formatIdentifier(batch.table),
@@ -128,19 +137,51 @@ export async function prepareTableCommit(
   return { superseded: false, batch, table, schema, failures };
 }
 
-/** Closes the open commit's files and commits them with its offsets as one snapshot. */
+/**
+ * Closes the open commit's files and commits them with its offsets as one snapshot: an append, or for an
+ * upsert table with deletes a row delta whose deletes require the data files they hit to be live.
+ */
 export async function commitOpen(deps: CommitterDeps, open: OpenTableCommit): Promise<TableCommitResult> {
   const files = await open.close();
-  const append = open.table.newAppend().appendFiles(files);
-  const outcome = await commitSnapshot(deps, append, open);
+  const { upsert, table } = open;
+  const { added: deletes, replaced } = upsert?.hasDeletes
+    ? await upsert.writeDeletes(table)
+    : { added: [], replaced: [] };
+  const op =
+    upsert === undefined || deletes.length === 0
+      ? table.newAppend().appendFiles(files)
+      : table
+          .newRowDelta()
+          .addDataFiles(files)
+          .addDeleteFiles(deletes)
+          .removeDeleteFiles(replaced)
+          .requireDataFiles(upsert.referenced);
+  const checkpoint =
+    upsert === undefined
+      ? undefined
+      : await deps.keyIndexes?.checkpoint(table, open.route, deps.final ?? false);
+  const written = [...files, ...deletes].map((f) => f.file_path);
+  let outcome: Awaited<ReturnType<typeof commitSnapshot>>;
+  try {
+    outcome = await commitSnapshot(deps, op, open, checkpoint);
+  } catch (e) {
+    if (upsert === undefined || !isFloeError(e, "COMMIT_CONFLICT")) throw e;
+    // A data file our deletes hit was rewritten (compaction): its rows moved. Catch up and read again.
+    await deleteFiles(deps.io, written).catch(() => undefined);
+    deps.keyIndexes?.dropped(table, upsert.index);
+    deps.logger.warn("a data file this upsert commit deletes from was rewritten; re-reading", {
+      error: (e as Error).message,
+    });
+    return { superseded: true, reseek: open.restartPoints({ ranges: new Map() }) };
+  }
   if (!outcome.committed) {
     // Lost to another writer: these files were never referenced by any snapshot, remove them.
-    await deleteFiles(
-      deps.io,
-      files.map((f) => f.file_path),
-    ).catch(() => undefined);
+    await deleteFiles(deps.io, written).catch(() => undefined);
+    if (upsert !== undefined) deps.keyIndexes?.dropped(table, upsert.index);
     return { superseded: true, reseek: outcome.reseek };
   }
+  if (upsert !== undefined)
+    deps.keyIndexes?.committed(table, upsert.index, table.metadata, outcome.snapshotId);
   return {
     superseded: false,
     table: open.table.identifier,

@@ -1,0 +1,217 @@
+/**
+ * An upsert table's commit in the making: each flush's changes are reduced to the last change per key
+ * (a flush holds records in partition-offset order), the rows they supersede are found through the
+ * table's key index and become position deletes, and the rows kept go into the open data files, their
+ * places recorded in the index. At the commit the deletes are written, in the partition of the data
+ * file they hit, and committed with the data files and offsets as one row-delta snapshot. Until then
+ * the index holds these changes as pending: a dropped commit discards them.
+ */
+import type { Table } from "../../catalog/index.js";
+import { hasLiveFiles, readManifestEntries, readManifestList } from "../../iceberg/snapshot/index.js";
+import {
+  currentSnapshot,
+  type DataFile,
+  ENTRY_STATUS,
+  type PartitionSpec,
+  type PrimitiveValue,
+} from "../../iceberg/spec/index.js";
+import {
+  type ColumnSource,
+  type DataFileWriter,
+  type DeletionVectorInput,
+  deletionVectorsByDataFile,
+  type PartitionPlacement,
+  partitionKey,
+  writeDeletionVectors,
+  writePositionDeletes,
+} from "../../iceberg/write/index.js";
+import { type IndexedFile, type KeyIndex, keyHashes } from "../../upsert/index.js";
+import { CHANGE_DELETE, type TableBatch } from "../buffer/index.js";
+
+type Columns = ReadonlyMap<string, ColumnSource | unknown[]>;
+
+/** A flush reduced to the rows to write, with every row's key hash. */
+export interface PlannedFlush {
+  /** The columns of the rows to write, and how many. */
+  readonly columns: Columns;
+  readonly rows: number;
+  /** Input row of each written row; undefined when every input row is written, in order. */
+  readonly keep: readonly number[] | undefined;
+  /** Key hashes of the input rows (two words per row). */
+  readonly hashes: Uint32Array;
+}
+
+/** Per-commit upsert counts, for logs and metrics. */
+export interface UpsertCounts {
+  /** Rows of earlier commits (or flushes) this commit deletes. */
+  deletedRows: number;
+  /** Changes replaced by a later change of their key within a flush. */
+  collapsed: number;
+  /** Deletes of keys the table does not hold. */
+  unknownDeletes: number;
+  /** Keys whose changes came from two Kafka partitions within one flush. */
+  crossPartition: number;
+}
+
+/** Four UTF-16 units of a row's 64-bit key hash: a cheap, exact Map key within one flush. */
+function hashKey(h: Uint32Array, i: number): string {
+  const lo = h[2 * i] ?? 0;
+  const hi = h[2 * i + 1] ?? 0;
+  return String.fromCharCode(lo & 0xffff, lo >>> 16, hi & 0xffff, hi >>> 16);
+}
+
+function pick(columns: Columns, keep: readonly number[]): Columns {
+  const out = new Map<string, unknown[]>();
+  for (const [name, col] of columns) {
+    out.set(
+      name,
+      Array.isArray(col) ? keep.map((i) => col[i] ?? null) : keep.map((i) => (col as ColumnSource).get(i)),
+    );
+  }
+  return out;
+}
+
+export class UpsertCommit {
+  /** Position deletes by data file path. */
+  readonly #deletes = new Map<string, { file: IndexedFile; positions: number[] }>();
+  /** Data files this commit writes (its deletes into them need no check that they are live). */
+  readonly #ours = new Set<string>();
+  readonly counts: UpsertCounts = {
+    deletedRows: 0,
+    collapsed: 0,
+    unknownDeletes: 0,
+    crossPartition: 0,
+  };
+
+  constructor(
+    readonly index: KeyIndex,
+    readonly key: readonly string[],
+  ) {}
+
+  /**
+   * Reduces a conformed flush to its last change per key, turns the rows those changes replace or
+   * delete into position deletes, and returns the rows to write.
+   */
+  plan(batch: TableBatch, writer: DataFileWriter): PlannedFlush {
+    const n = batch.rows;
+    const columns = batch.columns();
+    const ops = batch.ops();
+    const hashes = keyHashes(writer.arrowVectors(columns, n, this.key));
+    const last = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const k = hashKey(hashes, i);
+      const before = last.get(k);
+      // A key should live in one partition: its order across two is not defined.
+      if (before !== undefined && batch.sourceOf(before) !== batch.sourceOf(i)) this.counts.crossPartition++;
+      last.set(k, i);
+    }
+    const collapsed = n - last.size;
+    this.counts.collapsed += collapsed;
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (collapsed > 0 && last.get(hashKey(hashes, i)) !== i) continue;
+      const was = this.index.lookup(hashes, i);
+      const deleting = ops !== undefined && ops[i] === CHANGE_DELETE;
+      if (was !== undefined) this.deleteRow(was.file, was.pos);
+      else if (deleting) this.counts.unknownDeletes++;
+      if (deleting) this.index.remove(hashes, i);
+      else keep.push(i);
+    }
+    if (keep.length === n) return { columns, rows: n, keep: undefined, hashes };
+    return { columns: pick(columns, keep), rows: keep.length, keep, hashes };
+  }
+
+  /** Records where the planned flush's rows were written. */
+  placed(plan: PlannedFlush, placements: readonly PartitionPlacement[], specId: number): void {
+    for (const { values, rows, placed } of placements) {
+      let j = 0;
+      for (const piece of placed) {
+        const file: IndexedFile = { path: piece.path, specId, partition: values };
+        this.#ours.add(piece.path);
+        for (let r = 0; r < piece.rows; r++, j++) {
+          const written = rows === undefined ? j : (rows[j] ?? 0);
+          const input = plan.keep === undefined ? written : (plan.keep[written] ?? 0);
+          this.index.put(plan.hashes, input, file, piece.firstPos + r);
+        }
+      }
+    }
+  }
+
+  private deleteRow(file: IndexedFile, pos: number): void {
+    let d = this.#deletes.get(file.path);
+    if (d === undefined) {
+      d = { file, positions: [] };
+      this.#deletes.set(file.path, d);
+    }
+    d.positions.push(pos);
+    this.counts.deletedRows++;
+  }
+
+  /** Committed data files the deletes point into: they must still be live when the commit lands. */
+  get referenced(): string[] {
+    return [...this.#deletes.keys()].filter((p) => !this.#ours.has(p));
+  }
+
+  get hasDeletes(): boolean {
+    return this.#deletes.size > 0;
+  }
+
+  /**
+   * Writes the deletes: position delete files (format v2), one per partition of the data files they hit,
+   * or for format v3 deletion vectors, merged with each data file's current one, which the commit must
+   * remove (`replaced`).
+   */
+  async writeDeletes(table: Table): Promise<{ added: DataFile[]; replaced: DataFile[] }> {
+    const groups = new Map<
+      string,
+      { spec: PartitionSpec | undefined; partition: (PrimitiveValue | null)[]; files: string[] }
+    >();
+    for (const [path, { file }] of this.#deletes) {
+      const k = `${file.specId}\u0000${partitionKey([...file.partition])}`;
+      let g = groups.get(k);
+      if (g === undefined) {
+        const spec = table.metadata["partition-specs"].find((s) => s["spec-id"] === file.specId);
+        g = { spec, partition: [...file.partition], files: [] };
+        groups.set(k, g);
+      }
+      g.files.push(path);
+    }
+    const added: DataFile[] = [];
+    const replaced: DataFile[] = [];
+    const vectors = table.metadata["format-version"] >= 3 ? await liveDeletionVectors(table) : undefined;
+    for (const g of groups.values()) {
+      const opts = g.spec === undefined ? table.writerOptions() : { ...table.writerOptions(), spec: g.spec };
+      if (vectors === undefined) {
+        const deletes = g.files.flatMap((path) =>
+          (this.#deletes.get(path)?.positions ?? []).map((pos) => ({ path, pos: BigInt(pos) })),
+        );
+        added.push(...(await writePositionDeletes(opts, deletes, g.partition)));
+        continue;
+      }
+      const inputs = new Map<string, DeletionVectorInput>();
+      for (const path of g.files) {
+        const previous = vectors.get(path);
+        if (previous !== undefined) replaced.push(previous);
+        inputs.set(path, {
+          positions: this.#deletes.get(path)?.positions ?? [],
+          partition: g.partition,
+          ...(previous === undefined ? {} : { previous }),
+        });
+      }
+      added.push(...(await writeDeletionVectors(opts, inputs)));
+    }
+    return { added, replaced };
+  }
+}
+
+/** The live deletion vectors of the table's current snapshot, by data file path. */
+async function liveDeletionVectors(table: Table): Promise<Map<string, DataFile>> {
+  const files: DataFile[] = [];
+  for (const m of await readManifestList(table.io, currentSnapshot(table.metadata))) {
+    if (m.content !== 1 || !hasLiveFiles(m)) continue;
+    for (const e of await readManifestEntries(table.io, m)) {
+      if (e.status !== ENTRY_STATUS.DELETED) files.push(e.data_file);
+    }
+  }
+  return deletionVectorsByDataFile(files);
+}
