@@ -76,8 +76,16 @@ function positionColumns(deletes: arrow.Table): arrow.Table {
   return t;
 }
 
-/** Positions (0-based, in file order) that a position delete file removes from `dataPath`. */
-export function positionsFor(deletes: arrow.Table, dataPath: string, into = new Set<number>()): Set<number> {
+/**
+ * The positions of a position delete file by data file path, built once per file: a delete file
+ * written at an upsert commit names many data files, and is asked about each of them.
+ */
+const positionIndexes = new WeakMap<arrow.Table, Map<string, number[]>>();
+
+function positionIndex(deletes: arrow.Table): Map<string, number[]> {
+  let index = positionIndexes.get(deletes);
+  if (index !== undefined) return index;
+  index = new Map();
   for (const batch of positionColumns(deletes).batches) {
     const paths = columnById(batch, DELETE_FILE_PATH_ID);
     const pos = columnById(batch, DELETE_POS_ID);
@@ -89,27 +97,48 @@ export function positionsFor(deletes: arrow.Table, dataPath: string, into = new 
     }
     const pathVec = arrow.makeVector(paths as arrow.Data<arrow.Utf8>);
     const posValues = pos.values as BigInt64Array;
+    // Rows are sorted by path (the spec asks writers to): decode a path only when its bytes change.
+    const offsets = paths.valueOffsets as Int32Array;
+    const bytes = paths.values as Uint8Array;
+    let list: number[] | undefined;
+    let prevStart = -1;
+    let prevEnd = -1;
     for (let i = 0; i < batch.numRows; i++) {
-      if (pathVec.get(i) !== dataPath) continue;
-      into.add(Number(posValues[pos.offset + i] ?? -1n));
+      const at = paths.offset + i;
+      const start = offsets[at] ?? 0;
+      const end = offsets[at + 1] ?? start;
+      if (list === undefined || !sameBytes(bytes, prevStart, prevEnd, start, end)) {
+        const path = pathVec.get(i) ?? "";
+        list = index.get(path);
+        if (list === undefined) {
+          list = [];
+          index.set(path, list);
+        }
+        prevStart = start;
+        prevEnd = end;
+      }
+      list.push(Number(posValues[pos.offset + i] ?? -1n));
     }
   }
+  positionIndexes.set(deletes, index);
+  return index;
+}
+
+function sameBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let k = e1 - s1 - 1; k >= 0; k--) if (b[s1 + k] !== b[s2 + k]) return false;
+  return true;
+}
+
+/** Positions (0-based, in file order) that a position delete file removes from `dataPath`. */
+export function positionsFor(deletes: arrow.Table, dataPath: string, into = new Set<number>()): Set<number> {
+  for (const p of positionIndex(deletes).get(dataPath) ?? []) into.add(p);
   return into;
 }
 
 /** The data file paths a position delete file names. */
 export function positionDeleteTargets(deletes: arrow.Table): Set<string> {
-  const out = new Set<string>();
-  for (const batch of positionColumns(deletes).batches) {
-    const paths = columnById(batch, DELETE_FILE_PATH_ID);
-    if (paths === undefined) continue;
-    const vec = arrow.makeVector(paths as arrow.Data<arrow.Utf8>);
-    for (let i = 0; i < batch.numRows; i++) {
-      const p = vec.get(i);
-      if (p !== null) out.add(p);
-    }
-  }
-  return out;
+  return new Set(positionIndex(deletes).keys());
 }
 
 /** One equality delete file, ready to test rows against. */
