@@ -351,7 +351,7 @@ export const TableRoute = z
       .min(1)
       .default(60)
       .describe(
-        "upsert: how often the key index is saved beside the table (and always at stop), so a restart reads it instead of rescanning the table.",
+        "upsert: how often the key index is saved beside the table (with the next commit, and with the last commit at stop), so a restart reads it and only the files committed since, instead of rescanning the table.",
       ),
   })
   .strict()
