@@ -135,7 +135,10 @@ export async function writeCheckpoint(
   head.set(Buffer.from(MAGIC, "latin1"), 0);
   new DataView(head.buffer).setUint32(8, json.length, true);
   head.set(json, 12);
-  const parts = [head, entryBytes(index.base.words), entryBytes(delta), entryBytes(pending)];
+  // (zlib's crc32 of an empty view over a zero-length buffer returns 0, whatever the start value.)
+  const parts = [head, entryBytes(index.base.words), entryBytes(delta), entryBytes(pending)].filter(
+    (p) => p.length > 0,
+  );
   let crc = 0;
   for (const p of parts) crc = crc32(p, crc);
   const tail = new Uint8Array(4);
