@@ -87,6 +87,15 @@ export const FLOE_OFFSETS_PREFIX = "floe.offsets.";
 export const FLOE_KEY_INDEX = "floe.key-index";
 export const FLOE_KEY_INDEX_PARENT = "floe.key-index.parent";
 
+/** Table properties of upsert tables: the key (comma-separated top-level columns, set by Floe on create). */
+export const FLOE_UPSERT_KEY = "floe.upsert.key";
+/**
+ * How upserts delete the rows they replace: `position` (default; position deletes, or deletion vectors
+ * in v3, which every reader applies) or `equality` (equality deletes on the key, for engines that want
+ * them: no key index, but PyIceberg and Snowflake cannot read such tables).
+ */
+export const FLOE_UPSERT_DELETES = "floe.upsert.deletes";
+
 // --- readers ------------------------------------------------------------------------------------
 
 /** A non-negative integer property, or `fallback` when absent or not a plain integer. */

@@ -9,9 +9,17 @@ import type { Catalog } from "../../catalog/index.js";
 import { formatIdentifier } from "../../catalog/index.js";
 import { FloeError, toFloeError } from "../../errors.js";
 import type { FileIO } from "../../iceberg/io/index.js";
-import type { Schema } from "../../iceberg/spec/index.js";
+import {
+  computePartition,
+  defaultSpec,
+  FLOE_UPSERT_DELETES,
+  type PartitionSpec,
+  type PrimitiveValue,
+  type Schema,
+} from "../../iceberg/spec/index.js";
+import type { Row } from "../../iceberg/write/index.js";
 import type { Logger } from "../../log.js";
-import { checkKeyColumns } from "../../upsert/index.js";
+import { checkKeyColumns, KeyIndex } from "../../upsert/index.js";
 import { type PartitionRange, splitTp, type TableBatch } from "../buffer/index.js";
 import type { DeadLetterQueue } from "../dlq.js";
 import type { RecordErrors } from "../record-errors.js";
@@ -151,7 +159,44 @@ async function upsertFor(
   if (deps.keyIndexes === undefined) throw new FloeError("INTERNAL", "upsert route without key indexes");
   const key = route.config.key ?? [];
   checkKeyColumns(prepared.schema, key);
-  return new UpsertCommit(await deps.keyIndexes.forTable(prepared.table, route), key);
+  const md = prepared.table.metadata;
+  const deletes = md.properties[FLOE_UPSERT_DELETES] ?? "position";
+  if (deletes === "position")
+    return new UpsertCommit(await deps.keyIndexes.forTable(prepared.table, route), key);
+  if (deletes !== "equality") {
+    throw new FloeError(
+      "CONFIG_INVALID",
+      `table property ${FLOE_UPSERT_DELETES} is ${deletes}: use position or equality`,
+      {
+        context: { key: FLOE_UPSERT_DELETES },
+      },
+    );
+  }
+  return new UpsertCommit(new KeyIndex(key), key, equalityDeletes(prepared.schema, defaultSpec(md), key));
+}
+
+/**
+ * Equality deletes on the key: a key's rows must all be in the partition its key determines (the
+ * deletes are written there), so the spec may only use key columns.
+ */
+function equalityDeletes(schema: Schema, spec: PartitionSpec, key: readonly string[]) {
+  const fields = key.map((name) => schema.fields.find((f) => f.name === name));
+  const ids = fields.map((f) => f?.id ?? -1);
+  for (const f of spec.fields) {
+    if (!ids.includes(f["source-id"])) {
+      throw new FloeError(
+        "CONFIG_INVALID",
+        `${FLOE_UPSERT_DELETES}=equality needs a partition spec of key columns only; ${f.name} is not`,
+        { context: { key: FLOE_UPSERT_DELETES } },
+      );
+    }
+  }
+  const nameOf = new Map(fields.map((f) => [f?.id ?? -1, f?.name ?? ""]));
+  return {
+    ids,
+    partitionOf: (row: Row) =>
+      computePartition(spec, schema, (id) => (row[nameOf.get(id) ?? ""] ?? null) as PrimitiveValue | null),
+  };
 }
 
 /**

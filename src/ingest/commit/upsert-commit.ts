@@ -22,7 +22,9 @@ import {
   deletionVectorsByDataFile,
   type PartitionPlacement,
   partitionKey,
+  type Row,
   writeDeletionVectors,
+  writeEqualityDeletes,
   writePositionDeletes,
 } from "../../iceberg/write/index.js";
 import { type IndexedFile, type KeyIndex, keyHashes } from "../../upsert/index.js";
@@ -83,10 +85,23 @@ export class UpsertCommit {
     crossPartition: 0,
   };
 
+  /** Equality mode: the key of every change, by partition, for the commit's equality deletes. */
+  readonly #equality: Map<string, { partition: (PrimitiveValue | null)[]; rows: Row[] }> | undefined;
+
+  /**
+   * `index`: the table's key index; with `equality` (table property floe.upsert.deletes=equality) a
+   * scratch index of this commit's own rows, and rows of earlier commits are deleted by key equality.
+   */
   constructor(
     readonly index: KeyIndex,
     readonly key: readonly string[],
-  ) {}
+    private readonly equality?: {
+      readonly ids: readonly number[];
+      readonly partitionOf: (key: Row) => (PrimitiveValue | null)[];
+    },
+  ) {
+    if (equality !== undefined) this.#equality = new Map();
+  }
 
   /**
    * Reduces a conformed flush to its last change per key, turns the rows those changes replace or
@@ -116,6 +131,7 @@ export class UpsertCommit {
       else if (deleting) this.counts.unknownDeletes++;
       if (deleting) this.index.remove(hashes, i);
       else keep.push(i);
+      if (this.#equality !== undefined) this.equalityDelete(columns, i);
     }
     if (keep.length === n) return { columns, rows: n, keep: undefined, hashes };
     return { columns: pick(columns, keep), rows: keep.length, keep, hashes };
@@ -152,8 +168,25 @@ export class UpsertCommit {
     return [...this.#deletes.keys()].filter((p) => !this.#ours.has(p));
   }
 
+  /** Equality mode: a delete of the key of row i for the rows of earlier commits. */
+  private equalityDelete(columns: Columns, i: number): void {
+    const row: Record<string, unknown> = {};
+    for (const name of this.key) {
+      const col = columns.get(name);
+      row[name] = col === undefined ? null : Array.isArray(col) ? col[i] : (col as ColumnSource).get(i);
+    }
+    const partition = this.equality?.partitionOf(row) ?? [];
+    const k = partitionKey(partition);
+    let group = this.#equality?.get(k);
+    if (group === undefined) {
+      group = { partition, rows: [] };
+      this.#equality?.set(k, group);
+    }
+    group.rows.push(row);
+  }
+
   get hasDeletes(): boolean {
-    return this.#deletes.size > 0;
+    return this.#deletes.size > 0 || (this.#equality?.size ?? 0) > 0;
   }
 
   /**
@@ -199,6 +232,11 @@ export class UpsertCommit {
         });
       }
       added.push(...(await writeDeletionVectors(opts, inputs)));
+    }
+    for (const { partition, rows } of this.#equality?.values() ?? []) {
+      added.push(
+        ...(await writeEqualityDeletes(table.writerOptions(), this.equality?.ids ?? [], rows, partition)),
+      );
     }
     return { added, replaced };
   }
