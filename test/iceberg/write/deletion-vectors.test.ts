@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isFloeError } from "../../../src/errors.js";
 import { MemoryFileIO } from "../../../src/iceberg/io/index.js";
 import {
+  type DeletionVectorInput,
   decodeDeletionVectorBlob,
   decodePuffinFooter,
   deletionVectorsByDataFile,
@@ -112,7 +113,7 @@ describe("writeDeletionVectors", () => {
     const io = new MemoryFileIO();
     const files = await writeDeletionVectors(
       opts(io),
-      new Map([
+      new Map<string, DeletionVectorInput>([
         ["memory://wh/db/t/data/a.parquet", { positions: [5, 1, 5], partition: { day: 3 } }],
         ["memory://wh/db/t/data/b.parquet", { positions: [0n], partition: { day: 4 } }],
         ["memory://wh/db/t/data/c.parquet", { positions: [], partition: {} }],
