@@ -12,6 +12,7 @@ import { deleteFiles, type FileIO } from "../../iceberg/io/index.js";
 import {
   countFields,
   currentSchema,
+  FLOE_UPSERT_KEY,
   highestFieldId,
   makeSchema,
   type Schema,
@@ -104,7 +105,7 @@ async function loadOrCreate(deps: CommitterDeps, batch: TableBatch): Promise<Tab
       // Upsert tables name their key, for readers and for a sink that finds the table later.
       properties:
         route.mode === "upsert"
-          ? { ...route.properties, "floe.upsert.key": (route.key ?? []).join(",") }
+          ? { ...route.properties, [FLOE_UPSERT_KEY]: (route.key ?? []).join(",") }
           : route.properties,
     });
     deps.logger.info("created table", {
