@@ -243,15 +243,14 @@ function insertionSort(w: Uint32Array, from: number, to: number): void {
 /** Open addressing on the hash's low word (linear probing), 4 words a slot, at most 70% full. */
 export class HashSlots {
   words: Uint32Array;
-  /** One byte of caller state per slot. */
-  flags: Uint8Array;
   /** Slots holding a key (live or DEAD). */
   used = 0;
+  /** Whether the last claim took a new slot. */
+  claimedNew = false;
   private mask: number;
 
   constructor(private readonly initialSlots = 1024) {
     this.words = HashSlots.emptyWords(initialSlots);
-    this.flags = new Uint8Array(initialSlots);
     this.mask = initialSlots - 1;
   }
 
@@ -266,7 +265,7 @@ export class HashSlots {
   }
 
   get byteLength(): number {
-    return this.words.byteLength + this.flags.byteLength;
+    return this.words.byteLength;
   }
 
   /** The slot holding this hash, or -1. */
@@ -279,8 +278,8 @@ export class HashSlots {
     }
   }
 
-  /** The slot for this hash, claimed (file EMPTY, flags 0) if new; `isNew` tells which. */
-  claim(hi: number, lo: number): { slot: number; isNew: boolean } {
+  /** The slot for this hash, claimed (file EMPTY) if new; `claimedNew` tells which. */
+  claim(hi: number, lo: number): number {
     if ((this.used + 1) * 10 > this.slots * 7) this.grow();
     const w = this.words;
     for (let s = lo & this.mask; ; s = (s + 1) & this.mask) {
@@ -289,9 +288,13 @@ export class HashSlots {
         w[4 * s] = hi;
         w[4 * s + 1] = lo;
         this.used++;
-        return { slot: s, isNew: true };
+        this.claimedNew = true;
+        return s;
       }
-      if (w[4 * s + 1] === lo && w[4 * s] === hi) return { slot: s, isNew: false };
+      if (w[4 * s + 1] === lo && w[4 * s] === hi) {
+        this.claimedNew = false;
+        return s;
+      }
     }
   }
 
@@ -321,10 +324,8 @@ export class HashSlots {
   clear(): void {
     if (this.slots === this.initialSlots) {
       for (let s = 0; s < this.slots; s++) this.words[4 * s + 2] = EMPTY;
-      this.flags.fill(0);
     } else {
       this.words = HashSlots.emptyWords(this.initialSlots);
-      this.flags = new Uint8Array(this.initialSlots);
       this.mask = this.initialSlots - 1;
     }
     this.used = 0;
@@ -332,10 +333,8 @@ export class HashSlots {
 
   private grow(): void {
     const old = this.words;
-    const oldFlags = this.flags;
     const slots = this.slots * 2;
     this.words = HashSlots.emptyWords(slots);
-    this.flags = new Uint8Array(slots);
     this.mask = slots - 1;
     const w = this.words;
     for (let s = 0; s < old.length >>> 2; s++) {
@@ -343,7 +342,6 @@ export class HashSlots {
       let t = (old[4 * s + 1] as number) & this.mask;
       while (w[4 * t + 2] !== EMPTY) t = (t + 1) & this.mask;
       w.set(old.subarray(4 * s, 4 * s + 4), 4 * t);
-      this.flags[t] = oldFlags[s] as number;
     }
   }
 }

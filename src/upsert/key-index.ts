@@ -34,7 +34,7 @@ export class KeyIndex {
   /** Committed entries: sorted run + keys added since (see the module comment). */
   base = new SortedEntries(new Uint32Array(0));
   readonly delta = new HashSlots(1024);
-  /** The open commit: file DEAD = removed; flags 1 = the key was live in the committed state. */
+  /** The open commit: file DEAD = the commit removes the key. */
   readonly pending = new HashSlots(1024);
   #snapshotId: bigint | undefined;
   /** The snapshot through which every writer's changes are reflected (catch-up starts there). */
@@ -43,6 +43,8 @@ export class KeyIndex {
   #own: bigint[] = [];
   #committedLive = 0;
   #pendingChange = 0;
+  #lastFile: IndexedFile | undefined;
+  #lastFileId = 0;
 
   constructor(keyColumns: readonly string[], snapshotId?: bigint) {
     this.keyColumns = [...keyColumns];
@@ -90,7 +92,7 @@ export class KeyIndex {
   lookup(hashes: Uint32Array, i: number): RowLocation | undefined {
     const lo = hashes[2 * i] as number;
     const hi = hashes[2 * i + 1] as number;
-    const p = this.pending.find(hi, lo);
+    const p = this.pending.used === 0 ? -1 : this.pending.find(hi, lo);
     if (p >= 0) {
       const file = this.pending.file(p);
       return file === DEAD ? undefined : { file: this.files.get(file), pos: this.pending.pos(p) };
@@ -109,8 +111,12 @@ export class KeyIndex {
 
   /** Row i's key now lives at `pos` of `file` (pending until commitPending). */
   put(hashes: Uint32Array, i: number, file: IndexedFile, pos: number): void {
-    const id = this.files.add(file, undefined, true);
-    this.setPending(hashes[2 * i + 1] as number, hashes[2 * i] as number, id, pos);
+    // Puts come in runs for one file: its id is looked up once a run.
+    if (file !== this.#lastFile) {
+      this.#lastFileId = this.files.add(file, undefined, true);
+      this.#lastFile = file;
+    }
+    this.setPending(hashes[2 * i + 1] as number, hashes[2 * i] as number, this.#lastFileId, pos);
   }
 
   /** Row i's key no longer has a live row (pending until commitPending). */
@@ -119,17 +125,20 @@ export class KeyIndex {
   }
 
   private setPending(hi: number, lo: number, file: number, pos: number): void {
-    const found = this.pending.find(hi, lo);
     let before: number;
     let slot: number;
-    if (found >= 0) {
-      slot = found;
-      before = this.pending.file(slot) === DEAD ? 0 : 1;
+    if (file === DEAD) {
+      slot = this.pending.find(hi, lo);
+      if (slot >= 0) before = this.pending.file(slot) === DEAD ? 0 : 1;
+      else {
+        before = this.committedLive(hi, lo) ? 1 : 0;
+        if (before === 0) return; // removing a key that has no row: nothing to do
+        slot = this.pending.claim(hi, lo);
+      }
     } else {
-      before = this.committedLive(hi, lo) ? 1 : 0;
-      if (file === DEAD && before === 0) return; // removing a key that has no row: nothing to do
-      slot = this.pending.claim(hi, lo).slot;
-      this.pending.flags[slot] = before;
+      slot = this.pending.claim(hi, lo);
+      if (this.pending.claimedNew) before = this.committedLive(hi, lo) ? 1 : 0;
+      else before = this.pending.file(slot) === DEAD ? 0 : 1;
     }
     this.pending.set(slot, file, pos);
     this.#pendingChange += (file === DEAD ? 0 : 1) - before;
@@ -159,6 +168,7 @@ export class KeyIndex {
   }
 
   private clearPending(): void {
+    this.#lastFile = undefined;
     this.pending.clear();
     this.#pendingChange = 0;
   }
@@ -207,7 +217,7 @@ export class KeyIndex {
       return;
     }
     if (c === -1) {
-      const slot = this.delta.claim(hi, lo).slot;
+      const slot = this.delta.claim(hi, lo);
       this.delta.set(slot, file, pos);
       this.#committedLive++;
       return;
