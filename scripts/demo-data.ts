@@ -4,7 +4,8 @@
 const HOUR_MS = 3_600_000;
 const START = Date.now() - 6 * HOUR_MS;
 
-function rand(seed: number): () => number {
+/** A small seeded xorshift PRNG. */
+export function rand(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;

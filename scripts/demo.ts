@@ -1,5 +1,6 @@
 // `npm run demo`: Floe end to end on the embedded defaults. Brings up the local stack, produces telco
-// call-detail records and IoT telemetry (with a few malformed records) to Kafka, runs the sink into a
+// call-detail records and IoT telemetry (with a few malformed records) and Debezium change events of a
+// customers table (plan changes, cancellations) to Kafka, runs the sink into a
 // local warehouse with the embedded catalog, serves that catalog over Floe's REST endpoint, queries the
 // tables with DuckDB through it, prints the dead letters, and cleans up what it started.
 import { execFile } from "node:child_process";
@@ -15,6 +16,7 @@ import { RoutingFileIO } from "../src/iceberg/io/index.js";
 import { committedOffsets, DLQ_HEADERS, kafkajsClient, Sink } from "../src/ingest/index.js";
 import { createLogger } from "../src/log.js";
 import { sinkMetrics } from "../src/service/index.js";
+import { CUSTOMERS_TOPIC, customerEvents, planSummary } from "./demo-cdc.js";
 import { cdrSchema, makeCdr, makeReading, telemetrySchema } from "./demo-data.js";
 
 const run = promisify(execFile);
@@ -25,6 +27,8 @@ const CDR_TOPIC = "demo.cdr";
 const TELEMETRY_TOPIC = "demo.telemetry";
 const DLQ_TOPIC = "demo.dlq";
 const PER_TOPIC = Number(process.env.FLOE_DEMO_RECORDS ?? 40_000);
+const CUSTOMERS = 2_000;
+const CUSTOMER_CHANGES = 8_000;
 const REST_PORT = Number(process.env.FLOE_DEMO_REST_PORT ?? 8282);
 
 const say = (s = "") => process.stdout.write(`${s}\n`);
@@ -65,9 +69,11 @@ async function main(): Promise<void> {
   });
   const admin = kafka.admin();
   await admin.connect();
-  step("2/6 topics: demo.cdr (telco call-detail records), demo.telemetry (IoT sensors), demo.dlq");
+  step(
+    "2/6 topics: demo.cdr (telco call-detail records), demo.telemetry (IoT sensors), demo.customers (Debezium CDC), demo.dlq",
+  );
   const existing = await admin.listTopics();
-  const stale = [CDR_TOPIC, TELEMETRY_TOPIC, DLQ_TOPIC].filter((t) => existing.includes(t));
+  const stale = [CDR_TOPIC, TELEMETRY_TOPIC, CUSTOMERS_TOPIC, DLQ_TOPIC].filter((t) => existing.includes(t));
   if (stale.length > 0) {
     await admin.deleteTopics({ topics: stale });
     await new Promise((r) => setTimeout(r, 2000));
@@ -76,6 +82,7 @@ async function main(): Promise<void> {
     topics: [
       { topic: CDR_TOPIC, numPartitions: 3 },
       { topic: TELEMETRY_TOPIC, numPartitions: 3 },
+      { topic: CUSTOMERS_TOPIC, numPartitions: 3 },
       { topic: DLQ_TOPIC, numPartitions: 1 },
     ],
     waitForLeaders: true,
@@ -99,9 +106,17 @@ async function main(): Promise<void> {
       messages: readings.map(({ key, value }) => ({ key, value })),
     });
   }
+  const cdc = customerEvents(CUSTOMERS, CUSTOMER_CHANGES, 3);
+  for (let start = 0; start < cdc.records.length; start += 2000) {
+    await producer.send({ topic: CUSTOMERS_TOPIC, messages: cdc.records.slice(start, start + 2000) });
+  }
   await producer.disconnect();
   say(
     `   produced ${(2 * PER_TOPIC).toLocaleString()} records (${bad} malformed) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const { snapshot, planChanges, cancellations, signups } = cdc.counts;
+  say(
+    `   and ${cdc.records.length.toLocaleString()} Debezium records of billing.public.customers: ${snapshot} snapshot reads, ${planChanges} plan changes, ${cancellations} cancellations (each a delete and a tombstone), ${signups} sign-ups`,
   );
 
   step("4/6 floe run: embedded catalog over ./demo-warehouse, commit every 2 s");
@@ -127,6 +142,14 @@ async function main(): Promise<void> {
         partitionBy: ["day(ts)", "bucket(8, sensor_id)"],
         onError: "dlq",
       },
+      {
+        topics: [CUSTOMERS_TOPIC],
+        table: "telco.customers",
+        mode: "upsert",
+        key: ["id"],
+        envelope: "debezium",
+        onError: "dlq",
+      },
     ],
   });
   const io = new RoutingFileIO();
@@ -147,13 +170,14 @@ async function main(): Promise<void> {
   });
   await sink.start();
   const t1 = Date.now();
-  const target = BigInt(PER_TOPIC);
+  const target = 2n * BigInt(PER_TOPIC) + BigInt(cdc.records.length);
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
     let done = 0n;
     for (const [ns, name, topic] of [
       ["telco", "cdr", CDR_TOPIC],
       ["iot", "telemetry", TELEMETRY_TOPIC],
+      ["telco", "customers", CUSTOMERS_TOPIC],
     ] as const) {
       if (!(await catalog.tableExists({ namespace: [ns], name }))) continue;
       const offsets = committedOffsets(
@@ -164,9 +188,9 @@ async function main(): Promise<void> {
     }
     const elapsed = ((Date.now() - t1) / 1000).toFixed(0).padStart(3);
     say(
-      `   ${elapsed} s  committed ${done.toLocaleString().padStart(9)} / ${(2n * target).toLocaleString()} offsets   dead letters ${metrics.dlq.total()}`,
+      `   ${elapsed} s  committed ${done.toLocaleString().padStart(9)} / ${target.toLocaleString()} offsets   dead letters ${metrics.dlq.total()}`,
     );
-    if (done >= 2n * target) break;
+    if (done >= target) break;
     if (Date.now() - t1 > 300_000) throw new Error("the demo's sink did not catch up within 5 minutes");
   }
   await sink.stop();
@@ -188,7 +212,8 @@ async function main(): Promise<void> {
   say(
     table(
       await q(
-        `SELECT 'telco.cdr' AS "table", count(*) AS "rows" FROM lake.telco.cdr UNION ALL SELECT 'iot.telemetry', count(*) FROM lake.iot.telemetry`,
+        `SELECT 'telco.cdr' AS "table", count(*) AS "rows" FROM lake.telco.cdr UNION ALL SELECT 'iot.telemetry', count(*) FROM lake.iot.telemetry
+         UNION ALL SELECT 'telco.customers', count(*) FROM lake.telco.customers`,
       ),
     ),
   );
@@ -207,6 +232,18 @@ async function main(): Promise<void> {
                       round(avg(temperature_c), 2) AS avg_temp_c, max(device.firmware) AS newest_firmware
                FROM lake.iot.telemetry GROUP BY 1 ORDER BY 1`),
     ),
+  );
+  say(
+    "\nCustomers per plan now (telco.customers: an upsert table kept by Debezium events, deletes applied):",
+  );
+  const plans = await q(`SELECT plan, count(*) AS customers, round(sum(monthly_fee), 2) AS monthly_revenue
+                         FROM lake.telco.customers GROUP BY plan ORDER BY plan`);
+  say(table(plans));
+  const same =
+    JSON.stringify(plans.map((r) => ({ ...r, customers: Number(r.customers) }))) ===
+    JSON.stringify(planSummary(cdc.model));
+  say(
+    `   the same as the source database after the last change: ${same ? "yes" : "NO"} (${cdc.model.size} customers)`,
   );
   conn.closeSync();
   db.closeSync();
