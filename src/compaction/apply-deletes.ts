@@ -12,6 +12,7 @@ import { FloeError } from "../errors.js";
 import { findFieldById, makeSchema, type Schema } from "../iceberg/spec/index.js";
 import { DELETE_FILE_PATH_ID, DELETE_POS_ID, fieldIdOf } from "../iceberg/write/index.js";
 import { type ConformOptions, conformToSchema } from "./arrow-read.js";
+import { takeRows } from "./take-rows.js";
 
 function isNull(data: arrow.Data, i: number): boolean {
   if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return false;
@@ -175,8 +176,9 @@ export function equalityDeleteSet(
 
 /**
  * `table` without the rows at `positions` (file order) and the rows matching any equality delete set.
- * Returns the table unchanged when nothing is deleted; otherwise a compacted copy (slices re-encoded,
- * so later size estimates count only the kept rows).
+ * Returns the table unchanged when nothing is deleted; otherwise a copy whose batches that lost rows
+ * hold only the kept rows in new buffers (so later size estimates count only those): taken column by
+ * column for flat columns (take-rows.ts), else sliced around the deleted rows and re-encoded.
  */
 export function applyDeletes(
   table: arrow.Table,
@@ -186,7 +188,7 @@ export function applyDeletes(
   firstRow = 0,
 ): { table: arrow.Table; deleted: number } {
   if (positions.size === 0 && equality.every((e) => e.keys.size === 0)) return { table, deleted: 0 };
-  const slices: arrow.RecordBatch[] = [];
+  const out: arrow.RecordBatch[] = [];
   let base = firstRow;
   let deleted = 0;
   for (const batch of table.batches) {
@@ -199,32 +201,38 @@ export function applyDeletes(
         );
       }
     }
-    let runStart = -1;
-    for (let i = 0; i <= batch.numRows; i++) {
-      let drop = false;
-      if (i < batch.numRows) {
-        drop = positions.has(base + i);
-        for (let k = 0; !drop && k < equality.length; k++) {
-          const cols = eqCols[k] as arrow.Data[];
-          drop = (equality[k] as EqualityDeleteSet).keys.has(cols.map((c) => valueKey(c, i)).join("\u0001"));
-        }
+    const keep = new Int32Array(batch.numRows);
+    let kept = 0;
+    for (let i = 0; i < batch.numRows; i++) {
+      let drop = positions.has(base + i);
+      for (let k = 0; !drop && k < equality.length; k++) {
+        const cols = eqCols[k] as arrow.Data[];
+        drop = (equality[k] as EqualityDeleteSet).keys.has(cols.map((c) => valueKey(c, i)).join("\u0001"));
       }
-      if (drop) deleted++;
-      const keep = i < batch.numRows && !drop;
-      if (keep && runStart < 0) runStart = i;
-      if (!keep && runStart >= 0) {
-        slices.push(batch.slice(runStart, i));
-        runStart = -1;
-      }
+      if (!drop) keep[kept++] = i;
     }
     base += batch.numRows;
+    deleted += batch.numRows - kept;
+    if (kept === batch.numRows) out.push(batch);
+    else if (kept > 0) out.push(...keepRows(batch, keep.subarray(0, kept), table.schema));
   }
   if (deleted === 0) return { table, deleted: 0 };
-  const kept = new arrow.Table(table.schema, slices);
-  if (kept.numRows === 0) return { table: kept, deleted };
+  return { table: new arrow.Table(table.schema, out), deleted };
+}
+
+/** The rows `keep` of `batch`: taken into new buffers, or sliced in runs and re-encoded. */
+function keepRows(batch: arrow.RecordBatch, keep: Int32Array, schema: arrow.Schema): arrow.RecordBatch[] {
+  const taken = takeRows(batch, keep, schema);
+  if (taken !== undefined) return [taken];
+  const slices: arrow.RecordBatch[] = [];
+  let start = 0;
+  for (let j = 1; j <= keep.length; j++) {
+    if (j < keep.length && keep[j] === (keep[j - 1] as number) + 1) continue;
+    slices.push(batch.slice(keep[start] as number, (keep[j - 1] as number) + 1));
+    start = j;
+  }
   // The IPC copy's types are Arrow's base classes (Int_, not Int64), which Table's schema check tells
   // apart: the batches get the input's schema back, so they can join batches of other files.
-  const copy = arrow.tableFromIPC(arrow.tableToIPC(kept, "stream"));
-  const batches = copy.batches.map((b) => new arrow.RecordBatch(table.schema, b.data));
-  return { table: new arrow.Table(table.schema, batches), deleted };
+  const copy = arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table(schema, slices), "stream"));
+  return copy.batches.map((b) => new arrow.RecordBatch(schema, b.data));
 }
