@@ -13,6 +13,7 @@ import {
   type Table,
 } from "../../catalog/index.js";
 import { FloeError, isFloeError } from "../../errors.js";
+import { deleteFiles, type FileIO } from "../../iceberg/io/index.js";
 import { countFields, currentSchema, type StructType, type TableMetadata } from "../../iceberg/spec/index.js";
 import type { SchemaChange } from "../../iceberg/table/index.js";
 import type { Logger } from "../../log.js";
@@ -32,6 +33,8 @@ export interface CatalogCommitDeps {
   catalog: Catalog;
   group: string;
   logger: Logger;
+  /** Where lost attempts' manifests and manifest lists are deleted (kept when unset). */
+  io?: FileIO;
 }
 
 /**
@@ -114,9 +117,11 @@ export async function commitSnapshot(
 ): Promise<SnapshotOutcome> {
   const ours = batchOffsets(batch);
   let reseek: OffsetMap | undefined;
+  const { io } = deps;
   const commit = await append.commit({
     allowEmpty: true,
     logger: deps.logger,
+    ...(io === undefined ? {} : { deleteFiles: (paths: readonly string[]) => deleteFiles(io, paths) }),
     validate: (base: LoadedTable) => {
       reseek = overtaken(batch, committedOffsets(base.metadata, deps.group));
       return reseek === undefined;
