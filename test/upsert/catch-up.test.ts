@@ -9,6 +9,7 @@ import {
   scanSnapshot,
   unpartitionedSpecIds,
 } from "../../src/compaction/index.js";
+import { liveDeletionVectors } from "../../src/iceberg/snapshot/index.js";
 import {
   buildPartitionSpec,
   currentSchema,
@@ -17,7 +18,12 @@ import {
   FLOE_KEY_INDEX_PARENT,
   makeSchema,
 } from "../../src/iceberg/spec/index.js";
-import { writeEqualityDeletes, writePositionDeletes } from "../../src/iceberg/write/index.js";
+import { upgradeFormatVersionAction } from "../../src/iceberg/table/index.js";
+import {
+  writeDeletionVectors,
+  writeEqualityDeletes,
+  writePositionDeletes,
+} from "../../src/iceberg/write/index.js";
 import type { Logger } from "../../src/log.js";
 import {
   catchUp,
@@ -42,8 +48,8 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-async function setup() {
-  const t = await tempTable(schema, spec);
+async function setup(properties?: Record<string, string>) {
+  const t = await tempTable(schema, spec, "t", properties);
   cleanups.push(t.cleanup);
   return t;
 }
@@ -302,5 +308,36 @@ describe("key index load and catch-up on a real table", () => {
     expect(r.rebuilt).toBe(true);
     expect(loaded.index.lookup(hashesOf([7n]), 0)).toBeUndefined();
     expect(loaded.index.size).toBe(24);
+  });
+
+  it("applies another writer's deletion vectors (format v3), merged ones included", async () => {
+    const { table, io } = await setup();
+    await table.commit(upgradeFormatVersionAction(3));
+    expect(table.metadata["format-version"]).toBe(3);
+    await append(table, rows(range(0, 10), "a"));
+    const { index } = await loadKeyIndex(table.io, table.metadata, KEY);
+    const dataPath = (await scanSnapshot(io, currentSnapshot(table.metadata))).data[0]!.file.file_path;
+    const opts = { io, location: table.metadata.location, spec };
+    const first = await writeDeletionVectors(
+      opts,
+      new Map([[dataPath, { positions: [1, 2], partition: ["a"] }]]),
+    );
+    await table.newRowDelta().addDeleteFiles(first).commit();
+    expect(await catchUp(io, index, table.metadata)).toMatchObject({ files: 0, removed: 2, rebuilt: false });
+    await expectMatches(index, table, [1, 2]);
+    // The file's vector replaced by a merged one (old positions kept, one more).
+    const previous = (await liveDeletionVectors(io, currentSnapshot(table.metadata))).get(dataPath);
+    expect(previous).toBeDefined();
+    const second = await writeDeletionVectors(
+      opts,
+      new Map([[dataPath, { positions: [7], partition: ["a"], previous }]]),
+    );
+    await table.newRowDelta().addDeleteFiles(second).removeDeleteFiles([previous!]).commit();
+    expect(await catchUp(io, index, table.metadata)).toMatchObject({ files: 0, removed: 1 });
+    await expectMatches(index, table, [1, 2, 7]);
+    // A rebuild reads the vector too.
+    const rebuilt = await loadKeyIndex(io, table.metadata, KEY);
+    expect(rebuilt.source).toBe("rebuilt");
+    await expectMatches(rebuilt.index, table, [1, 2, 7]);
   });
 });

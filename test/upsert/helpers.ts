@@ -7,7 +7,12 @@ import { LocalFileIO } from "../../src/iceberg/io/index.js";
 import type { PartitionSpec, Schema } from "../../src/iceberg/spec/index.js";
 
 /** A table in a fresh temporary warehouse on local disk (embedded catalog). */
-export async function tempTable(schema: Schema, spec?: PartitionSpec, name = "t") {
+export async function tempTable(
+  schema: Schema,
+  spec?: PartitionSpec,
+  name = "t",
+  properties?: Record<string, string>,
+) {
   const root = await mkdtemp(join(tmpdir(), "floe-upsert-"));
   const io = new LocalFileIO({ fsync: false });
   const catalog = new EmbeddedCatalog({ warehouse: pathToFileURL(join(root, "wh")).href, io });
