@@ -6,7 +6,8 @@
 // byte copies of them (same rows; compaction's work per byte is alike, and building is fast enough).
 //
 // Run: npx vite-node bench/compaction-memory.ts [FILESxROWS ...=22x2000000 60x8000000] [--runs N=2]
-//        [--floe NAME=DIR ...] [--knob NAME=KEY=VALUE ...] [--out NAME=compaction-memory]
+//        [--floe NAME=DIR ...] [--knob NAME=KEY=VALUE ...] [--out NAME=compaction-memory] [--tables DIR]
+// --tables: keep the built tables in DIR and reuse them on the next invocation (building is slow).
 // --floe: a checkout with a compiled dist/ (`npx tsc -p tsconfig.build.json` there) whose bin/floe runs;
 // default `after=<this repo>`; e.g. `--floe before=/tmp/floe-before --floe after=/tmp/floe-after`.
 // --knob: one more configuration, the first --floe with the table property KEY=VALUE set on the copy
@@ -18,7 +19,7 @@
 // and copied for each run; configurations run interleaved, so they share the machine's load alike.
 // Writes bench/results/<out>.json and bench/results/<out>.md.
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -42,6 +43,7 @@ const SIZES = (positional.length > 0 ? positional : ["22x2000000", "60x8000000"]
   return { files, rows };
 });
 const RUNS = Number(options("--runs")[0] ?? 2);
+const TABLES = options("--tables")[0];
 const OUT = options("--out")[0] ?? "compaction-memory";
 const FLOES = (options("--floe").length > 0 ? options("--floe") : [`after=${ROOT}`]).map((s) => {
   const [name, dir] = s.split("=") as [string, string];
@@ -264,6 +266,7 @@ async function main() {
   const started = new Date().toISOString();
   const pressureStart = cpuPressure60s();
   const tmp = await mkdtemp(join(tmpdir(), "floe-bench-compaction-memory-"));
+  if (TABLES !== undefined) await mkdir(TABLES, { recursive: true });
   const results: Result[] = [];
   const tables: { name: string; files: number; rows: number; bytes: number; setupS: number }[] = [];
   try {
@@ -271,11 +274,19 @@ async function main() {
       [];
     for (const { files, rows } of SIZES) {
       const name = `${files} files, ${((Math.round(rows / files) * files) / 1e6).toLocaleString("en-US")}M rows`;
-      const warehouse = join(tmp, `wh-${files}x${rows}`);
-      process.stderr.write(`building ${name}\n`);
-      const setupS = await buildTable(warehouse, files, rows);
+      // Data file paths are absolute: a kept table is always run at the path it was built at.
+      const warehouse = join(TABLES ?? tmp, `wh-${files}x${rows}`);
       const master = `${warehouse}.master`;
-      execFileSync("cp", ["-a", warehouse, master]);
+      let setupS = 0;
+      if (TABLES !== undefined && existsSync(master)) {
+        await rm(warehouse, { recursive: true, force: true });
+        execFileSync("cp", ["-a", master, warehouse]);
+      } else {
+        process.stderr.write(`building ${name}\n`);
+        await rm(warehouse, { recursive: true, force: true });
+        setupS = await buildTable(warehouse, files, rows);
+        execFileSync("cp", ["-a", warehouse, master]);
+      }
       const before = await tableState(warehouse);
       tables.push({
         name,

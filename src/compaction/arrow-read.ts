@@ -1,6 +1,6 @@
 /**
  * Reading data files back for a rewrite: Parquet bytes -> Arrow (parquet-wasm readParquet -> IPC ->
- * apache-arrow), conformed to the table's current schema by field id, so the writer gets fields that
+ * apache-arrow; large files batch by batch in parquet-batches.ts), conformed to the table's current schema by field id, so the writer gets fields that
  * carry `PARQUET:field_id` at every level and the types it expects.
  *
  * Conforming matches columns by field id (renamed columns follow their id), fills columns the file
@@ -28,51 +28,6 @@ import { convertPrimitive, plainLayout, unsupported } from "./arrow-convert.js";
 
 /** Rows per Arrow batch when reading (parquet-wasm's default of 1024 makes many tiny batches). */
 const READ_BATCH_ROWS = 65_536;
-
-/**
- * Parquet bytes -> Arrow tables of at most `batchRows` rows each, decoded one at a time, so memory
- * follows the batch rather than the file (JS memory; each WASM batch is freed once converted).
- * `columns` (top-level column names as the file spells them) decodes only those columns.
- */
-export async function* parquetBatches(
-  bytes: Uint8Array,
-  path = "<bytes>",
-  batchRows = READ_BATCH_ROWS,
-  columns?: readonly string[],
-): AsyncGenerator<arrow.Table> {
-  const fail = (e: unknown) =>
-    new FloeError(
-      "IO_ERROR",
-      `cannot read Parquet file ${path}: ${e instanceof Error ? e.message : String(e)}`,
-      {
-        cause: e,
-        context: { path },
-      },
-    );
-  let file: Awaited<ReturnType<ReturnType<typeof parquetWasm>["ParquetFile"]["fromFile"]>>;
-  try {
-    file = await parquetWasm().ParquetFile.fromFile(new Blob([bytes]));
-  } catch (e) {
-    throw fail(e);
-  }
-  try {
-    const options =
-      columns === undefined ? { batchSize: batchRows } : { batchSize: batchRows, columns: [...columns] };
-    const reader = (await file.stream(options)).getReader();
-    for (;;) {
-      let next: { done: true; value?: undefined } | { done: false; value: { intoIPCStream(): Uint8Array } };
-      try {
-        next = await reader.read();
-      } catch (e) {
-        throw fail(e);
-      }
-      if (next.done) break;
-      yield arrow.tableFromIPC(next.value.intoIPCStream());
-    }
-  } finally {
-    file.free();
-  }
-}
 
 /** Parquet bytes -> Arrow table (JS memory; the WASM copy is freed). */
 export function parquetToArrow(bytes: Uint8Array, path = "<bytes>"): arrow.Table {

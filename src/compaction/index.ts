@@ -9,7 +9,7 @@ export {
   positionsFor,
   valueKey,
 } from "./apply-deletes.js";
-export { type ConformOptions, conformToSchema, parquetBatches, parquetToArrow } from "./arrow-read.js";
+export { type ConformOptions, conformToSchema, parquetToArrow } from "./arrow-read.js";
 export {
   type BatchOptions,
   type BatchResult,
@@ -79,6 +79,7 @@ export {
   removeOrphanFiles,
   selectOrphans,
 } from "./orphans.js";
+export { type ByteRanges, fileRanges, parquetBatches } from "./parquet-batches.js";
 export {
   type Bin,
   binPackFirstFitDecreasing,

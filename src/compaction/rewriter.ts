@@ -33,10 +33,11 @@ import {
 import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
 import { applyDeletes } from "./apply-deletes.js";
-import { conformToSchema, parquetBatches } from "./arrow-read.js";
+import { conformToSchema } from "./arrow-read.js";
 import { deletePaths } from "./delete-paths.js";
 import { DeleteFileReader } from "./file-deletes.js";
 import type { DeleteCoverage } from "./obsolete-deletes.js";
+import { type ByteRanges, fileRanges, parquetBatches } from "./parquet-batches.js";
 import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
 import type { NewDeletesCheck } from "./validate.js";
@@ -135,6 +136,8 @@ const PENDING_BYTES = 8 * 1024 * 1024;
 
 const PREFETCH_FILES = 8;
 const PREFETCH_BYTES = 16 * 1024 * 1024;
+/** Input files up to this size are read whole (and ahead); larger ones by ranges as they decode. */
+const WHOLE_READ_BYTES = 8 * 1024 * 1024;
 const EMPTY: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
 
 function arrowBytes(t: arrow.Table): number {
@@ -144,10 +147,11 @@ function arrowBytes(t: arrow.Table): number {
 }
 
 /**
- * Streams a group through: each file is read, conformed and filtered by its deletes, and added to the
- * pending rows; whenever those reach `flushBytes` of Arrow they are appended to the open output file,
- * which streams row groups out and is cut at the target file size. So at most `flushBytes`, one input
- * file and the encoder's open row group are held in memory, whatever the group's size.
+ * Streams a group through: each file is decoded a batch at a time (parquet-batches.ts), conformed and
+ * filtered by its deletes, and added to the pending rows; whenever those reach `flushBytes` of Arrow
+ * they are appended to the open output file, which streams row groups out and is cut at the target
+ * file size. So the small files read ahead, one input row group, `flushBytes` and the encoder's open
+ * row group are held in memory, whatever the size of the group or of its files.
  */
 async function rewriteFiles(
   table: Table,
@@ -170,13 +174,20 @@ async function rewriteFiles(
     pendingBytes = 0;
     if (data.numRows > 0) await write(data);
   };
-  // Reads run ahead of decoding (a few files, a bounded number of bytes): small files are latency-bound.
-  const reads: Promise<Uint8Array>[] = [];
+  // Small files are read whole, ahead of decoding (a few files, a bounded number of bytes): they are
+  // latency-bound. Large ones are read by ranges, a row group at a time, as they are decoded.
+  const whole = (f: PlannedFile) => f.sizeBytes <= WHOLE_READ_BYTES;
+  const reads: Promise<Uint8Array | ByteRanges>[] = [];
   let started = 0;
   let inFlight = 0;
   const readAhead = (i: number) => {
     while (started < group.files.length && started < i + PREFETCH_FILES) {
       const next = group.files[started] as PlannedFile;
+      if (!whole(next)) {
+        reads.push(Promise.resolve(fileRanges(io, next.path, next.sizeBytes)));
+        started++;
+        continue;
+      }
       if (started > i && inFlight + next.sizeBytes > PREFETCH_BYTES) break;
       const p = io.read(next.path);
       p.catch(() => undefined); // awaited (and reported) when its turn comes
@@ -191,14 +202,14 @@ async function rewriteFiles(
     const scanned = inputs.files.get(f.path);
     if (scanned === undefined) throw new Abandon(`${f.path} is not in the planned snapshot`);
     readAhead(i);
-    const bytes = await (reads[i] as Promise<Uint8Array>);
+    const source = await (reads[i] as Promise<Uint8Array | ByteRanges>);
     reads[i] = EMPTY;
-    inFlight -= f.sizeBytes;
+    if (whole(f)) inFlight -= f.sizeBytes;
     const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
     const { positions, equality } = await deleteReader.forFile(scanned, attached);
     // Decoded a batch at a time: memory follows the batch, not the input file.
     let firstRow = 0;
-    for await (const raw of parquetBatches(bytes, f.path)) {
+    for await (const raw of parquetBatches(source, f.path)) {
       let t = conformToSchema(raw, schema, f.path, conform);
       rowsIn += t.numRows;
       if (attached.length > 0) {
