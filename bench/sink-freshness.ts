@@ -16,7 +16,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { offsetsKey, parseOffsets } from "../src/ingest/index.js";
+import { type Latency, latencies, snapshotGaps, watchSnapshots } from "./support/freshness.js";
 import {
   type BenchEnv,
   benchEnv,
@@ -37,7 +37,6 @@ import {
   runProducer,
   startRegistry,
   uniqueName,
-  weightedPercentile,
 } from "./support/sink-harness.js";
 import type { ProduceResult, SendLog } from "./support/sink-produce.js";
 
@@ -54,22 +53,6 @@ const PARTITIONS = Number(option("--partitions", "4"));
 const WARMUP_S = Number(option("--warmup", "10"));
 const OUT = option("--out", "sink-freshness");
 const POLL_MS = 100;
-
-/** One observed snapshot: when the poller first saw it current, and what it covers. */
-interface Seen {
-  snapshotId: string;
-  observedMs: number;
-  snapshotMs: number;
-  next: Map<number, bigint>;
-}
-
-interface Latency {
-  records: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
 
 interface Run {
   intervalMs: number;
@@ -92,53 +75,6 @@ interface Run {
   loadAfter: number[];
 }
 
-function latencies(
-  log: SendLog[],
-  seen: Seen[],
-  which: "observedMs" | "snapshotMs",
-  fromMs: number,
-): Latency {
-  // Per partition: the steps at which offsets became visible, in order.
-  const steps = new Map<number, { next: bigint; at: number }[]>();
-  for (const s of seen) {
-    for (const [p, next] of s.next) {
-      const list = steps.get(p) ?? [];
-      const prev = list[list.length - 1];
-      if (prev === undefined || next > prev.next) list.push({ next, at: s[which] });
-      steps.set(p, list);
-    }
-  }
-  const values: { v: number; w: number }[] = [];
-  let records = 0;
-  for (const send of log) {
-    if (send.tsMs < fromMs) continue;
-    for (const part of send.parts) {
-      const list = steps.get(part.partition) ?? [];
-      let lo = BigInt(part.baseOffset);
-      const hi = lo + BigInt(part.count);
-      let covered = 0n;
-      for (const step of list) {
-        if (step.next <= lo) {
-          covered = step.next;
-          continue;
-        }
-        const upto = step.next < hi ? step.next : hi;
-        const n = Number(upto - (lo > covered ? lo : covered));
-        if (n > 0) {
-          values.push({ v: (step.at - send.tsMs) / 1000, w: n });
-          records += n;
-        }
-        lo = upto;
-        covered = upto;
-        if (lo >= hi) break;
-      }
-      if (lo < hi) throw new Error(`partition ${part.partition}: offsets ${lo}..${hi} never became visible`);
-    }
-  }
-  const p = (q: number) => round(weightedPercentile(values, q), 2);
-  return { records, p50: p(50), p90: p(90), p99: p(99), max: p(100) };
-}
-
 async function runInterval(env: BenchEnv, intervalMs: number): Promise<Run> {
   const topic = uniqueName(`bench_fr_${intervalMs}`);
   await createTopic(env.brokers, topic, PARTITIONS);
@@ -153,25 +89,7 @@ async function runInterval(env: BenchEnv, intervalMs: number): Promise<Run> {
   });
   await b.sink.start();
   await pollUntil(async () => b.events.assignments > 0, 50, 60_000, "partition assignment", b.failure);
-  const seen: Seen[] = [];
-  const known = new Set<string>();
-  let polling = true;
-  const key = offsetsKey(group);
-  const poller = (async () => {
-    while (polling) {
-      const t = await loadTable(b.catalog, b.table);
-      const now = Date.now();
-      for (const s of t?.metadata.snapshots ?? []) {
-        const id = String(s["snapshot-id"]);
-        if (known.has(id)) continue;
-        known.add(id);
-        const text = (s.summary as Record<string, string | undefined>)[key];
-        const next = text ? (parseOffsets(text).get(topic) ?? new Map<number, bigint>()) : new Map();
-        seen.push({ snapshotId: id, observedMs: now, snapshotMs: Number(s["timestamp-ms"]), next });
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  })();
+  const { seen, stop } = watchSnapshots(b.catalog, b.table, group, topic, POLL_MS);
   const logFile = join(tmpdir(), `${topic}.sends.json`);
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
@@ -196,8 +114,7 @@ async function runInterval(env: BenchEnv, intervalMs: number): Promise<Run> {
     b.failure,
   );
   await new Promise((r) => setTimeout(r, POLL_MS * 3)); // the poller sees the last snapshot
-  polling = false;
-  await poller;
+  await stop();
   const cpu = cpuSeconds(cpu0);
   const wall = (performance.now() - w0) / 1000;
   const loadAfter = load();
@@ -208,9 +125,7 @@ async function runInterval(env: BenchEnv, intervalMs: number): Promise<Run> {
   await rm(logFile, { force: true });
   const start = Math.min(...log.map((s) => s.tsMs));
   const steadyFrom = start + WARMUP_S * 1000;
-  const withData = seen.filter((s) => s.next.size > 0).sort((x, y) => x.snapshotMs - y.snapshotMs);
-  const gaps = withData.slice(1).map((s, i) => (s.snapshotMs - (withData[i] as Seen).snapshotMs) / 1000);
-  gaps.sort((x, y) => x - y);
+  const gaps = snapshotGaps(seen);
   const visible = {
     all: latencies(log, seen, "observedMs", 0),
     steady: latencies(log, seen, "observedMs", steadyFrom),
@@ -227,18 +142,15 @@ async function runInterval(env: BenchEnv, intervalMs: number): Promise<Run> {
     intervalMs,
     format: FORMAT,
     produce,
-    snapshots: withData.length,
-    commitsPerMinute: round(withData.length / (wall / 60), 1),
+    snapshots: gaps.snapshots,
+    commitsPerMinute: round(gaps.snapshots / (wall / 60), 1),
     visible,
     committed,
     targetP99Seconds,
     met: visible.steady.p99 <= targetP99Seconds,
     sinkCpuCores: round(cpu / wall, 2),
     maxRssMB: Math.round(maxRssMB()),
-    snapshotGap: {
-      median: round(gaps[Math.floor(gaps.length / 2)] ?? Number.NaN, 2),
-      max: round(gaps[gaps.length - 1] ?? Number.NaN, 2),
-    },
+    snapshotGap: { median: gaps.median, max: gaps.max },
     ...(duckdb ? { duckdb } : {}),
     loadBefore,
     loadAfter,

@@ -23,22 +23,20 @@ import {
   type BenchSink,
   benchEnv,
   buildSink,
-  committedCount,
-  cpuSeconds,
+  commitSecondsSum,
   createTopic,
   deleteTopic,
+  drainBacklog,
+  drainRates,
   duckdbCount,
   endOffsets,
-  load,
   loadTable,
   MB,
   machine,
-  pollUntil,
   ROOT,
   round,
   runProducer,
   type SinkEvents,
-  sampleMemory,
   startRegistry,
   uniqueName,
 } from "./support/sink-harness.js";
@@ -182,51 +180,12 @@ async function runFormat(env: BenchEnv, format: "json" | "avro", baseline: boole
     ...(MAX_RECORDS ? { commit: { maxRecords: MAX_RECORDS } } : {}),
   });
   state.current = b;
-  (globalThis as { gc?: () => void }).gc?.();
-  const memory = sampleMemory(100);
-  const loadBefore = load();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await b.sink.start();
-  let firstIn = 0;
-  const commits: { t: number; n: bigint }[] = [];
-  let last = 0n;
-  const t1 = await pollUntil(
-    async () => {
-      if (firstIn === 0 && b.metrics.recordsIn.get({ topic }) > 0) firstIn = performance.now();
-      const n = committedCount((await loadTable(b.catalog, b.table))?.metadata, group, topic);
-      if (n !== last) {
-        commits.push({ t: performance.now(), n });
-        last = n;
-      }
-      return n >= total;
-    },
-    100,
-    30 * 60_000,
-    `${format}: all records committed`,
-    b.failure,
-  );
-  const cpu = cpuSeconds(cpu0);
-  const peak = memory.stop();
-  const loadAfter = load();
+  const drain = await drainBacklog(b, group, topic, total);
+  const { cpuSeconds: cpu, peak, loadBefore, loadAfter } = drain;
   const loaded = await loadTable(b.catalog, b.table);
   await b.sink.stop();
   await registry?.close();
-  const first = commits[0];
-  const lastCommit = commits[commits.length - 1];
-  // Up to the last commit that a size trigger made: the final partial batch waits for commit.idleMs.
-  const sized = commits.filter((c) => c.n < total);
-  const lastSized = sized[sized.length - 1];
-  const steady =
-    firstIn > 0 && lastSized && sized.length >= 2
-      ? Number(lastSized.n) / ((lastSized.t - firstIn) / 1000)
-      : undefined;
-  const commitToCommit =
-    first && lastCommit && commits.length >= 3
-      ? Number(lastCommit.n - first.n) / ((lastCommit.t - first.t) / 1000)
-      : undefined;
-  const totalSeconds = (t1 - t0) / 1000;
-  const drainSeconds = (t1 - (firstIn || t0)) / 1000;
+  const rates = drainRates(drain, RECORDS);
   const duckdb = DUCKDB && loaded ? await duckdbCount(env, loaded.metadataLocation) : undefined;
   await rm(fileURLToPath(b.warehouse), { recursive: true, force: true });
   await deleteTopic(env.brokers, topic);
@@ -238,16 +197,10 @@ async function runFormat(env: BenchEnv, format: "json" | "avro", baseline: boole
     produce,
     ...(consume ? { consumeOnly: consume } : {}),
     sink: {
-      totalSeconds: round(totalSeconds, 2),
-      drainSeconds: round(drainSeconds, 2),
-      recordsPerSec: Math.round(RECORDS / drainSeconds),
-      mbPerSec: round(produce.bytes / MB / drainSeconds),
-      endToEndRecordsPerSec: Math.round(RECORDS / totalSeconds),
-      ...(commitToCommit === undefined ? {} : { commitToCommitRecordsPerSec: Math.round(commitToCommit) }),
-      ...(steady === undefined ? {} : { steadyRecordsPerSec: Math.round(steady) }),
-      startupSeconds: round(((firstIn || t0) - t0) / 1000, 2),
+      ...rates,
+      mbPerSec: round(produce.bytes / MB / rates.drainSeconds),
       cpuSeconds: round(cpu, 1),
-      cpuCores: round(cpu / totalSeconds, 2),
+      cpuCores: round(cpu / rates.totalSeconds, 2),
       recordsPerCpuSecond: Math.round(RECORDS / cpu),
       commits: b.events.commits,
       filesWritten:
@@ -266,13 +219,6 @@ async function runFormat(env: BenchEnv, format: "json" | "avro", baseline: boole
   };
   console.error(`[${format}]`, JSON.stringify(run.sink));
   return run;
-}
-
-function commitSecondsSum(text: string): number {
-  let sum = 0;
-  for (const m of text.matchAll(/^floe_commit_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm))
-    sum += Number(m[1]);
-  return sum;
 }
 
 function verdict(recordsPerSec: number): string {

@@ -14,6 +14,7 @@ import { Kafka, logLevel } from "kafkajs";
 import type { Catalog, TableIdentifier } from "../../src/catalog/index.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import { isFloeError } from "../../src/errors.js";
+import type { FileIO } from "../../src/iceberg/io/index.js";
 import type { TableMetadata } from "../../src/iceberg/spec/index.js";
 import { committedOffsets, Sink } from "../../src/ingest/index.js";
 import type { LogFields, Logger } from "../../src/log.js";
@@ -141,17 +142,28 @@ export interface SinkEvents {
   reseeks: number;
   warnings: string[];
   errors: string[];
+  /** Upsert routes: the fields of each "loaded key index" line (source, keys, ms). */
+  keyIndexLoads: LogFields[];
 }
 
 /** Counts commits, assignments, rejoins and re-reads; prints the first warnings and every error. */
 export function benchLogger(
-  events: SinkEvents = { commits: 0, assignments: 0, rejoins: 0, reseeks: 0, warnings: [], errors: [] },
+  events: SinkEvents = {
+    commits: 0,
+    assignments: 0,
+    rejoins: 0,
+    reseeks: 0,
+    warnings: [],
+    errors: [],
+    keyIndexLoads: [],
+  },
 ) {
   const make = (bindings: LogFields): Logger => ({
     debug: () => {},
-    info: (msg) => {
+    info: (msg, f) => {
       if (msg === "committed") events.commits++;
       else if (msg === "partitions assigned") events.assignments++;
+      else if (msg === "loaded key index") events.keyIndexLoads.push({ ...f });
     },
     warn: (msg, f) => {
       events.warnings.push(msg);
@@ -194,11 +206,14 @@ export interface SinkSetup {
   commit?: Partial<Config["commit"]>;
   buffer?: { maxBytes?: number };
   warehouse?: string;
+  /** More fields of the table route (e.g. mode upsert and its key). */
+  route?: Record<string, unknown>;
 }
 
 export interface BenchSink {
   sink: Sink;
   catalog: Catalog;
+  io: FileIO;
   metrics: SinkMetrics;
   config: Config;
   table: TableIdentifier;
@@ -229,6 +244,7 @@ export async function buildSink(env: BenchEnv, s: SinkSetup): Promise<BenchSink>
         table: `bench.${table.name}`,
         format: s.format,
         ...(s.format === "json" ? { schema: EVENT_STRUCT } : {}),
+        ...s.route,
       },
     ],
   });
@@ -241,7 +257,7 @@ export async function buildSink(env: BenchEnv, s: SinkSetup): Promise<BenchSink>
   void sink.waitUntilStopped().then((e) => {
     failure = e ?? new Error("the sink stopped");
   });
-  return { sink, catalog, metrics, config, table, warehouse, events, failure: () => failure };
+  return { sink, catalog, io, metrics, config, table, warehouse, events, failure: () => failure };
 }
 
 /** The table's metadata and metadata file, or undefined before the sink created it. */
@@ -285,6 +301,102 @@ export async function pollUntil(
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+}
+
+/** A backlog drained by a bench sink: times (performance.now()), commits seen, CPU, memory, load. */
+export interface Drain {
+  t0: number;
+  /** First record consumed (0: never seen). */
+  firstIn: number;
+  /** When the table's offsets covered the topic. */
+  t1: number;
+  /** Each change of the committed count the poll saw. */
+  commits: { t: number; n: bigint }[];
+  cpuSeconds: number;
+  peak: ReturnType<ReturnType<typeof sampleMemory>["stop"]>;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+/**
+ * Starts the sink and polls every 100 ms until the table's committed offsets for `topic` reach `total`
+ * (the sink keeps running); memory sampled every 100 ms, CPU of this process.
+ */
+export async function drainBacklog(
+  b: BenchSink,
+  group: string,
+  topic: string,
+  total: bigint,
+): Promise<Drain> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = sampleMemory(100);
+  const loadBefore = load();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await b.sink.start();
+  let firstIn = 0;
+  const commits: { t: number; n: bigint }[] = [];
+  let last = 0n;
+  const t1 = await pollUntil(
+    async () => {
+      if (firstIn === 0 && b.metrics.recordsIn.get({ topic }) > 0) firstIn = performance.now();
+      const n = committedCount((await loadTable(b.catalog, b.table))?.metadata, group, topic);
+      if (n !== last) {
+        commits.push({ t: performance.now(), n });
+        last = n;
+      }
+      return n >= total;
+    },
+    100,
+    30 * 60_000,
+    `${topic}: all records committed`,
+    b.failure,
+  );
+  const cpuSecondsUsed = cpuSeconds(cpu0);
+  const peak = memory.stop();
+  return { t0, firstIn, t1, commits, cpuSeconds: cpuSecondsUsed, peak, loadBefore, loadAfter: load() };
+}
+
+/** Rates of a drained backlog of `records` records. */
+export function drainRates(d: Drain, records: number) {
+  const { t0, t1, firstIn, commits } = d;
+  const total = BigInt(records);
+  const first = commits[0];
+  const lastCommit = commits[commits.length - 1];
+  // Up to the last commit that a size trigger made: the final partial batch waits for commit.idleMs.
+  const sized = commits.filter((c) => c.n < total);
+  const lastSized = sized[sized.length - 1];
+  const steady =
+    firstIn > 0 && lastSized && sized.length >= 2
+      ? Number(lastSized.n) / ((lastSized.t - firstIn) / 1000)
+      : undefined;
+  const commitToCommit =
+    first && lastCommit && commits.length >= 3
+      ? Number(lastCommit.n - first.n) / ((lastCommit.t - first.t) / 1000)
+      : undefined;
+  const totalSeconds = (t1 - t0) / 1000;
+  const drainSeconds = (t1 - (firstIn || t0)) / 1000;
+  return {
+    /** sink.start() until everything committed. */
+    totalSeconds: round(totalSeconds, 2),
+    /** First record consumed until everything committed (startup excluded). */
+    drainSeconds: round(drainSeconds, 2),
+    recordsPerSec: Math.round(records / drainSeconds),
+    endToEndRecordsPerSec: Math.round(records / totalSeconds),
+    /** Records committed between the first and the last commit over that time; only with >= 3 commits. */
+    ...(commitToCommit === undefined ? {} : { commitToCommitRecordsPerSec: Math.round(commitToCommit) }),
+    /** First record consumed until the last size-triggered commit. */
+    ...(steady === undefined ? {} : { steadyRecordsPerSec: Math.round(steady) }),
+    startupSeconds: round(((firstIn || t0) - t0) / 1000, 2),
+  };
+}
+
+/** Seconds the sink spent in commits (floe_commit_duration_seconds_sum over tables), from its metrics text. */
+export function commitSecondsSum(text: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(/^floe_commit_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm))
+    sum += Number(m[1]);
+  return sum;
 }
 
 /** Samples this process's memory every `everyMs`; `stop` returns the peaks (MB). */
@@ -359,14 +471,11 @@ export function cpuSeconds(from?: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
-/**
- * Counts the table's rows with DuckDB (iceberg extension loaded from FLOE_DUCKDB_EXTENSION_DIR): rows and
- * distinct (partition, offset) pairs, so a drained benchmark also shows every record landed exactly once.
- */
-export async function duckdbCount(
+/** Runs `sql` in DuckDB (iceberg extension loaded from FLOE_DUCKDB_EXTENSION_DIR); its first row. */
+export async function duckdbRow(
   env: BenchEnv,
-  metadataLocation: string,
-): Promise<{ rows: number; distinct: number } | { error: string }> {
+  sql: string,
+): Promise<Record<string, unknown> | { error: string }> {
   if (!env.duckdbExtensionDir) return { error: "FLOE_DUCKDB_EXTENSION_DIR is not set" };
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const db = await DuckDBInstance.create(":memory:", {
@@ -378,16 +487,29 @@ export async function duckdbCount(
     for (const ext of ["avro", "iceberg"]) {
       await conn.run(`LOAD '${join(env.duckdbExtensionDir, `${ext}.duckdb_extension`)}'`);
     }
-    const reader = await conn.runAndReadAll(
-      `SELECT count(*) AS n, count(DISTINCT (_kafka_partition, _kafka_offset)) AS d
-       FROM iceberg_scan('${metadataLocation}')`,
-    );
-    const row = reader.getRowObjects()[0] as { n: bigint; d: bigint };
-    return { rows: Number(row.n), distinct: Number(row.d) };
+    const reader = await conn.runAndReadAll(sql);
+    return reader.getRowObjects()[0] as Record<string, unknown>;
   } catch (e) {
     return { error: (e as Error).message };
   } finally {
     conn.closeSync();
     db.closeSync();
   }
+}
+
+/**
+ * Counts the table's rows with DuckDB: rows and distinct (partition, offset) pairs, so a drained
+ * benchmark also shows every record landed exactly once.
+ */
+export async function duckdbCount(
+  env: BenchEnv,
+  metadataLocation: string,
+): Promise<{ rows: number; distinct: number } | { error: string }> {
+  const row = await duckdbRow(
+    env,
+    `SELECT count(*) AS n, count(DISTINCT (_kafka_partition, _kafka_offset)) AS d
+     FROM iceberg_scan('${metadataLocation}')`,
+  );
+  if ("error" in row) return row as { error: string };
+  return { rows: Number(row.n), distinct: Number(row.d) };
 }

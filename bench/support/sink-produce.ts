@@ -8,11 +8,16 @@
  *   `durationS` seconds; writes a log of what went where (partition, base offset, count, produce time)
  *   to `logFile`, so the benchmark can tell when each record became visible.
  *
- * Record i goes to partition i % partitions, keyed `u<user_id>`. Prints `RESULT <json>` last.
+ * Record i goes to partition i % partitions, keyed `u<user_id>`. With `changes`, the records are an
+ * upsert change stream instead (upsert-changes.ts: keyed by the key, in the key's partition, tombstones
+ * for deletes) and the result carries the model; their sends go one at a time (in both modes), since
+ * concurrent sends can land out of order in a partition and a key's changes must keep their order.
+ * Prints `RESULT <json>` last.
  */
 import { writeFile } from "node:fs/promises";
 import { Kafka, logLevel, type Message, type Producer } from "kafkajs";
-import { avroEncoder, type Event, EventSource, eventJson } from "./sink-events.js";
+import { avroEncoder, EventSource, eventJson } from "./sink-events.js";
+import { type ChangeMix, type ChangeModel, ChangeStream } from "./upsert-changes.js";
 
 export interface ProduceJob {
   brokers: string;
@@ -31,6 +36,8 @@ export interface ProduceJob {
   /** rate 0: generate everything before sending (default), or each batch as it is sent. */
   pregenerate?: boolean;
   logFile?: string;
+  /** Upsert changes (JSON) instead of append events. */
+  changes?: ChangeMix;
 }
 
 export interface ProduceResult {
@@ -43,6 +50,8 @@ export interface ProduceResult {
   generateSeconds: number;
   /** Paced mode: how far the sends fell behind the schedule at worst, ms. */
   maxLagMs?: number;
+  /** With `changes`: what the table must hold. */
+  model?: ChangeModel;
 }
 
 /** One send of the paced mode: produce time and where its records landed. */
@@ -51,8 +60,21 @@ export interface SendLog {
   parts: { partition: number; baseOffset: string; count: number }[];
 }
 
-function encoder(job: ProduceJob): (e: Event) => Buffer {
-  return job.format === "avro" ? avroEncoder(job.schemaId ?? 1) : eventJson;
+/** The job's records one after another; `i` is the record's number. */
+function recordSource(job: ProduceJob): { next: (i: number) => Message; model?: ChangeModel } {
+  if (job.changes) {
+    if (job.format !== "json") throw new Error("changes are JSON only");
+    const stream = new ChangeStream(job.changes, job.partitions, job.seed ?? 42);
+    return { next: () => stream.next(), model: stream.model };
+  }
+  const encode = job.format === "avro" ? avroEncoder(job.schemaId ?? 1) : eventJson;
+  const source = new EventSource(job.seed ?? 42);
+  return {
+    next: (i) => {
+      const e = source.next();
+      return { key: `u${e.user_id}`, value: encode(e), partition: i % job.partitions };
+    },
+  };
 }
 
 async function connect(job: ProduceJob): Promise<Producer> {
@@ -69,20 +91,18 @@ async function connect(job: ProduceJob): Promise<Producer> {
 async function flat(job: ProduceJob): Promise<ProduceResult> {
   const count = job.count ?? 1_000_000;
   const batch = job.batch ?? 5000;
-  const inflight = job.inflight ?? 4;
+  const inflight = job.changes ? 1 : (job.inflight ?? 4);
   const pregenerate = job.pregenerate ?? true;
-  const encode = encoder(job);
-  const source = new EventSource(job.seed ?? 42);
+  const source = recordSource(job);
   let bytes = 0;
   let genMs = 0;
   const makeBatch = (start: number): Message[] => {
     const g0 = performance.now();
     const messages: Message[] = [];
     for (let i = start; i < Math.min(count, start + batch); i++) {
-      const e = source.next();
-      const value = encode(e);
-      bytes += value.length;
-      messages.push({ key: `u${e.user_id}`, value, partition: i % job.partitions });
+      const m = source.next(i);
+      bytes += (m.value as Buffer | null)?.length ?? 0;
+      messages.push(m);
     }
     genMs += performance.now() - g0;
     return messages;
@@ -112,6 +132,7 @@ async function flat(job: ProduceJob): Promise<ProduceResult> {
     recordsPerSec: count / sendSeconds,
     mbPerSec: bytes / 1e6 / sendSeconds,
     generateSeconds: genMs / 1000,
+    ...(source.model ? { model: source.model } : {}),
   };
 }
 
@@ -121,11 +142,12 @@ async function paced(job: ProduceJob): Promise<ProduceResult> {
   const tick = 100;
   const perTick = Math.round((rate * tick) / 1000);
   const ticks = Math.round((durationS * 1000) / tick);
-  const encode = encoder(job);
-  const source = new EventSource(job.seed ?? 42);
+  const source = recordSource(job);
   const producer = await connect(job);
   const log: SendLog[] = [];
   const pending: Promise<void>[] = [];
+  /** Changes: each send after the previous one (order within a partition). */
+  let previous: Promise<unknown> = Promise.resolve();
   let bytes = 0;
   let i = 0;
   let maxLagMs = 0;
@@ -141,14 +163,16 @@ async function paced(job: ProduceJob): Promise<ProduceResult> {
     const timestamp = String(tsMs);
     const messages: Message[] = [];
     for (let j = 0; j < perTick; j++, i++) {
-      const e = source.next();
-      const value = encode(e);
-      bytes += value.length;
-      messages.push({ key: `u${e.user_id}`, value, partition: i % job.partitions, timestamp });
+      const m = source.next(i);
+      bytes += (m.value as Buffer | null)?.length ?? 0;
+      messages.push({ ...m, timestamp });
     }
     genMs += performance.now() - g0;
+    const send = () => producer.send({ topic: job.topic, messages, acks: -1 });
+    const sent = job.changes ? previous.then(send) : send();
+    previous = sent;
     pending.push(
-      producer.send({ topic: job.topic, messages, acks: -1 }).then((meta) => {
+      sent.then((meta) => {
         const counts = new Map<number, number>();
         for (const m of messages)
           counts.set(m.partition as number, (counts.get(m.partition as number) ?? 0) + 1);
@@ -175,6 +199,7 @@ async function paced(job: ProduceJob): Promise<ProduceResult> {
     mbPerSec: bytes / 1e6 / sendSeconds,
     generateSeconds: genMs / 1000,
     maxLagMs,
+    ...(source.model ? { model: source.model } : {}),
   };
 }
 
