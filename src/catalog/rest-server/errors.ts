@@ -98,6 +98,7 @@ export function toRestError(e: unknown, scope: ErrorScope): RestError {
     case "INVALID_ARGUMENT":
     case "SCHEMA_INCOMPATIBLE":
     case "DECODE_FAILED":
+    case "KEY_INVALID":
       return new RestError(400, "BadRequestException", message, {}, opts);
     case "NOT_FOUND": {
       const table = e.context.table !== undefined;
