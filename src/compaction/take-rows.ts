@@ -1,9 +1,13 @@
 /**
  * Copies chosen rows of a record batch into new buffers (a "take"), for applying deletes: an upsert
  * table's files lose rows all over, and slicing around each deleted row leaves thousands of tiny
- * batches to re-encode. Handles the flat column types (fixed-width, boolean, utf8/binary with 32-bit
- * offsets); returns undefined for a batch with any other column (nested, large offsets, dictionary),
+ * batches to re-encode. Handles fixed-width, boolean, utf8/binary (32-bit offsets), struct, list and
+ * map columns; returns undefined for a batch with any other column (large offsets, dictionary, ...),
  * for which the caller slices instead.
+ *
+ * Arrow JS's buffer conventions after a slice: the validity bitmap and boolean values are addressed at
+ * `offset + i`; fixed-width values and value offsets are sliced (addressed at `i`); struct children are
+ * sliced with their parent; list/map children are not (the offsets point into them).
  */
 import * as arrow from "apache-arrow";
 
@@ -38,6 +42,33 @@ function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined 
   const n = keep.length;
   const validity = takeValidity(data, keep);
   const base = { type, length: n, ...validity };
+  if (arrow.DataType.isStruct(type)) {
+    const children: arrow.Data[] = [];
+    for (const c of data.children) {
+      const taken = takeColumn(c, keep);
+      if (taken === undefined) return undefined;
+      children.push(taken);
+    }
+    return arrow.makeData({ ...base, children } as never);
+  }
+  if (arrow.DataType.isList(type) || arrow.DataType.isMap(type)) {
+    const offsets = data.valueOffsets as Int32Array;
+    const outOffsets = new Int32Array(n + 1);
+    let size = 0;
+    for (let j = 0; j < n; j++) {
+      const i = keep[j] as number;
+      size += (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
+      outOffsets[j + 1] = size;
+    }
+    const inner = new Int32Array(size);
+    for (let j = 0, k = 0; j < n; j++) {
+      const i = keep[j] as number;
+      for (let e = offsets[i] ?? 0; e < (offsets[i + 1] ?? 0); e++) inner[k++] = e;
+    }
+    const child = data.children[0] === undefined ? undefined : takeColumn(data.children[0], inner);
+    if (child === undefined) return undefined;
+    return arrow.makeData({ ...base, valueOffsets: outOffsets, child } as never);
+  }
   if (arrow.DataType.isBool(type)) {
     const values = data.values as Uint8Array;
     const out = new Uint8Array((n + 7) >> 3);
@@ -50,14 +81,14 @@ function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined 
     const outOffsets = new Int32Array(n + 1);
     let size = 0;
     for (let j = 0; j < n; j++) {
-      const at = data.offset + (keep[j] as number);
-      size += (offsets[at + 1] ?? 0) - (offsets[at] ?? 0);
+      const i = keep[j] as number;
+      size += (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
       outOffsets[j + 1] = size;
     }
     const out = new Uint8Array(size);
     for (let j = 0; j < n; j++) {
-      const at = data.offset + (keep[j] as number);
-      out.set(bytes.subarray(offsets[at] ?? 0, offsets[at + 1] ?? 0), outOffsets[j] as number);
+      const i = keep[j] as number;
+      out.set(bytes.subarray(offsets[i] ?? 0, offsets[i + 1] ?? 0), outOffsets[j] as number);
     }
     return arrow.makeData({ ...base, valueOffsets: outOffsets, data: out } as never);
   }
@@ -75,10 +106,10 @@ function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined 
   const out = new (values.constructor as TypedCtor)(n * stride);
   if (stride === 1) {
     const o = out as unknown as (number | bigint)[];
-    for (let j = 0; j < n; j++) o[j] = values[data.offset + (keep[j] as number)] as number | bigint;
+    for (let j = 0; j < n; j++) o[j] = values[keep[j] as number] as number | bigint;
   } else {
     for (let j = 0; j < n; j++) {
-      const at = (data.offset + (keep[j] as number)) * stride;
+      const at = (keep[j] as number) * stride;
       out.set(values.subarray(at, at + stride), j * stride);
     }
   }
