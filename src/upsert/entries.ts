@@ -42,11 +42,30 @@ export type KeepLater = (fileA: number, posA: number, fileB: number, posB: numbe
 
 const later: KeepLater = () => true;
 
-/** Entries sorted by (hi, lo) unsigned, 4 words each; `dead` of them have file id DEAD. */
+/**
+ * Entries sorted by (hi, lo) unsigned, 4 words each; `dead` of them have file id DEAD. A directory
+ * gives where each range of hi values starts (about 64-128 entries a range, 4 bytes each: 0.03-0.06
+ * bytes a key); a lookup interpolates within its range and scans a few entries (2-3 cache misses).
+ */
 export class SortedEntries {
   dead = 0;
+  private dir: Uint32Array;
+  private bits: number;
 
-  constructor(public words: Uint32Array) {}
+  constructor(public words: Uint32Array) {
+    const n = this.count;
+    this.bits = n < 256 ? 0 : Math.min(24, Math.floor(Math.log2(n / 64)));
+    this.dir = new Uint32Array((1 << this.bits) + 1);
+    if (this.bits > 0) {
+      const shift = 32 - this.bits;
+      for (let k = 0; k < n; k++) {
+        const b = ((words[4 * k] as number) >>> shift) + 1;
+        this.dir[b] = (this.dir[b] as number) + 1;
+      }
+      for (let b = 1; b < this.dir.length; b++)
+        this.dir[b] = (this.dir[b] as number) + (this.dir[b - 1] as number);
+    } else this.dir[1] = n;
+  }
 
   get count(): number {
     return this.words.length >>> 2;
@@ -56,32 +75,40 @@ export class SortedEntries {
     return this.count - this.dead;
   }
 
+  /** Bytes held: entries and directory. */
+  get byteLength(): number {
+    return this.words.byteLength + this.dir.byteLength;
+  }
+
   /** Index of the entry with this hash (dead or not), or -1. */
   find(hi: number, lo: number): number {
     const w = this.words;
-    let l = 0;
-    let r = this.count - 1;
-    for (let steps = 0; r - l > 16 && steps < 8; steps++) {
-      const hl = w[4 * l] as number;
-      const hr = w[4 * r] as number;
-      if (hi < hl || hi > hr) return -1;
-      if (hr === hl) break;
-      const m = l + Math.floor(((hi - hl) / (hr - hl)) * (r - l));
-      const hm = w[4 * m] as number;
-      const lm = w[4 * m + 1] as number;
-      if (hm < hi || (hm === hi && lm < lo)) l = m + 1;
-      else if (hm > hi || lm > lo) r = m - 1;
-      else return m;
+    const bits = this.bits;
+    const b = bits === 0 ? 0 : hi >>> (32 - bits);
+    const l = this.dir[b] as number;
+    const r = (this.dir[b + 1] as number) - 1;
+    if (r < l) return -1;
+    // Hashes are uniform: interpolate within the range, then step to the entry.
+    const width = 2 ** (32 - bits);
+    const offset = bits === 0 ? hi : hi - b * width;
+    let m = l + Math.floor((offset / width) * (r - l + 1));
+    if (m > r) m = r;
+    // Step up past smaller entries, or down while the one before is not smaller.
+    let hm = w[4 * m] as number;
+    if (hm < hi || (hm === hi && (w[4 * m + 1] as number) < lo)) {
+      do {
+        m++;
+        if (m > r) return -1;
+        hm = w[4 * m] as number;
+      } while (hm < hi || (hm === hi && (w[4 * m + 1] as number) < lo));
+    } else {
+      while (m > l) {
+        const hp = w[4 * (m - 1)] as number;
+        if (hp < hi || (hp === hi && (w[4 * (m - 1) + 1] as number) < lo)) break;
+        m--;
+      }
     }
-    while (l <= r) {
-      const m = (l + r) >>> 1;
-      const hm = w[4 * m] as number;
-      const lm = w[4 * m + 1] as number;
-      if (hm < hi || (hm === hi && lm < lo)) l = m + 1;
-      else if (hm > hi || lm > lo) r = m - 1;
-      else return m;
-    }
-    return -1;
+    return w[4 * m] === hi && w[4 * m + 1] === lo ? m : -1;
   }
 
   /**

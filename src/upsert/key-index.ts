@@ -83,9 +83,7 @@ export class KeyIndex {
 
   /** Resident bytes: typed arrays and an estimate of the file table. */
   get memoryBytes(): number {
-    return (
-      this.base.words.byteLength + this.delta.byteLength + this.pending.byteLength + this.files.byteEstimate
-    );
+    return this.base.byteLength + this.delta.byteLength + this.pending.byteLength + this.files.byteEstimate;
   }
 
   /** Where row i's key (hashes from keyHashes) lives: pending state first, then committed. */
