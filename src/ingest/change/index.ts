@@ -13,3 +13,4 @@ export {
   isConnectEnvelope,
 } from "./connect.js";
 export { DebeziumJsonDecoder, KeyDecoder, keyDecoderFor } from "./decoders.js";
+export { alignDeleteKey } from "./key-types.js";

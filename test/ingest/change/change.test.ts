@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FloeError } from "../../../src/errors.js";
 import type { StructType } from "../../../src/iceberg/spec/index.js";
 import {
+  alignDeleteKey,
   type Change,
   type ChangeOptions,
   DebeziumJsonDecoder,
@@ -269,5 +270,41 @@ describe("CDC columns", () => {
       key: { id: 1 },
       schema: expect.anything(),
     });
+  });
+});
+
+describe("alignDeleteKey: Kafka key types to the table's key column types", () => {
+  const del = (key: unknown, opts: ChangeOptions = NONE) => jsonChange(null, key, opts) as Change;
+
+  it("a StringSerializer key that reads as a JSON number keys a string column", () => {
+    const change = alignDeleteKey(del("12345"), (c) => (c === "id" ? "string" : undefined));
+    expect(change).toMatchObject({ op: "delete", key: { id: "12345" } });
+    expect(names(change.schema)).toEqual(['1:id:"string"']);
+    expect(alignDeleteKey(del("678"), () => "string").schema).toBe(change.schema);
+  });
+
+  it("integer text keys an int or long column; other values and unknown columns are left alone", () => {
+    expect(alignDeleteKey(del('"7"'), () => "long")).toMatchObject({ key: { id: 7n } });
+    expect(alignDeleteKey(del({ id: "7" }), () => "int")).toMatchObject({ key: { id: 7 } });
+    const asIs = del("abc");
+    expect(alignDeleteKey(asIs, () => "long")).toBe(asIs);
+    expect(alignDeleteKey(asIs, () => undefined)).toBe(asIs);
+    const same = del(5);
+    expect(alignDeleteKey(same, () => "long")).toBe(same);
+    const upsert = toChange(
+      NONE,
+      createDecoder({ format: "json" }).decodeSync?.(input(bytes({ id: 1 }))) ?? null,
+      noKey,
+    );
+    expect(alignDeleteKey(upsert as Change, () => "string")).toBe(upsert);
+  });
+
+  it("a composite key converts each column", () => {
+    const opts: ChangeOptions = { key: ["tenant", "id"], envelope: "none" };
+    const change = alignDeleteKey(del({ tenant: 3, id: "9" }, opts), (c) =>
+      c === "tenant" ? "string" : "long",
+    );
+    expect(change).toMatchObject({ key: { tenant: "3", id: 9n } });
+    expect(names(change.schema)).toEqual(['1:tenant:"string"', '2:id:"long"']);
   });
 });
