@@ -8,6 +8,8 @@ import type { Schema } from "../iceberg/spec/index.js";
 import { type TableBatch, TableBuffer, tableBatch, tpKey } from "./buffer/index.js";
 import type { Route } from "./route.js";
 
+const NO_ROW: Record<string, unknown> = Object.freeze({});
+
 export class SinkBuffers {
   #buffers = new Map<string, TableBuffer>();
   /** Topic -> its table's buffer, for routes whose table does not depend on the record. */
@@ -45,6 +47,15 @@ export class SinkBuffers {
     const buf = this.tableBuffer(route, route.tableFor(topic, row));
     if (!fromField) this.#topicBuffers.set(topic, buf);
     return buf;
+  }
+
+  /** bufferFor a decoded record, whose row is read only when the table comes from one of its fields. */
+  bufferForRecord(
+    route: Route,
+    topic: string,
+    decoded: { readonly row: Record<string, unknown> },
+  ): TableBuffer {
+    return this.bufferFor(route, topic, route.config.tableField === undefined ? NO_ROW : decoded.row);
   }
 
   tableBuffer(route: Route, table: { namespace: readonly string[]; name: string }): TableBuffer {

@@ -37,7 +37,9 @@ export function buildDecoders(config: Config, routes: readonly Route[]): Map<num
     } else if (format === "json" && route.config.envelope === "debezium") {
       decoders.set(route.index, new DebeziumJsonDecoder());
     } else if (format === "json") {
-      decoders.set(route.index, createDecoder({ format, schema: route.config.schema }));
+      // Append routes whose table does not come from a field buffer the values without a row object.
+      const columns = route.config.mode === "append" && route.config.tableField === undefined;
+      decoders.set(route.index, createDecoder({ format, schema: route.config.schema, columns }));
     } else {
       decoders.set(route.index, createDecoder({ format }));
     }

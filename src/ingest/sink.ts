@@ -332,9 +332,9 @@ export class Sink {
               checkNesting(decoded.schema);
               checkRecordNames(decoded.schema, route.config.metadataColumns);
               stage = "route";
-              const buf = this.buffers.bufferFor(route, topic, decoded.row);
+              const buf = this.buffers.bufferForRecord(route, topic, decoded);
               stage = "convert";
-              this.buffers.buffered += buf.add(decoded.row, decoded.schema, rec);
+              this.buffers.buffered += buf.addDecoded(decoded, rec);
             }
           }
         } catch (e) {

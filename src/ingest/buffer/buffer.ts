@@ -7,12 +7,13 @@
  * become rows, such as dead letters) and its size, for backpressure and the commit triggers.
  */
 
-import { isUtf8 } from "node:buffer";
 import type { IcebergType, NestedField, Schema, StructType } from "../../iceberg/spec/index.js";
 import type { Utf8Column } from "../../iceberg/write/index.js";
-import { type KafkaMeta, lossyUtf8Column } from "../kafka-meta.js";
+import type { KafkaMeta } from "../kafka-meta.js";
 import type { Route } from "../route.js";
 import { fitsDirectly } from "../schema/index.js";
+import { ByteArena } from "./byte-arena.js";
+import { kindOf } from "./column-kind.js";
 import { ColumnBuilder } from "./columns.js";
 import { Float64s, Int32s } from "./growable.js";
 
@@ -45,6 +46,13 @@ export interface PartitionRange {
 
 const NO_HEADERS: Headers = [];
 
+/** A record schema's index in a buffer, the builder of each of its fields, and which are 64-bit. */
+interface SchemaSlots {
+  sid: number;
+  builders: ColumnBuilder[];
+  int64: boolean[];
+}
+
 /** Upsert routes' change kinds per row (TableBuffer.ops). */
 export const CHANGE_UPSERT = 0;
 export const CHANGE_DELETE = 1;
@@ -57,90 +65,6 @@ export const CHANGE_DELETE = 1;
 export const ROW_BYTES = 4 + 4 + 8 + 8 + 4 + 2 * 12;
 const HEADER_BYTES = 64;
 
-const CHUNK = 1024 * 1024;
-/** A row whose bytes were not kept (see TableBuffer.add); null bytes are -1. */
-const RELEASED = -2;
-
-/** Byte strings (values, keys) by row, in 1 MiB chunks: nothing is copied as it grows. */
-class ByteArena {
-  private chunks: Buffer[] = [];
-  private used = CHUNK;
-  /** Per row: chunk index, or -1 (null) / RELEASED. */
-  private chunkOf = new Int32s();
-  private starts = new Int32s();
-  private ends = new Int32s();
-
-  push(bytes: Uint8Array | null, keep = true): void {
-    if (bytes === null || !keep) {
-      this.chunkOf.push(bytes === null ? -1 : RELEASED);
-      this.starts.push(0);
-      this.ends.push(0);
-      return;
-    }
-    const last = this.chunks[this.chunks.length - 1];
-    if (last === undefined || this.used + bytes.length > last.length) {
-      this.chunks.push(Buffer.allocUnsafe(Math.max(CHUNK, bytes.length)));
-      this.used = 0;
-    }
-    this.chunks[this.chunks.length - 1]?.set(bytes, this.used);
-    this.chunkOf.push(this.chunks.length - 1);
-    this.starts.push(this.used);
-    this.used += bytes.length;
-    this.ends.push(this.used);
-  }
-
-  /** Whether row i's bytes were kept (or are null). */
-  kept(i: number): boolean {
-    return this.chunkOf.at(i) !== RELEASED;
-  }
-
-  /** A copy of row i's bytes (callers may keep it after the arena is dropped); null if released. */
-  get(i: number): Uint8Array | null {
-    return this.view(i)?.slice() ?? null;
-  }
-
-  /**
-   * Rows [0, n) as one UTF-8 column: bytes copied chunk by chunk, validated in one pass; null rows are
-   * null, and a row that is not UTF-8 on its own is decoded with replacement characters.
-   */
-  utf8Column(n: number): Utf8Column {
-    const offsets = new Int32Array(n + 1);
-    const nulls = new Uint8Array(n);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      if (this.chunkOf.at(i) < 0) nulls[i] = 1;
-      else total += this.ends.at(i) - this.starts.at(i);
-      offsets[i + 1] = total;
-    }
-    const data = Buffer.allocUnsafe(total);
-    for (let i = 0; i < n; i++) {
-      const c = this.chunkOf.at(i);
-      if (c >= 0) this.chunks[c]?.copy(data, offsets[i], this.starts.at(i), this.ends.at(i));
-    }
-    // Valid as a whole, with every row starting on a character: then every row is valid on its own.
-    let valid = isUtf8(data);
-    for (let i = 0; valid && i < n; i++) {
-      const at = offsets[i] ?? 0;
-      if (at < total && at < (offsets[i + 1] ?? 0) && ((data[at] ?? 0) & 0xc0) === 0x80) valid = false;
-    }
-    if (valid) return { kind: "utf8", offsets, data, nulls };
-    return lossyUtf8Column(n, (i) => this.view(i));
-  }
-
-  /** A view of row i's bytes, valid until the next retain. */
-  view(i: number): Uint8Array | null {
-    const c = i < this.chunkOf.length ? this.chunkOf.at(i) : -1;
-    if (c < 0) return null;
-    return this.chunks[c]?.subarray(this.starts.at(i), this.ends.at(i)) ?? null;
-  }
-
-  retain(keep: readonly number[]): void {
-    const next = new ByteArena();
-    for (const i of keep) next.push(this.view(i), this.kept(i));
-    Object.assign(this, next);
-  }
-}
-
 export class TableBuffer {
   /** Rows buffered. */
   length = 0;
@@ -150,7 +74,7 @@ export class TableBuffer {
   schemaIndex = new Int32s();
   readonly schemas: StructType[] = [];
   /** Per record schema: its index in `schemas` and the builder of each of its fields, in field order. */
-  private readonly schemaSlots = new Map<StructType, { sid: number; builders: ColumnBuilder[] }>();
+  private readonly schemaSlots = new Map<StructType, SchemaSlots>();
   /** Per row: its topic, as an index into `topicNames`. */
   topicIndex = new Int32s();
   readonly topicNames: string[] = [];
@@ -208,16 +132,52 @@ export class TableBuffer {
    * record cannot fail at commit or would not be dead-lettered anyway.
    */
   add(row: Record<string, unknown>, schema: StructType, rec: RecordInput, op = CHANGE_UPSERT): number {
-    const releaseValue = this.release(schema);
-    const i = this.length++;
-    this.ops?.push(op);
+    const i = this.length;
     const { sid, builders } = this.slotsOf(schema);
-    this.schemaIndex.push(sid);
-    let size = ROW_BYTES + (rec.key?.length ?? 0);
     const fields = schema.fields;
+    let size = 0;
     for (let j = 0; j < fields.length; j++) {
       size += (builders[j] as ColumnBuilder).set(i, row[(fields[j] as NestedField).name]);
     }
+    return this.addMeta(schema, sid, rec, op, size);
+  }
+
+  /**
+   * Buffers a record given as its top-level values in `schema`'s field order, where long and timestamp
+   * fields may hold safe integers as numbers (conformJsonValues); otherwise as add.
+   */
+  addValues(values: readonly unknown[], schema: StructType, rec: RecordInput): number {
+    const i = this.length;
+    const { sid, builders, int64 } = this.slotsOf(schema);
+    let size = 0;
+    for (let j = 0; j < builders.length; j++) {
+      const b = builders[j] as ColumnBuilder;
+      let v = values[j];
+      // Only a 64-bit builder stores such a number as it is; anything else keeps a bigint, as add would.
+      if (typeof v === "number" && int64[j] === true && !b.int64) v = BigInt(v);
+      size += b.set(i, v);
+    }
+    return this.addMeta(schema, sid, rec, CHANGE_UPSERT, size);
+  }
+
+  /** add or addValues, whichever the decoded record allows. */
+  addDecoded(
+    decoded: { row: Record<string, unknown>; schema: StructType; values?: readonly unknown[] },
+    rec: RecordInput,
+  ): number {
+    const { values } = decoded;
+    return values === undefined
+      ? this.add(decoded.row, decoded.schema, rec)
+      : this.addValues(values, decoded.schema, rec);
+  }
+
+  /** The row's bookkeeping after its columns were set (they took `size` bytes). */
+  private addMeta(schema: StructType, sid: number, rec: RecordInput, op: number, size: number): number {
+    const i = this.length++;
+    const releaseValue = this.release(schema);
+    this.ops?.push(op);
+    this.schemaIndex.push(sid);
+    size += ROW_BYTES + (rec.key?.length ?? 0);
     this.topicIndex.push(this.topicIndexOf(rec.topic));
     this.partitions.push(rec.partition);
     this.offsets.push(Number(rec.offset));
@@ -235,7 +195,7 @@ export class TableBuffer {
     return size;
   }
 
-  private slotsOf(schema: StructType): { sid: number; builders: ColumnBuilder[] } {
+  private slotsOf(schema: StructType): SchemaSlots {
     let slots = this.schemaSlots.get(schema);
     if (slots === undefined) {
       let sid = this.schemas.indexOf(schema);
@@ -248,7 +208,8 @@ export class TableBuffer {
         }
         return col;
       });
-      slots = { sid, builders };
+      const int64 = schema.fields.map((f) => typeof f.type === "string" && kindOf(f.type) === "i64");
+      slots = { sid, builders, int64 };
       this.schemaSlots.set(schema, slots);
     }
     return slots;

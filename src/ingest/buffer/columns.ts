@@ -13,6 +13,8 @@ import { type Kind, kindOf } from "./column-kind.js";
 import { setInt64 } from "./growable.js";
 
 const MIN_CAPACITY = 256;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** A plain object holding a struct's fields (not an array, map, byte array or date). */
 function isFieldObject(v: unknown): v is Record<string, unknown> {
@@ -78,6 +80,11 @@ export class ColumnBuilder implements ColumnSource {
     if (typeof type === "object" && type.type === "list") this.element = new ColumnBuilder(type.element);
   }
 
+  /** Whether this builder stores 64-bit integers (then a safe integer number is stored as it is). */
+  get int64(): boolean {
+    return this.kind === "i64";
+  }
+
   /**
    * Sets row i (rows between the last one set and i become null); returns the bytes the value takes
    * in this column (its slots, bytes and null flag; an estimate for values kept as JS values).
@@ -136,7 +143,7 @@ export class ColumnBuilder implements ColumnSource {
         return true;
       case "i64":
         if (typeof v === "bigint") {
-          if (BigInt.asIntN(64, v) !== v) return false;
+          if (v < INT64_MIN || v > INT64_MAX) return false;
           this.i64[i] = v;
         } else if (typeof v === "number" && Number.isSafeInteger(v)) setInt64(this.i64, this.i64w, i, v);
         else return false;

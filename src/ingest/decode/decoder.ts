@@ -60,7 +60,7 @@ class Positioned implements Decoder {
 export function createDecoder(config: DecoderConfig): Decoder {
   switch (config.format) {
     case "json":
-      return new Positioned(new JsonDecoder(config.schema));
+      return new Positioned(new JsonDecoder(config.schema, config.columns));
     case "avro":
       return new Positioned(new AvroDecoder(config.registry));
     case "json-schema":

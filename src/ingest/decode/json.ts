@@ -13,7 +13,7 @@ import {
   parseSchema,
   type StructType,
 } from "../../iceberg/spec/index.js";
-import { conformJson, inferFields, numberFields, shapeKey } from "../schema/index.js";
+import { conformJson, conformJsonValues, inferFields, numberFields, shapeKey } from "../schema/index.js";
 import { decodeFailed, decodeUtf8, requireValue } from "./errors.js";
 import { type CompiledJsonSchema, compileJsonSchema } from "./json-schema.js";
 import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
@@ -82,12 +82,29 @@ function declaredStruct(schema: unknown): StructType {
   }
 }
 
+/** A record decoded for a column buffer: its values now, its row object only if someone asks. */
+class ColumnarRecord implements DecodedRecord {
+  constructor(
+    readonly schema: StructType,
+    readonly values: readonly unknown[],
+    private readonly parsed: Obj,
+  ) {}
+
+  get row(): Record<string, unknown> {
+    return conformJson(this.schema, this.parsed);
+  }
+}
+
 export class JsonDecoder implements Decoder {
   readonly #declared: StructType | undefined;
   readonly #declaredNames: ReadonlySet<string>;
   readonly #shapes = new Map<string, StructType>();
 
-  constructor(schema?: unknown) {
+  /** With `columns`, records carry their values for a column buffer (see DecodedRecord.values). */
+  constructor(
+    schema?: unknown,
+    private readonly columns = false,
+  ) {
     this.#declared = schema === undefined || schema === null ? undefined : declaredStruct(schema);
     this.#declaredNames = new Set(this.#declared?.fields.map((f) => f.name) ?? []);
   }
@@ -125,6 +142,7 @@ export class JsonDecoder implements Decoder {
       const inferred = extra.length === 0 ? [] : inferFields(value, extra);
       schema = inferred.length === 0 ? this.#declared : this.#intern(inferred);
     }
+    if (this.columns) return new ColumnarRecord(schema, conformJsonValues(schema, value), value);
     return { row: conformJson(schema, value), schema };
   }
 }

@@ -18,8 +18,13 @@ export interface DecodeInput {
  * id, per declared JSON schema, per inferred JSON shape), so callers may cache evolution by identity.
  */
 export interface DecodedRecord {
-  row: Record<string, unknown>;
-  schema: StructType;
+  readonly row: Record<string, unknown>;
+  readonly schema: StructType;
+  /**
+   * When the decoder has them (JSON with `columns`): the row's top-level values in `schema`'s field order
+   * as TableBuffer.addValues takes them, which buffers them without making the row object.
+   */
+  readonly values?: readonly unknown[];
 }
 
 export interface Decoder {
@@ -40,6 +45,8 @@ export type DecoderConfig =
   | {
       format: "json";
       schema?: unknown /* optional declared schema: Iceberg schema JSON (struct with fields) */;
+      /** Records carry `values` (see DecodedRecord) and build `row` only when it is read. */
+      columns?: boolean;
     }
   | { format: "avro" | "json-schema" | "protobuf"; registry: SchemaRegistryClient }
   | { format: "string" } // row {value: string}

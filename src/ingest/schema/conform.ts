@@ -40,13 +40,15 @@ interface CompiledField {
   convert: ValueConverter;
 }
 
+function compileField(f: NestedField, mode: ConvertMode, prefix: string, numbers: boolean): CompiledField {
+  const path = prefix ? `${prefix}.${f.name}` : f.name;
+  const inner = compileType(f.type, mode, path, numbers);
+  const convert = f.required ? nonNull(inner, path) : inner;
+  return { name: f.name, required: f.required, inherited: f.name in Object.prototype, convert };
+}
+
 function compileFields(fields: NestedField[], mode: ConvertMode, prefix: string): RowConverter {
-  const compiled: CompiledField[] = fields.map((f) => {
-    const path = prefix ? `${prefix}.${f.name}` : f.name;
-    const inner = compileType(f.type, mode, path);
-    const convert = f.required ? nonNull(inner, path) : inner;
-    return { name: f.name, required: f.required, inherited: f.name in Object.prototype, convert };
-  });
+  const compiled = fields.map((f) => compileField(f, mode, prefix, false));
   return (row) => {
     const out: Record<string, unknown> = {};
     for (const f of compiled) {
@@ -72,8 +74,9 @@ function nullable(convert: ValueConverter): ValueConverter {
   return (v) => (v === null || v === undefined ? null : convert(v));
 }
 
-function compileType(type: IcebergType, mode: ConvertMode, path: string): ValueConverter {
-  if (typeof type === "string") return primitiveConverter(type, mode, path);
+/** `numbers` applies to a primitive type only (see primitiveConverter): nested values keep bigints. */
+function compileType(type: IcebergType, mode: ConvertMode, path: string, numbers = false): ValueConverter {
+  if (typeof type === "string") return primitiveConverter(type, mode, path, numbers);
   switch (type.type) {
     case "struct": {
       const convert = compileFields(type.fields, mode, path);
@@ -136,4 +139,30 @@ export function conformRow(table: Schema, row: Record<string, unknown>): Record<
  */
 export function conformJson(struct: StructType, value: Record<string, unknown>): Record<string, unknown> {
   return rowConverter(struct, "json")(value);
+}
+
+type ValuesConverter = (value: Record<string, unknown>) => unknown[];
+const valuesCache = new WeakMap<StructType, ValuesConverter>();
+
+/**
+ * conformJson for a column buffer: the struct's top-level values in field order (no object per record),
+ * top-level long and timestamp values that are safe integers kept as numbers (see primitiveConverter;
+ * TableBuffer.addValues knows them by the field's type). Throws what conformJson throws.
+ */
+export function conformJsonValues(struct: StructType, value: Record<string, unknown>): unknown[] {
+  let convert = valuesCache.get(struct);
+  if (convert === undefined) {
+    const compiled = struct.fields.map((f) => compileField(f, "json", "", true));
+    convert = (row) => {
+      const out = new Array<unknown>(compiled.length);
+      for (let j = 0; j < compiled.length; j++) {
+        const f = compiled[j] as CompiledField;
+        const v = !f.inherited || Object.hasOwn(row, f.name) ? row[f.name] : undefined;
+        out[j] = v === null || v === undefined ? (f.required ? f.convert(v) : null) : f.convert(v);
+      }
+      return out;
+    };
+    valuesCache.set(struct, convert);
+  }
+  return convert(value);
 }

@@ -116,8 +116,17 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
-/** Builds the converter for one primitive type (values reaching it are never null or undefined). */
-export function primitiveConverter(type: PrimitiveType, mode: ConvertMode, path: string): ValueConverter {
+/**
+ * Builds the converter for one primitive type (values reaching it are never null or undefined). With
+ * `numbers`, long and timestamp values that are safe integers stay numbers instead of becoming
+ * bigint (for column builders, which store both alike, so that no BigInt is made per value).
+ */
+export function primitiveConverter(
+  type: PrimitiveType,
+  mode: ConvertMode,
+  path: string,
+  numbers = false,
+): ValueConverter {
   const fail = (value: unknown, why?: string): never => {
     throw conversionError(path, type, value, why);
   };
@@ -137,7 +146,8 @@ export function primitiveConverter(type: PrimitiveType, mode: ConvertMode, path:
       return (v) => {
         if (typeof v === "bigint") return checkLong(v, v);
         if (typeof v !== "number" || !Number.isInteger(v)) return fail(v, "not an integer");
-        return Number.isSafeInteger(v) ? BigInt(v) : fail(v, "not exactly representable");
+        if (!Number.isSafeInteger(v)) return fail(v, "not exactly representable");
+        return numbers ? v : BigInt(v);
       };
     case "float":
     case "double":
@@ -193,7 +203,7 @@ export function primitiveConverter(type: PrimitiveType, mode: ConvertMode, path:
           if (!Number.isFinite(v)) return fail(v);
           const scaled = v * unitsPerMilli;
           // Exact in a double below 2^53 (every timestamp within ~285 years of 1970 in micros): one BigInt.
-          if (Number.isSafeInteger(scaled) && Number.isInteger(v)) return BigInt(scaled);
+          if (Number.isSafeInteger(scaled) && Number.isInteger(v)) return numbers ? scaled : BigInt(scaled);
           out = Number.isInteger(v) ? BigInt(v) * perMilli : BigInt(Math.round(scaled));
         } else if (typeof v === "string") {
           const ns = nanosFromText(v);

@@ -2,7 +2,7 @@
 // name, and conversion of decoded rows into the table's value representation.
 // May import: errors, iceberg/spec (through its index.ts).
 
-export { conformJson, conformRow, setOwn } from "./conform.js";
+export { conformJson, conformJsonValues, conformRow, setOwn } from "./conform.js";
 export { type ConvertMode, decimalFromText } from "./convert.js";
 export { type EvolveResult, evolveSchema, typeName } from "./evolve.js";
 export { fitsDirectly } from "./fits.js";

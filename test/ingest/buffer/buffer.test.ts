@@ -119,6 +119,51 @@ describe("table buffer", () => {
   });
 });
 
+describe("table buffer: values in field order (addValues)", () => {
+  const T: StructType = {
+    type: "struct",
+    fields: [
+      { id: 1, name: "id", required: false, type: "long" },
+      { id: 2, name: "at", required: false, type: "timestamptz" },
+      { id: 3, name: "name", required: false, type: "string" },
+    ],
+  };
+  /** "at" as text: its builder stores strings, not 64-bit integers. */
+  const S: StructType = {
+    type: "struct",
+    fields: [{ id: 1, name: "at", required: false, type: "string" }],
+  };
+
+  it("buffers the same columns, sizes and metadata as add; numbers for 64-bit fields land exactly", () => {
+    const byRow = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    const byValues = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    for (let i = 0; i < 3; i++) {
+      const at = 1_700_000_000_123_000 + i;
+      const a = byRow.add({ id: BigInt(i), at: BigInt(at), name: i === 1 ? null : `n${i}` }, T, input(i));
+      const b = byValues.addDecoded(
+        { row: {}, schema: T, values: [i, at, i === 1 ? null : `n${i}`] },
+        input(i),
+      );
+      expect(b).toBe(a);
+    }
+    for (const name of ["id", "at", "name"])
+      for (let i = 0; i < 3; i++)
+        expect(byValues.columns.get(name)?.get(i)).toEqual(byRow.columns.get(name)?.get(i));
+    expect(byValues.columns.get("at")?.get(2)).toBe(1_700_000_000_123_002n);
+    expect(byValues.metaAt(2)).toEqual(byRow.metaAt(2));
+    expect(byValues.bytes).toBe(byRow.bytes);
+  });
+
+  it("gives a builder that does not store 64-bit integers a bigint, as add would", () => {
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    buf.add({ at: "2024-01-01" }, S, input(0));
+    buf.addValues([5, 1_700_000_000_000_000, "x"], T, input(1));
+    // The column turned into plain values; the timestamp is still micros as a bigint, not a number.
+    expect(buf.columns.get("at")?.get(1)).toBe(1_700_000_000_000_000n);
+    expect(buf.recordAt(1).row).toEqual({ id: 5n, at: 1_700_000_000_000_000n, name: "x" });
+  });
+});
+
 describe("table buffer: original values", () => {
   const table = { "schema-id": 0, type: "struct" as const, fields: A.fields };
   const routeWith = (onError: "dlq" | "skip") => {

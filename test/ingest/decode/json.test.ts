@@ -162,6 +162,35 @@ describe("json decoder (declared schema)", () => {
     expect(missing.message).toContain('field "id" is required');
   });
 
+  it("with columns: the values in field order for a column buffer, the row the same when read", async () => {
+    const columnar = createDecoder({ format: "json", schema: declared, columns: true });
+    const text =
+      '{"id": 1, "at": 1700000000123, "amount": 12.5, "u": "3F2504E0-4F89-11D3-9A0C-0305E82C3301", "x": true}';
+    const rec = await columnar.decode(input(text));
+    const plain = await decoder.decode(input(text));
+    expect(rec.schema).toBe((await columnar.decode(input(text))).schema);
+    expect(rec.schema.fields.map((f) => f.name)).toEqual([...plain.schema.fields.map((f) => f.name)]);
+    // Long and timestamp values that are safe integers stay numbers; everything else as in the row.
+    expect(rec.values).toEqual([
+      1,
+      1700000000123000,
+      null,
+      1250n,
+      "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+      null,
+      true,
+    ]);
+    expect(rec.row).toEqual(plain.row);
+    expect(plain.values).toBeUndefined();
+    // Past 2^53 a long stays a bigint.
+    const big = await columnar.decode(input('{"id": 9007199254740993}'));
+    expect(big.values?.[0]).toBe(9007199254740993n);
+    const e = await failure(columnar.decode(input('{"id": 1, "at": "abc"}')));
+    expect(e.message).toContain('field "at": cannot convert "abc" to timestamptz');
+    const missing = await failure(columnar.decode(input('{"at": 1}')));
+    expect(missing.message).toContain('field "id" is required');
+  });
+
   it("refuses a declared schema that is not an Iceberg schema", () => {
     expect(() => createDecoder({ format: "json", schema: { fields: [{ name: "x" }] } })).toThrow(
       expect.objectContaining({ code: "CONFIG_INVALID" }),
