@@ -8,17 +8,17 @@
 // the table on the stack's S3 store (FLOE_S3_* with the local stack's values as defaults). DuckDB
 // 1.4.4 loads its iceberg/avro/httpfs extensions from FLOE_DUCKDB_EXTENSION_DIR, else from
 // `scripts/stack env --json`. Writes bench/results/compaction.json and bench/results/compaction.md.
-import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { EmbeddedCatalog, Table } from "../src/catalog/index.js";
 import { type CompactResult, compactTable, scanSnapshot } from "../src/compaction/index.js";
 import { type FileIO, LocalFileIO, S3FileIO } from "../src/iceberg/io/index.js";
 import { readManifestList } from "../src/iceberg/snapshot/index.js";
 import { currentSnapshot } from "../src/iceberg/spec/index.js";
+import { openDuck as openDuckWith, stackEnv, timeQuery as timeQueryRuns } from "./support/duck.js";
 import { decodeMessages, eventSchema, generateMessages } from "./support/events.js";
 import { cpuPressure60s, MB, machine, peakRssMB, round, summarize } from "./support/measure.js";
 
@@ -34,38 +34,8 @@ const ITERATIONS = option("--iterations", 5);
 const WARMUP = option("--warmup", 1);
 const S3_ON = argv.includes("--s3");
 
-function stackEnv(): Record<string, string> {
-  if (process.env.FLOE_DUCKDB_EXTENSION_DIR) return process.env as Record<string, string>;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const out = execFileSync(join(here, "..", "scripts", "stack"), ["env", "--json"], { encoding: "utf8" });
-  return { ...(JSON.parse(out) as Record<string, string>), ...(process.env as Record<string, string>) };
-}
-
 const env = stackEnv();
-
-async function openDuck(): Promise<{ conn: DuckDBConnection; close: () => void }> {
-  const db = await DuckDBInstance.create(":memory:", {
-    autoinstall_known_extensions: "false",
-    autoload_known_extensions: "false",
-  });
-  const conn = await db.connect();
-  for (const ext of ["httpfs", "avro", "iceberg"]) {
-    await conn.run(`LOAD '${join(env.FLOE_DUCKDB_EXTENSION_DIR ?? "", `${ext}.duckdb_extension`)}'`);
-  }
-  if (S3_ON) {
-    const endpoint = new URL(env.FLOE_S3_ENDPOINT ?? "http://127.0.0.1:9000");
-    await conn.run(`CREATE SECRET bench_s3 (TYPE s3, KEY_ID '${env.FLOE_S3_ACCESS_KEY_ID}',
-      SECRET '${env.FLOE_S3_SECRET_ACCESS_KEY}', ENDPOINT '${endpoint.host}', URL_STYLE 'path',
-      USE_SSL false, REGION '${env.FLOE_S3_REGION ?? "us-east-1"}')`);
-  }
-  return {
-    conn,
-    close: () => {
-      conn.closeSync();
-      db.closeSync();
-    },
-  };
-}
+const openDuck = () => openDuckWith(env, S3_ON);
 
 const QUERIES = [
   { id: "count", sql: (t: string) => `SELECT count(*) AS n FROM iceberg_scan('${t}')` },
@@ -89,19 +59,7 @@ interface QueryTiming {
   sameResult: boolean;
 }
 
-async function timeQuery(conn: DuckDBConnection, sql: string): Promise<{ ms: number[]; result: string }> {
-  const ms: number[] = [];
-  let result = "";
-  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-    const t0 = performance.now();
-    const reader = await conn.runAndReadAll(sql);
-    const rows = reader.getRowObjectsJson();
-    const t1 = performance.now();
-    result = JSON.stringify(rows);
-    if (i >= WARMUP) ms.push(t1 - t0);
-  }
-  return { ms, result };
-}
+const timeQuery = (conn: DuckDBConnection, sql: string) => timeQueryRuns(conn, sql, ITERATIONS, WARMUP);
 
 async function main() {
   const started = new Date().toISOString();

@@ -37,6 +37,18 @@ function takeValidity(data: arrow.Data, keep: Int32Array): { nullBitmap?: Uint8A
   return nulls === 0 ? { nullCount: 0 } : { nullBitmap: out, nullCount: nulls };
 }
 
+/** Offsets of the kept rows' ranges laid end to end (n + 1 entries, the last one the total size). */
+function takeOffsets(offsets: Int32Array, keep: Int32Array): Int32Array {
+  const out = new Int32Array(keep.length + 1);
+  let size = 0;
+  for (let j = 0; j < keep.length; j++) {
+    const i = keep[j] as number;
+    size += (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
+    out[j + 1] = size;
+  }
+  return out;
+}
+
 function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined {
   const type = data.type as arrow.DataType;
   const n = keep.length;
@@ -53,14 +65,8 @@ function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined 
   }
   if (arrow.DataType.isList(type) || arrow.DataType.isMap(type)) {
     const offsets = data.valueOffsets as Int32Array;
-    const outOffsets = new Int32Array(n + 1);
-    let size = 0;
-    for (let j = 0; j < n; j++) {
-      const i = keep[j] as number;
-      size += (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
-      outOffsets[j + 1] = size;
-    }
-    const inner = new Int32Array(size);
+    const outOffsets = takeOffsets(offsets, keep);
+    const inner = new Int32Array(outOffsets[n] as number);
     for (let j = 0, k = 0; j < n; j++) {
       const i = keep[j] as number;
       for (let e = offsets[i] ?? 0; e < (offsets[i + 1] ?? 0); e++) inner[k++] = e;
@@ -78,14 +84,8 @@ function takeColumn(data: arrow.Data, keep: Int32Array): arrow.Data | undefined 
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type)) {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
-    const outOffsets = new Int32Array(n + 1);
-    let size = 0;
-    for (let j = 0; j < n; j++) {
-      const i = keep[j] as number;
-      size += (offsets[i + 1] ?? 0) - (offsets[i] ?? 0);
-      outOffsets[j + 1] = size;
-    }
-    const out = new Uint8Array(size);
+    const outOffsets = takeOffsets(offsets, keep);
+    const out = new Uint8Array(outOffsets[n] as number);
     for (let j = 0; j < n; j++) {
       const i = keep[j] as number;
       out.set(bytes.subarray(offsets[i] ?? 0, offsets[i + 1] ?? 0), outOffsets[j] as number);
