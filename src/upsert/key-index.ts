@@ -277,6 +277,12 @@ export class KeyIndex {
   addRun(run: SortedEntries, keep: KeepLater): void {
     this.assertNoPending("add entries");
     this.fold();
+    if (this.base.count === 0) {
+      // A rebuild: the run is the whole committed state (no second copy for a merge).
+      this.base = run;
+      this.#committedLive = run.live;
+      return;
+    }
     const before = this.base.live;
     this.base = this.base.merge(run, keep, (n) => {
       this.duplicateKeys += n;
