@@ -15,7 +15,7 @@ import { FloeError } from "../../errors.js";
 import type { FileIO } from "../io/index.js";
 import type { DataFile, PartitionData, PartitionSpec, PrimitiveValue } from "../spec/index.js";
 import { decodePuffinFooter, encodePuffin } from "./puffin.js";
-import { deserializePositions, serializePositions, sortedPositions } from "./roaring.js";
+import { deserializePositions, encodePositions } from "./roaring.js";
 
 export const DELETION_VECTOR_BLOB_TYPE = "deletion-vector-v1";
 /** The `_pos` metadata column's field id: the field a deletion vector blob applies to. */
@@ -29,7 +29,10 @@ export function isDeletionVector(file: DataFile): boolean {
 
 /** The `deletion-vector-v1` blob of `positions`. */
 export function encodeDeletionVectorBlob(positions: Iterable<number | bigint>): Uint8Array {
-  const vector = serializePositions(positions);
+  return blobOf(encodePositions(positions).bytes);
+}
+
+function blobOf(vector: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + DV_MAGIC.byteLength + vector.byteLength + 4);
   const view = new DataView(out.buffer);
   view.setUint32(0, DV_MAGIC.byteLength + vector.byteLength, false);
@@ -124,7 +127,7 @@ export async function writeDeletionVectors(
   opts: DeletionVectorWriterOptions,
   deletes: ReadonlyMap<string, DeletionVectorInput>,
 ): Promise<DataFile[]> {
-  const entries: { path: string; positions: number[]; partition: PartitionData }[] = [];
+  const entries: { path: string; vector: Uint8Array; cardinality: number; partition: PartitionData }[] = [];
   for (const [path, input] of deletes) {
     let positions: Iterable<number | bigint> = input.positions;
     const prev = input.previous;
@@ -137,9 +140,9 @@ export async function writeDeletionVectors(
       }
       positions = [...(await readDeletionVector(opts.io, prev)), ...input.positions];
     }
-    const sorted = sortedPositions(positions);
-    if (sorted.length > 0)
-      entries.push({ path, positions: sorted, partition: partitionRecord(input, opts.spec) });
+    const { bytes: vector, cardinality } = encodePositions(positions);
+    if (cardinality > 0)
+      entries.push({ path, vector, cardinality, partition: partitionRecord(input, opts.spec) });
   }
   if (entries.length === 0) return [];
   const { bytes, blobs } = encodePuffin(
@@ -149,8 +152,8 @@ export async function writeDeletionVectors(
       // Both inherited from the manifest entry, as the blob type requires.
       snapshotId: -1,
       sequenceNumber: -1,
-      data: encodeDeletionVectorBlob(e.positions),
-      properties: { "referenced-data-file": e.path, cardinality: String(e.positions.length) },
+      data: blobOf(e.vector),
+      properties: { "referenced-data-file": e.path, cardinality: String(e.cardinality) },
     })),
     { "created-by": opts.createdBy ?? "Floe" },
   );
@@ -161,7 +164,7 @@ export async function writeDeletionVectors(
     file_path: path,
     file_format: "PUFFIN",
     partition: e.partition,
-    record_count: BigInt(e.positions.length),
+    record_count: BigInt(e.cardinality),
     file_size_in_bytes: BigInt(bytes.byteLength),
     referenced_data_file: e.path,
     content_offset: BigInt(blobs[i]?.offset ?? 0),

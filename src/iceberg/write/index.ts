@@ -110,7 +110,7 @@ export {
 } from "./metrics-mode.js";
 export type { PuffinBlobInput, PuffinBlobMetadata, PuffinFooter } from "./puffin.js";
 export { decodePuffinFooter, encodePuffin, PUFFIN_MAGIC } from "./puffin.js";
-export { deserializePositions, serializePositions } from "./roaring.js";
+export { deserializePositions, encodePositions, serializePositions } from "./roaring.js";
 export {
   METRICS_COLUMN_PREFIX,
   METRICS_DEFAULT_PROPERTY,

@@ -27,20 +27,31 @@ function bad(message: string): FloeError {
   return new FloeError("DECODE_FAILED", `roaring bitmap: ${message}`);
 }
 
-/** Sorted, de-duplicated copy of `positions`; throws on a negative, fractional or unsafe position. */
-export function sortedPositions(positions: Iterable<number | bigint>): number[] {
-  const out: number[] = [];
-  for (const p of positions) {
-    const n = typeof p === "bigint" ? Number(p) : p;
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new FloeError("INVALID_ARGUMENT", `row position ${String(p)} is not a non-negative safe integer`);
-    }
-    out.push(n);
+function checked(p: number | bigint): number {
+  const n = typeof p === "bigint" ? Number(p) : p;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new FloeError("INVALID_ARGUMENT", `row position ${String(p)} is not a non-negative safe integer`);
   }
-  out.sort((a, b) => a - b);
-  let w = 0;
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[w - 1]) out[w++] = out[i] as number;
-  out.length = w;
+  return n;
+}
+
+/** The sorted unique values of one chunk's low 16 bits (a bit set when there are many). */
+function sortedLows(lows: number[]): number[] {
+  if (lows.length <= ARRAY_MAX) {
+    const sorted = Uint16Array.from(lows).sort();
+    const out: number[] = [];
+    for (let i = 0; i < sorted.length; i++)
+      if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i] as number);
+    return out;
+  }
+  const bits = new Uint8Array(BITMAP_BYTES);
+  for (const v of lows) bits[v >> 3] = (bits[v >> 3] as number) | (1 << (v & 7));
+  const out: number[] = [];
+  for (let byte = 0; byte < BITMAP_BYTES; byte++) {
+    const b = bits[byte] as number;
+    if (b === 0) continue;
+    for (let bit = 0; bit < 8; bit++) if (b & (1 << bit)) out.push(byte * 8 + bit);
+  }
   return out;
 }
 
@@ -131,39 +142,58 @@ function serialize32(containers: readonly Container[]): Uint8Array {
   return out;
 }
 
-/** The portable 64-bit serialization of a set of row positions. */
-export function serializePositions(positions: Iterable<number | bigint>): Uint8Array {
-  const sorted = sortedPositions(positions);
-  const bitmaps: { high: number; bytes: Uint8Array }[] = [];
-  let i = 0;
-  while (i < sorted.length) {
-    const high = Math.floor((sorted[i] as number) / TWO_32);
-    const containers: Container[] = [];
-    while (i < sorted.length && Math.floor((sorted[i] as number) / TWO_32) === high) {
-      const low32 = (sorted[i] as number) - high * TWO_32;
-      const key = low32 >>> 16;
-      const lows: number[] = [];
-      while (i < sorted.length) {
-        const p = (sorted[i] as number) - high * TWO_32;
-        if (p >= TWO_32 || p >>> 16 !== key) break;
-        lows.push(p & 0xffff);
-        i++;
-      }
-      containers.push(container(key, lows));
-    }
-    bitmaps.push({ high, bytes: serialize32(containers) });
+/**
+ * The portable 64-bit serialization of a set of row positions (any order, duplicates allowed) and how
+ * many distinct positions it holds. Positions are bucketed by 2^16 chunk first, so nothing sorts more
+ * than one chunk's values.
+ */
+export function encodePositions(positions: Iterable<number | bigint>): {
+  bytes: Uint8Array;
+  cardinality: number;
+} {
+  const chunks = new Map<number, number[]>();
+  for (const p of positions) {
+    const n = checked(p);
+    const chunk = Math.floor(n / 65536);
+    const lows = chunks.get(chunk);
+    if (lows === undefined) chunks.set(chunk, [n - chunk * 65536]);
+    else lows.push(n - chunk * 65536);
   }
-  const total = 8 + bitmaps.reduce((s, b) => s + 4 + b.bytes.byteLength, 0);
+  const bitmaps: { high: number; bytes: Uint8Array }[] = [];
+  let cardinality = 0;
+  let containers: Container[] = [];
+  let high = -1;
+  const close = () => {
+    if (containers.length > 0) bitmaps.push({ high, bytes: serialize32(containers) });
+    containers = [];
+  };
+  for (const chunk of [...chunks.keys()].sort((x, y) => x - y)) {
+    const h = Math.floor(chunk / 65536);
+    if (h !== high) {
+      close();
+      high = h;
+    }
+    const lows = sortedLows(chunks.get(chunk) as number[]);
+    cardinality += lows.length;
+    containers.push(container(chunk - h * 65536, lows));
+  }
+  close();
+  const total = 8 + bitmaps.reduce((sum, bm) => sum + 4 + bm.bytes.byteLength, 0);
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(bitmaps.length), true);
   let at = 8;
-  for (const b of bitmaps) {
-    view.setUint32(at, b.high, true);
-    out.set(b.bytes, at + 4);
-    at += 4 + b.bytes.byteLength;
+  for (const bm of bitmaps) {
+    view.setUint32(at, bm.high, true);
+    out.set(bm.bytes, at + 4);
+    at += 4 + bm.bytes.byteLength;
   }
-  return out;
+  return { bytes: out, cardinality };
+}
+
+/** The portable 64-bit serialization of a set of row positions. */
+export function serializePositions(positions: Iterable<number | bigint>): Uint8Array {
+  return encodePositions(positions).bytes;
 }
 
 /** Reads one 32-bit portable bitmap at `start`, appending `high * 2^32 + value` to `out`; returns its end. */
