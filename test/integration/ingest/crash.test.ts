@@ -8,11 +8,11 @@ import { freshWarehouse } from "../../support/warehouse.js";
 import {
   committedTotal,
   expectExactlyOnce,
+  killRepeatedly,
   producePaced,
   SinkProcess,
   seededRandom,
   sinkConfig,
-  sleep,
   tableOffsets,
   waitFor,
   writeConfig,
@@ -100,27 +100,17 @@ describe("sink: kill -9 during ingest", () => {
       await producePaced(kafka, topic, PARTITIONS, TOTAL, 0, makeRecord, HELD_BACK);
     })();
     const progress: bigint[] = [];
-    for (let kill = 0; kill < KILLS; kill++) {
-      const p = SinkProcess.start(configFile, ENV);
-      procs.push(p);
-      await p.waitForLog((l) => l.msg === "partitions assigned", 60_000, "partitions assigned");
-      if (kill % 2 === 0) {
-        // Right after a table commit landed: before (or while) the Kafka group offsets are committed.
-        const nth = 1 + Math.floor(random() * 3);
-        let seen = 0;
-        await p
-          .waitForLog((l) => l.msg === "committed" && ++seen === nth, 8_000, `table commit #${nth}`)
-          .catch(() => undefined); // fewer commits than drawn: kill wherever it is now
-        await sleep(Math.floor(random() * 40));
-      } else {
-        // Anywhere: while decoding, buffering, writing Parquet or committing metadata.
-        await sleep(Math.floor(random() * 7000));
-      }
-      p.kill("SIGKILL");
-      const exit = await p.exited;
-      expect(exit.signal).toBe("SIGKILL");
-      progress.push(await committedTotal(wh.catalog, id, group, topic));
-    }
+    await killRepeatedly({
+      configFile,
+      env: ENV,
+      kills: KILLS,
+      random,
+      maxPauseMs: 7000,
+      procs,
+      afterKill: async () => {
+        progress.push(await committedTotal(wh.catalog, id, group, topic));
+      },
+    });
     release();
     const last = SinkProcess.start(configFile, ENV);
     procs.push(last);

@@ -274,3 +274,41 @@ export function testLogger(): Logger {
   const level = process.env.FLOE_IT_LOG_LEVEL as LogLevel | undefined;
   return level ? createLogger({ level }) : silentLogger;
 }
+
+/**
+ * The kill phase of the crash suites: `kills` times, starts a sink process and SIGKILLs it, every other
+ * time right after its 1st-3rd table commit (before or while the Kafka group offsets are committed),
+ * otherwise after a random pause of up to `maxPauseMs` (while decoding, writing or committing).
+ * `afterKill` runs after each kill (e.g. to record progress). The processes go into `procs`.
+ */
+export async function killRepeatedly(opts: {
+  configFile: string;
+  env: Record<string, string>;
+  kills: number;
+  random: () => number;
+  maxPauseMs: number;
+  procs: SinkProcess[];
+  afterKill?: () => Promise<void>;
+}): Promise<void> {
+  const { random } = opts;
+  for (let kill = 0; kill < opts.kills; kill++) {
+    const p = SinkProcess.start(opts.configFile, opts.env);
+    opts.procs.push(p);
+    await p.waitForLog((l) => l.msg === "partitions assigned", 60_000, "partitions assigned");
+    if (kill % 2 === 0) {
+      const nth = 1 + Math.floor(random() * 3);
+      let seen = 0;
+      await p
+        .waitForLog((l) => l.msg === "committed" && ++seen === nth, 8_000, `table commit #${nth}`)
+        .catch(() => undefined); // fewer commits than drawn: kill wherever it is now
+      await sleep(Math.floor(random() * 40));
+    } else {
+      await sleep(Math.floor(random() * opts.maxPauseMs));
+    }
+    p.kill("SIGKILL");
+    const exit = await p.exited;
+    if (exit.signal !== "SIGKILL")
+      throw new Error(`sink process ended by ${exit.signal ?? exit.code}, not the kill`);
+    await opts.afterKill?.();
+  }
+}

@@ -7,11 +7,11 @@ import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import {
   committedTotal,
+  killRepeatedly,
   producePaced,
   SinkProcess,
   seededRandom,
   sinkConfig,
-  sleep,
   waitFor,
   writeConfig,
 } from "./support.js";
@@ -90,23 +90,7 @@ describe("sink: kill -9 during an upsert stream", () => {
       await released;
       await producePaced(kafka, topic, PARTITIONS, TOTAL, 0, makeChange, HELD_BACK);
     })();
-    for (let kill = 0; kill < KILLS; kill++) {
-      const p = SinkProcess.start(configFile, ENV);
-      procs.push(p);
-      await p.waitForLog((l) => l.msg === "partitions assigned", 60_000, "partitions assigned");
-      if (kill % 2 === 0) {
-        const nth = 1 + Math.floor(random() * 3);
-        let seen = 0;
-        await p
-          .waitForLog((l) => l.msg === "committed" && ++seen === nth, 8_000, `table commit #${nth}`)
-          .catch(() => undefined);
-        await sleep(Math.floor(random() * 40));
-      } else {
-        await sleep(Math.floor(random() * 6000));
-      }
-      p.kill("SIGKILL");
-      expect((await p.exited).signal).toBe("SIGKILL");
-    }
+    await killRepeatedly({ configFile, env: ENV, kills: KILLS, random, maxPauseMs: 6000, procs });
     release();
     const last = SinkProcess.start(configFile, ENV);
     procs.push(last);
