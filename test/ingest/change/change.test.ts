@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { FloeError } from "../../../src/errors.js";
-import type { StructType } from "../../../src/iceberg/spec/index.js";
 import {
   alignDeleteKey,
   type Change,
@@ -12,18 +11,8 @@ import {
 } from "../../../src/ingest/change/index.js";
 import { createDecoder, type DecodedRecord } from "../../../src/ingest/decode/index.js";
 import { failure } from "../../support/failure.js";
-import { mysqlEvent, pgEvent, pgKey } from "./debezium-events.js";
+import { bytes, DEBEZIUM, input, mysqlEvent, names, pgEvent, pgKey } from "./debezium-events.js";
 
-const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
-const input = (value: Uint8Array | null, key: Uint8Array | null = null) => ({
-  topic: "PostgreSQL_server.public.customers",
-  partition: 0,
-  offset: 7n,
-  value,
-  key,
-});
-
-const DEBEZIUM: ChangeOptions = { key: ["id"], envelope: "debezium" };
 const NONE: ChangeOptions = { key: ["id"], envelope: "none" };
 const noKey = () => {
   throw new Error("the Kafka key must not be read");
@@ -31,8 +20,6 @@ const noKey = () => {
 
 /** The FloeError `fn` throws. */
 const fails = (fn: () => unknown) => failure(Promise.resolve().then(fn));
-
-const names = (s: StructType) => s.fields.map((f) => `${f.id}:${f.name}:${JSON.stringify(f.type)}`);
 
 /** A Debezium JSON value and key through the decoders and toChange, as the sink does. */
 function jsonChange(value: unknown, key: unknown, opts: ChangeOptions = DEBEZIUM): Change | null {

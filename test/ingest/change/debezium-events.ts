@@ -5,6 +5,9 @@
  * record with the connector's `Source` struct and the `event.block` transaction struct.
  */
 
+import type { StructType } from "../../../src/iceberg/spec/index.js";
+import type { ChangeOptions } from "../../../src/ingest/change/index.js";
+
 const field = (type: string, name: string, optional: boolean, extra: Record<string, unknown> = {}) => ({
   type,
   optional,
@@ -241,3 +244,22 @@ export function avroEnvelope(prefix: string, table: string, columns: unknown[]) 
     "connect.name": `${ns}.Envelope`,
   };
 }
+
+// ---- helpers shared by the change tests ----------------------------------------------------------
+
+/** UTF-8 of a string as it is, of anything else as JSON. */
+export const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+
+/** A record of the Postgres customers topic. */
+export const input = (value: Uint8Array | null, key: Uint8Array | null = null) => ({
+  topic: "PostgreSQL_server.public.customers",
+  partition: 0,
+  offset: 7n,
+  value,
+  key,
+});
+
+export const DEBEZIUM: ChangeOptions = { key: ["id"], envelope: "debezium" };
+
+/** A struct's fields as `id:name:type`. */
+export const names = (s: StructType) => s.fields.map((f) => `${f.id}:${f.name}:${JSON.stringify(f.type)}`);

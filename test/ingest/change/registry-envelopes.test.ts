@@ -1,29 +1,13 @@
 import avsc from "avsc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StructType } from "../../../src/iceberg/spec/index.js";
-import {
-  type Change,
-  type ChangeOptions,
-  keyDecoderFor,
-  recordChange,
-} from "../../../src/ingest/change/index.js";
+import { type Change, keyDecoderFor, recordChange } from "../../../src/ingest/change/index.js";
 import { avscOptions } from "../../../src/ingest/decode/avro.js";
 import { createDecoder, SchemaRegistryClient, wireHeader } from "../../../src/ingest/decode/index.js";
 import { type FakeRegistry, startRegistry } from "../decode/registry-server.js";
-import { avroEnvelope, pgKey } from "./debezium-events.js";
+import { avroEnvelope, bytes, DEBEZIUM, input, names, pgKey } from "./debezium-events.js";
 
 // Debezium envelopes through the Schema Registry: the AvroConverter's Envelope record and the
 // JsonSchemaConverter's envelope schema, decoded by the registry decoders, then toChange.
-const DEBEZIUM: ChangeOptions = { key: ["id"], envelope: "debezium" };
-const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-const input = (value: Uint8Array | null, key: Uint8Array | null = null) => ({
-  topic: "PostgreSQL_server.public.customers",
-  partition: 0,
-  offset: 7n,
-  value,
-  key,
-});
-const names = (s: StructType) => s.fields.map((f) => `${f.id}:${f.name}:${JSON.stringify(f.type)}`);
 
 describe("Debezium Avro through the registry", () => {
   let registry: FakeRegistry;
