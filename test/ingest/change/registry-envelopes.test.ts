@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Change, keyDecoderFor, recordChange } from "../../../src/ingest/change/index.js";
 import { avscOptions } from "../../../src/ingest/decode/avro.js";
 import { createDecoder, SchemaRegistryClient, wireHeader } from "../../../src/ingest/decode/index.js";
+import { framed as protoFramed } from "../decode/protobuf-frame.js";
 import { type FakeRegistry, startRegistry } from "../decode/registry-server.js";
 import { avroEnvelope, bytes, DEBEZIUM, input, names, pgKey } from "./debezium-events.js";
 
-// Debezium envelopes through the Schema Registry: the AvroConverter's Envelope record and the
-// JsonSchemaConverter's envelope schema, decoded by the registry decoders, then toChange.
+// Debezium envelopes through the Schema Registry: the AvroConverter's Envelope record, the
+// JsonSchemaConverter's envelope schema and the ProtobufConverter's envelope message, decoded by the
+// registry decoders, then toChange.
 
 describe("Debezium Avro through the registry", () => {
   let registry: FakeRegistry;
@@ -185,5 +187,61 @@ describe("Debezium JSON Schema (JsonSchemaConverter) through the registry", () =
       key: { id: 3 },
     });
     expect(await run(null)).toMatchObject({ op: "delete", key: { id: 3 } });
+  });
+});
+
+describe("Debezium Protobuf (ProtobufConverter) through the registry", () => {
+  let registry: FakeRegistry;
+  // The converter's shape: the envelope message with the row message and the connector's source.
+  const proto = `syntax = "proto3";
+package PostgreSQL_server.public.customers;
+
+message Envelope {
+  Value before = 1;
+  Value after = 2;
+  Source source = 3;
+  string op = 4;
+  optional int64 ts_ms = 5;
+
+  message Value {
+    int32 id = 1;
+    optional string name = 2;
+  }
+  message Source {
+    string connector = 1;
+    int64 ts_ms = 2;
+    optional int64 lsn = 3;
+  }
+}
+`;
+  const type = "PostgreSQL_server.public.customers.Envelope";
+  const source = { connector: "postgresql", ts_ms: 1700000000000, lsn: 77 };
+
+  beforeEach(async () => {
+    registry = await startRegistry();
+    registry.byId.set(31, { schema: proto, schemaType: "PROTOBUF" });
+  });
+  afterEach(() => registry.close());
+
+  it("upserts after, deletes by before, tombstones by the Kafka key", async () => {
+    const client = new SchemaRegistryClient({ url: registry.url });
+    const values = createDecoder({ format: "protobuf", registry: client });
+    const keys = keyDecoderFor(DEBEZIUM, client);
+    const run = async (v: object | null) => {
+      const raw = v === null ? null : protoFramed(31, proto, type, v);
+      const decoded = raw === null ? null : await values.decode(input(raw));
+      return recordChange({ ...DEBEZIUM, cdcColumns: true }, decoded, keys, input(raw, bytes(pgKey(4))));
+    };
+    const c = (await run({ after: { id: 4, name: "Dee" }, source, op: "c", ts_ms: 1700000000050 })) as Change;
+    expect(c).toMatchObject({ op: "upsert", row: { id: 4, name: "Dee", _cdc_op: "c", _cdc_pos: "77" } });
+    expect(names(c.schema).slice(0, 2)).toEqual(['1:id:"int"', '2:name:"string"']);
+    const u = await run({ before: { id: 4 }, after: { id: 4, name: "Dee 2" }, source, op: "u" });
+    expect(u).toMatchObject({ op: "upsert", row: { name: "Dee 2", _cdc_op: "u" } });
+    expect(u?.schema).toBe(c.schema);
+    expect(await run({ before: { id: 4, name: "Dee 2" }, source, op: "d" })).toMatchObject({
+      op: "delete",
+      key: { id: 4 },
+    });
+    expect(await run(null)).toMatchObject({ op: "delete", key: { id: 4 } });
   });
 });
