@@ -69,7 +69,7 @@ export async function runCompaction(
     });
     for (const t of batch.tables) {
       out(
-        `${t.table}: ${t.status}${t.dryRun ? " (dry run)" : ""}, files ${t.filesBefore} -> ${t.filesAfter}${"error" in t && t.error ? `, error: ${t.error}` : ""}\n`,
+        `${t.table}: ${t.status}${t.dryRun ? " (dry run)" : ""}, files ${t.filesBefore} -> ${t.filesAfter}${t.deleteFilesBefore > 0 ? `, delete files ${t.deleteFilesBefore} -> ${t.deleteFilesAfter}` : ""}${"error" in t && t.error ? `, error: ${t.error}` : ""}\n`,
       );
     }
     out(
