@@ -6,7 +6,13 @@
  */
 import type { Config } from "../config.js";
 import { CHANGE_DELETE, CHANGE_UPSERT, type RecordInput, type TableBuffer } from "./buffer/index.js";
-import { type Change, type ChangeOptions, keyDecoderFor, recordChange } from "./change/index.js";
+import {
+  alignDeleteKey,
+  type Change,
+  type ChangeOptions,
+  keyDecoderFor,
+  recordChange,
+} from "./change/index.js";
 import { type DecodedRecord, type Decoder, SchemaRegistryClient } from "./decode/index.js";
 import type { Route } from "./route.js";
 import { checkNesting, checkRecordNames } from "./schema/index.js";
@@ -51,8 +57,11 @@ export class SinkChanges {
   }
 }
 
-function add(buf: TableBuffer, route: Route, change: Change | null, rec: RecordInput): number | null {
-  if (change === null) return null;
+function add(buf: TableBuffer, route: Route, found: Change | null, rec: RecordInput): number | null {
+  if (found === null) return null;
+  // A key read from a Kafka key ("42" is a JSON number) takes the table's key column types.
+  const fields = buf.tableSchema?.fields;
+  const change = alignDeleteKey(found, (c) => fields?.find((f) => f.name === c)?.type);
   checkNesting(change.schema);
   checkRecordNames(change.schema, route.config.metadataColumns);
   return change.op === "upsert"

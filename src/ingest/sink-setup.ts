@@ -2,9 +2,10 @@
  * What the sink needs before it consumes: one decoder per route, and, on each partition
  * assignment, the offset each partition's table last committed (the position to seek to).
  */
-import type { Catalog } from "../catalog/index.js";
+import { type Catalog, formatIdentifier } from "../catalog/index.js";
 import type { Config } from "../config.js";
 import { FloeError, isFloeError } from "../errors.js";
+import { currentSchema, type Schema } from "../iceberg/spec/index.js";
 import { tpKey } from "./buffer/index.js";
 import { DebeziumJsonDecoder } from "./change/index.js";
 import { committedOffsets, getOffset } from "./commit/index.js";
@@ -53,6 +54,8 @@ export async function tablePositions(
   routes: readonly Route[],
   group: string,
   assignment: Record<string, number[]>,
+  /** Filled with each loaded table's current schema, by formatted identifier. */
+  schemas?: Map<string, Schema>,
 ): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   for (const [topic, parts] of Object.entries(assignment)) {
@@ -60,7 +63,10 @@ export async function tablePositions(
     if (!route || route.config.tableField !== undefined) continue;
     let committed: ReturnType<typeof committedOffsets>;
     try {
-      committed = committedOffsets((await catalog.loadTable(route.tableFor(topic, {}))).metadata, group);
+      const id = route.tableFor(topic, {});
+      const { metadata } = await catalog.loadTable(id);
+      committed = committedOffsets(metadata, group);
+      schemas?.set(formatIdentifier(id), currentSchema(metadata));
     } catch (e) {
       if (isFloeError(e, "NOT_FOUND")) continue;
       throw e;

@@ -52,10 +52,7 @@ export class Sink {
   private readonly buffers = new SinkBuffers();
   /** Next offset to process per assigned partition. */
   private readonly positions = new Map<string, bigint>();
-  /**
-   * Bumped whenever a partition's position is moved from outside the batch loop (a seek, a revoke):
-   * a batch that was already being processed stops instead of buffering records twice.
-   */
+  /** Bumped when a seek or revoke moves a partition: a batch in progress stops (no record twice). */
   private readonly epochs = new Map<string, number>();
   /** The latest assignment's table lookups and seeks; batches wait for it. */
   private assigning: Promise<void> = Promise.resolve();
@@ -219,9 +216,11 @@ export class Sink {
     // What the open commits hold is committed now (revoked partitions' records too: if their new owner
     // commits them first, ours loses), so that the positions below include it and nothing is re-read.
     if (this.pipeline.open.size > 0) await this.requestFlush(true);
+    const { catalog, config } = this.opts;
+    const schemas = this.buffers.tableSchemas;
     const seeks = await this.health.retryWhileUnavailable(
       "loading the tables' committed offsets",
-      () => tablePositions(this.opts.catalog, this.routes, this.opts.config.kafka.groupId, assignment),
+      () => tablePositions(catalog, this.routes, config.kafka.groupId, assignment, schemas),
       () => this.state === "running" || this.state === "starting",
     );
     // Every partition with a table position restarts there, kept partitions included: what we buffered

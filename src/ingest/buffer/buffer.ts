@@ -111,7 +111,7 @@ export class TableBuffer {
   constructor(
     readonly table: { readonly namespace: readonly string[]; readonly name: string },
     readonly route: Route,
-    private readonly tableSchema?: Schema,
+    readonly tableSchema?: Schema,
   ) {
     if (route.config.mode === "upsert") this.ops = new Int32s();
   }

@@ -71,6 +71,14 @@ export type TableCommitResult =
 
 const EMPTY: StructType = { type: "struct", fields: [] };
 
+/** The first record's schema; of an upsert route the first row's, not a delete's (only its key). */
+function firstRowSchema(batch: TableBatch): StructType | undefined {
+  const route = batch.route.config;
+  if (route.mode !== "upsert") return batch.schemas[0];
+  const key = route.key ?? [];
+  return batch.schemas.find((s) => s.fields.some((f) => !key.includes(f.name))) ?? batch.schemas[0];
+}
+
 async function loadOrCreate(deps: CommitterDeps, batch: TableBatch): Promise<Table> {
   const { catalog, io } = deps;
   try {
@@ -91,7 +99,7 @@ async function loadOrCreate(deps: CommitterDeps, batch: TableBatch): Promise<Tab
   let schema = meta(makeSchema([]));
   try {
     // The first record's columns, unless they break a rule: then the schema step decides about that record.
-    const withFirst = meta(evolveSchema(makeSchema([]), batch.schemas[0] ?? EMPTY, 0).schema);
+    const withFirst = meta(evolveSchema(makeSchema([]), firstRowSchema(batch) ?? EMPTY, 0).schema);
     if (countFields(withFirst) <= route.maxColumns) schema = withFirst;
   } catch (e) {
     if (!isFloeError(e)) throw e;
