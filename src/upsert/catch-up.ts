@@ -52,22 +52,6 @@ function newerFile(index: KeyIndex): KeepLater {
   };
 }
 
-/** Sequence numbers of the foreign snapshots since the settled one, or undefined if it is unreachable. */
-function foreignSince(index: KeyIndex, metadata: TableMetadata): Set<bigint> | undefined {
-  const own = new Set(index.ownSnapshotIds);
-  const byId = new Map(metadata.snapshots.map((s) => [s["snapshot-id"], s]));
-  const foreign = new Set<bigint>();
-  let id = metadata["current-snapshot-id"] ?? undefined;
-  for (;;) {
-    if (id === index.settledSnapshotId) return foreign;
-    if (id === undefined) return undefined;
-    const s = byId.get(id);
-    if (s === undefined) return undefined;
-    if (!own.has(id)) foreign.add(s["sequence-number"]);
-    id = s["parent-snapshot-id"] ?? undefined;
-  }
-}
-
 function readerFor(io: FileIO, index: KeyIndex, metadata: TableMetadata, files: SnapshotFiles): KeyReader {
   const deletes = new DeleteIndex(files.deletes, unpartitionedSpecIds(metadata["partition-specs"]));
   return new KeyReader(io, metadata, index.keyColumns, deletes);
@@ -114,7 +98,7 @@ export async function catchUp(
     );
   }
   const current = currentSnapshot(metadata);
-  const foreign = foreignSince(index, metadata);
+  const foreign = index.foreignSince(metadata);
   if (foreign === undefined) {
     logger.warn("key index: its snapshot is not an ancestor of the current one; rebuilding", {
       settled: index.settledSnapshotId,

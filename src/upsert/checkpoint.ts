@@ -19,7 +19,6 @@ import { crc32 } from "node:zlib";
 import { FloeError } from "../errors.js";
 import { type FileIO, openWriteStream } from "../iceberg/io/index.js";
 import {
-  ancestorsOf,
   FLOE_KEY_INDEX,
   FLOE_KEY_INDEX_PARENT,
   type PrimitiveValue,
@@ -68,15 +67,9 @@ const idOf = (text: string | null) => (text === null ? undefined : BigInt(text))
  * itself, the index is settled at its snapshot (so a checkpoint's list of own commits stays short).
  */
 export function settleOwn(index: KeyIndex, metadata: TableMetadata): void {
-  const own = new Set(index.ownSnapshotIds);
-  if (own.size === 0) return;
-  for (const s of ancestorsOf(index.snapshotId, metadata.snapshots)) {
-    if (s["snapshot-id"] === index.settledSnapshotId) break;
-    if (!own.has(s["snapshot-id"])) return;
-    if (s["parent-snapshot-id"] === undefined && index.settledSnapshotId !== undefined) return;
+  if (index.ownSnapshotIds.length > 0 && index.foreignSince(metadata, index.snapshotId)?.size === 0) {
+    index.settle(index.snapshotId);
   }
-  if (!metadata.snapshots.some((s) => s["snapshot-id"] === index.snapshotId)) return;
-  index.settle(index.snapshotId);
 }
 
 function entryBytes(words: Uint32Array): Uint8Array {

@@ -12,6 +12,7 @@
  * be taken for one.
  */
 import { FloeError } from "../errors.js";
+import type { TableMetadata } from "../iceberg/spec/index.js";
 import { DEAD, EntryChunks, HashSlots, type KeepLater, SortedEntries } from "./entries.js";
 import { FileTable, type IndexedFile } from "./files.js";
 
@@ -46,7 +47,11 @@ export class KeyIndex {
   #lastFile: IndexedFile | undefined;
   #lastFileId = 0;
 
-  constructor(keyColumns: readonly string[], snapshotId?: bigint) {
+  readonly #foldMin: number;
+
+  /** `foldMin`: keys the hash table may hold before it is folded into the sorted run (at least). */
+  constructor(keyColumns: readonly string[], snapshotId?: bigint, options: { foldMin?: number } = {}) {
+    this.#foldMin = options.foldMin ?? FOLD_MIN;
     this.keyColumns = [...keyColumns];
     this.#snapshotId = snapshotId;
     this.#settled = snapshotId;
@@ -145,9 +150,16 @@ export class KeyIndex {
   /**
    * The pending state becomes the committed state of `snapshotId`, the commit that wrote it
    * (`sequenceNumber`: its sequence number, when known, for the files it added). Snapshots of other
-   * writers committed before it are not reflected until catchUp.
+   * writers committed before it are not reflected until catchUp. Give `parentSnapshotId` (the
+   * commit's parent, null for none) when known: a commit right on top of the index's settled snapshot
+   * settles the index at it, so catch-up never has to walk back past it.
    */
-  commitPending(snapshotId: bigint, sequenceNumber?: bigint): void {
+  commitPending(snapshotId: bigint, sequenceNumber?: bigint, parentSnapshotId?: bigint | null): void {
+    // Committed right on top of a settled state: nothing foreign in between, the new one is settled.
+    const settles =
+      parentSnapshotId !== undefined &&
+      (parentSnapshotId ?? undefined) === this.#snapshotId &&
+      this.#snapshotId === this.#settled;
     this.pending.forEach((_s, hi, lo, file, pos) => {
       if (file === DEAD) this.removeCommitted(hi, lo);
       else this.setCommitted(hi, lo, file, pos);
@@ -155,7 +167,8 @@ export class KeyIndex {
     this.files.commit(sequenceNumber);
     this.clearPending();
     this.#snapshotId = snapshotId;
-    this.#own.push(snapshotId);
+    if (settles) this.#settled = snapshotId;
+    else this.#own.push(snapshotId);
     this.maybeFold();
   }
 
@@ -178,6 +191,29 @@ export class KeyIndex {
     this.#snapshotId = snapshotId;
     this.#settled = snapshotId;
     this.#own = [];
+  }
+
+  /**
+   * Sequence numbers of the snapshots between `from` (default: the current snapshot) and the settled
+   * one that this index did not commit itself; undefined when the settled snapshot is not an ancestor
+   * (or the ancestry is cut by expired snapshots).
+   */
+  foreignSince(
+    metadata: TableMetadata,
+    from = metadata["current-snapshot-id"] ?? undefined,
+  ): Set<bigint> | undefined {
+    const own = new Set(this.#own);
+    const byId = new Map(metadata.snapshots.map((s) => [s["snapshot-id"], s]));
+    const foreign = new Set<bigint>();
+    let id = from;
+    for (;;) {
+      if (id === this.#settled) return foreign;
+      if (id === undefined) return undefined;
+      const s = byId.get(id);
+      if (s === undefined) return undefined;
+      if (!own.has(id)) foreign.add(s["sequence-number"]);
+      id = s["parent-snapshot-id"] ?? undefined;
+    }
   }
 
   /** Restores the snapshot bookkeeping of a checkpoint. */
@@ -310,8 +346,9 @@ export class KeyIndex {
   }
 
   private maybeFold(): void {
-    const limit = Math.max(FOLD_MIN, this.base.count >>> 3);
-    if (this.delta.used > limit || this.base.dead > Math.max(FOLD_MIN, this.base.count >>> 2)) this.fold();
+    const limit = Math.max(this.#foldMin, this.base.count >>> 3);
+    if (this.delta.used > limit || this.base.dead > Math.max(this.#foldMin, this.base.count >>> 2))
+      this.fold();
   }
 
   private assertNoPending(what: string): void {

@@ -166,7 +166,11 @@ async function upsertCommit(
     .addDataFiles([data!])
     .addDeleteFiles(deleteFiles)
     .commit(summary === undefined ? {} : { summary });
-  index.commitPending(result.snapshot!["snapshot-id"]);
+  index.commitPending(
+    result.snapshot!["snapshot-id"],
+    result.snapshot!["sequence-number"],
+    result.snapshot!["parent-snapshot-id"] ?? null,
+  );
   return result;
 }
 
@@ -200,6 +204,9 @@ describe("key index load and catch-up on a real table", () => {
     expect(summary[FLOE_KEY_INDEX_PARENT]).toBe(String(before));
     await upsertCommit(table, index, [4, 100, 101], "b", false);
     await expectMatches(index, table);
+    // Each commit landed right on the index's snapshot: the index is settled at the newest.
+    expect(index.settledSnapshotId).toBe(index.snapshotId);
+    expect(index.ownSnapshotIds).toEqual([]);
     const { logger, lines } = capture();
     const loaded = await loadKeyIndex(table.io, table.metadata, KEY, logger);
     expect(loaded.source).toBe("checkpoint");
@@ -268,6 +275,10 @@ describe("key index load and catch-up on a real table", () => {
     const ours = await upsertCommit(table, index, [1, 2, 3], "a", true, foreign);
     const parent = ours.snapshot!["parent-snapshot-id"];
     expect(String(parent)).not.toBe(ours.snapshot!.summary[FLOE_KEY_INDEX_PARENT]);
+    // Not settled: the other writer's snapshot is not reflected yet.
+    expect(index.ownSnapshotIds).toEqual([ours.snapshot!["snapshot-id"]]);
+    expect((await catchUp(table.io, index, table.metadata)).files).toBe(1);
+    await expectMatches(index, table);
     const { logger, lines } = capture();
     const loaded = await loadKeyIndex(table.io, table.metadata, KEY, logger);
     expect(loaded.source).toBe("checkpoint");

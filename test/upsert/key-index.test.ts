@@ -70,7 +70,7 @@ describe("KeyIndex", () => {
   });
 
   it("matches a map model over many commits (folding the hash table into the sorted run)", () => {
-    const index = new KeyIndex(["id"]);
+    const index = new KeyIndex(["id"], undefined, { foldMin: 2048 });
     const model = new Map<number, string>();
     const r = rng(42);
     let fileNo = 0;
@@ -78,9 +78,9 @@ describe("KeyIndex", () => {
     for (let commit = 0; commit < 40; commit++) {
       const f = file(fileNo++);
       const pending = new Map(model);
-      const ops = 1 + (r() % 20_000);
+      const ops = 1 + (r() % 4000);
       for (let op = 0; op < ops; op++) {
-        const k = r() % 150_000;
+        const k = r() % 30_000;
         if (r() % 10 === 0) {
           index.remove(hashOf(k), 0);
           pending.delete(k);
@@ -101,9 +101,9 @@ describe("KeyIndex", () => {
       expect(index.size).toBe(model.size);
     }
     // The run holds most keys by now; every key answers as the model says.
-    expect(index.base.count).toBeGreaterThan(50_000);
+    expect(index.base.count).toBeGreaterThan(10_000);
     const wrong: number[] = [];
-    for (let k = 0; k < 150_000; k++) if (where(index, k) !== model.get(k)) wrong.push(k);
+    for (let k = 0; k < 30_000; k++) if (where(index, k) !== model.get(k)) wrong.push(k);
     expect(wrong).toEqual([]);
     expect(index.memoryBytes).toBeLessThan(index.size * 16 * 1.6 + 200_000);
   });
