@@ -55,20 +55,53 @@ export interface UpsertCounts {
   crossPartition: number;
 }
 
-/** Four UTF-16 units of a row's 64-bit key hash: a cheap, exact Map key within one flush. */
-function hashKey(h: Uint32Array, i: number): string {
-  const lo = h[2 * i] ?? 0;
-  const hi = h[2 * i + 1] ?? 0;
-  return String.fromCharCode(lo & 0xffff, lo >>> 16, hi & 0xffff, hi >>> 16);
+/**
+ * Which rows of a flush hold the last change of their key: an open-addressing table of row numbers
+ * keyed by the rows' 64-bit key hashes, filled from the last row back (no string or Map per row).
+ * `onRepeat(i, next)`: row i's key changes again at row `next` (the next change of that key).
+ */
+function lastOfKeys(
+  h: Uint32Array,
+  n: number,
+  onRepeat: (i: number, next: number) => void,
+): { last: Uint8Array; distinct: number } {
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  const mask = size - 1;
+  const slots = new Int32Array(size).fill(-1);
+  const last = new Uint8Array(n);
+  let distinct = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const lo = h[2 * i] as number;
+    const hi = h[2 * i + 1] as number;
+    let s = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const r = slots[s] as number;
+      if (r < 0) {
+        last[i] = 1;
+        distinct++;
+        break;
+      }
+      if (h[2 * r] === lo && h[2 * r + 1] === hi) {
+        onRepeat(i, r);
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+    slots[s] = i;
+  }
+  return { last, distinct };
 }
 
+/** The kept rows of every column, as arrays. */
 function pick(columns: Columns, keep: readonly number[]): Columns {
   const out = new Map<string, unknown[]>();
+  const m = keep.length;
   for (const [name, col] of columns) {
-    out.set(
-      name,
-      Array.isArray(col) ? keep.map((i) => col[i] ?? null) : keep.map((i) => (col as ColumnSource).get(i)),
-    );
+    const values = new Array<unknown>(m);
+    if (Array.isArray(col)) for (let j = 0; j < m; j++) values[j] = col[keep[j] as number] ?? null;
+    else for (let j = 0; j < m; j++) values[j] = (col as ColumnSource).get(keep[j] as number);
+    out.set(name, values);
   }
   return out;
 }
@@ -112,19 +145,15 @@ export class UpsertCommit {
     const columns = batch.columns();
     const ops = batch.ops();
     const hashes = keyHashes(writer.arrowVectors(columns, n, this.key));
-    const last = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const k = hashKey(hashes, i);
-      const before = last.get(k);
+    const { last, distinct } = lastOfKeys(hashes, n, (i, next) => {
       // A key should live in one partition: its order across two is not defined.
-      if (before !== undefined && batch.sourceOf(before) !== batch.sourceOf(i)) this.counts.crossPartition++;
-      last.set(k, i);
-    }
-    const collapsed = n - last.size;
+      if (batch.sourceOf(i) !== batch.sourceOf(next)) this.counts.crossPartition++;
+    });
+    const collapsed = n - distinct;
     this.counts.collapsed += collapsed;
     const keep: number[] = [];
     for (let i = 0; i < n; i++) {
-      if (collapsed > 0 && last.get(hashKey(hashes, i)) !== i) continue;
+      if (last[i] === 0) continue;
       const was = this.index.lookup(hashes, i);
       const deleting = ops !== undefined && ops[i] === CHANGE_DELETE;
       if (was !== undefined) this.deleteRow(was.file, was.pos);
