@@ -116,6 +116,8 @@ interface Examined {
   required: string[];
   /** With hits: the live entries as the new snapshot carries them (hits DELETED, others EXISTING). */
   entries?: ManifestEntry[];
+  /** Data files this change adds a deletion vector for that already have a live one it keeps. */
+  doubled: string[];
 }
 
 export class SnapshotProducer {
@@ -127,6 +129,8 @@ export class SnapshotProducer {
   private readonly removed: Set<string>;
   private readonly removedData: number;
   private readonly required: Set<string>;
+  /** Data files the added deletion vectors refer to. */
+  private readonly vectorTargets: Set<string>;
   private prepared?: ManifestFile[];
   private readonly examined = new Map<string, Examined>();
   private readonly combined = new Map<string, ManifestFile[]>();
@@ -145,6 +149,15 @@ export class SnapshotProducer {
     this.removed = new Set([...(changes.removedFilePaths ?? []), ...(changes.removedDeleteFilePaths ?? [])]);
     this.removedData = changes.removedFilePaths?.length ?? 0;
     this.required = new Set(changes.requiredDataFilePaths ?? []);
+    const targets = (changes.addedDeleteFiles ?? []).flatMap((f) =>
+      f.content === 1 && f.content_offset !== undefined && f.referenced_data_file !== undefined
+        ? [f.referenced_data_file]
+        : [],
+    );
+    this.vectorTargets = new Set(targets);
+    if (this.vectorTargets.size < targets.length) {
+      throw new FloeError("INVALID_ARGUMENT", "a change adds two deletion vectors for one data file");
+    }
     for (const f of changes.addedDataFiles ?? []) {
       if (f.content !== 0) throw new FloeError("INVALID_ARGUMENT", `${f.file_path} is not a data file`);
     }
@@ -212,17 +225,26 @@ export class SnapshotProducer {
   private async examine(m: ManifestFile): Promise<Examined> {
     const cached = this.examined.get(m.manifest_path);
     if (cached) return cached;
-    let result: Examined = { hits: [], required: [] };
+    let result: Examined = { hits: [], required: [], doubled: [] };
     const wanted =
       m.content === 0
         ? this.removedData > 0 || this.required.size > 0
-        : (this.changes.removedDeleteFilePaths?.length ?? 0) > 0;
+        : (this.changes.removedDeleteFilePaths?.length ?? 0) > 0 || this.vectorTargets.size > 0;
     if (wanted && !this.opts.skipManifests?.has(m.manifest_path)) {
       const entries = await readManifestEntries(this.opts.io, m);
       const live = entries.filter((e) => e.status !== ENTRY_STATUS.DELETED);
       const hits = live.filter((e) => this.removedKey(e.data_file) !== undefined);
       const required = live.map((e) => e.data_file.file_path).filter((p) => this.required.has(p));
-      result = { hits: hits.map((e) => e.data_file), required };
+      // A data file has at most one deletion vector: one this change adds must replace a live one.
+      const doubled = live
+        .map((e) => e.data_file)
+        .filter((f) => f.content_offset !== undefined && this.removedKey(f) === undefined)
+        .flatMap((f) =>
+          f.referenced_data_file !== undefined && this.vectorTargets.has(f.referenced_data_file)
+            ? [f.referenced_data_file]
+            : [],
+        );
+      result = { hits: hits.map((e) => e.data_file), required, doubled };
       if (hits.length > 0) {
         result.entries = live.map((e) =>
           this.removedKey(e.data_file) !== undefined
@@ -287,11 +309,13 @@ export class SnapshotProducer {
     const sources: ManifestFile[] = [];
     const removedFiles: DataFile[] = [];
     const required: string[] = [];
+    const doubled: string[] = [];
     for (const m of await readManifestList(this.opts.io, parent)) {
       // Manifests without live files are dropped; the rest carry over unless they hold removed files.
       if (!hasLiveFiles(m)) continue;
       const ex = await this.examine(m);
       required.push(...ex.required);
+      doubled.push(...ex.doubled);
       if (ex.hits.length === 0) carried.push(m);
       else {
         sources.push(m);
@@ -304,6 +328,13 @@ export class SnapshotProducer {
       "to remove",
     );
     this.missing(required, this.required, "the change depends on");
+    if (doubled.length > 0) {
+      throw new FloeError(
+        "COMMIT_CONFLICT",
+        `${doubled.length} data file(s) already have a deletion vector this change does not replace (first: ${doubled[0]}); the change must be replanned`,
+        { retryable: false, context: { doubled: doubled.length } },
+      );
+    }
     const attemptFiles: string[] = [];
     for (const c of await this.combine(sources, base)) {
       attemptFiles.push(c.manifest_path);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EmbeddedCatalog, Table } from "../../../src/catalog/index.js";
+import { isFloeError } from "../../../src/errors.js";
 import { decodeManifest, decodeManifestList } from "../../../src/iceberg/avro/index.js";
 import { MemoryFileIO } from "../../../src/iceberg/io/index.js";
 import { liveDeletionVectors, liveEntries, readManifestList } from "../../../src/iceberg/snapshot/index.js";
@@ -115,5 +116,27 @@ describe("format v3 writing", () => {
     // Delete manifests carry no row ids; the data manifests keep theirs.
     const list = await readManifestList(io, currentSnapshot(table.metadata));
     for (const m of list) expect(m.first_row_id === undefined).toBe(m.content === 1);
+  });
+
+  it("refuses a second live deletion vector for a data file (the old one must be removed)", async () => {
+    const { io, table } = await setup();
+    const [a] = await append(table, [1, 2, 3]);
+    const path = a?.file_path ?? "";
+    const opts = { io, location: table.metadata.location };
+    const dv = () => writeDeletionVectors(opts, new Map([[path, { positions: [0], partition: {} }]]));
+    await table
+      .newRowDelta()
+      .addDeleteFiles(await dv())
+      .commit();
+    const again = await table
+      .newRowDelta()
+      .addDeleteFiles(await dv())
+      .commit()
+      .catch((e: unknown) => e);
+    expect(isFloeError(again, "COMMIT_CONFLICT")).toBe(true);
+    expect(String((again as Error).message)).toMatch(/already have a deletion vector/);
+    const twice = [...(await dv()), ...(await dv())];
+    await expect(table.newRowDelta().addDeleteFiles(twice).commit()).rejects.toThrow(/two deletion vectors/);
+    expect((await liveDeletionVectors(io, currentSnapshot(table.metadata))).size).toBe(1);
   });
 });
