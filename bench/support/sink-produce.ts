@@ -90,7 +90,7 @@ async function connect(job: ProduceJob): Promise<Producer> {
 
 async function flat(job: ProduceJob): Promise<ProduceResult> {
   const count = job.count ?? 1_000_000;
-  const batch = job.batch ?? (job.changes ? 20_000 : 5000);
+  const batch = job.batch ?? (job.changes ? 10_000 : 5000);
   const inflight = job.changes ? 1 : (job.inflight ?? 4);
   const pregenerate = job.pregenerate ?? true;
   const source = recordSource(job);
