@@ -5,7 +5,7 @@ import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 import { buildPartitionSpec, currentSnapshot, makeSchema } from "../../src/iceberg/spec/index.js";
 import { writeEqualityDeletes, writePositionDeletes } from "../../src/iceberg/write/index.js";
 import { seededRandom } from "../support/random.js";
-import { type UpsertChange, UpsertModel, type UpsertRow } from "../support/upsert-table.js";
+import { randomChanges, UpsertModel, type UpsertRow } from "../support/upsert-table.js";
 import { liveRows, rowKey } from "./helpers.js";
 
 // Compaction on upsert tables: deletes are applied and the delete files dropped in the same replace
@@ -24,18 +24,13 @@ async function upsertTable(commits: number, keys: number, seed = 7) {
   const spec = buildPartitionSpec(schema, [{ source: "cat", transform: "identity" }]);
   const table = new Table(catalog, await catalog.createTable(["db"], { name: "u", schema, spec }), io);
   const model = new UpsertModel("id", (row) => [row.cat as string]);
-  const random = seededRandom(seed);
-  let v = 0n;
-  for (let c = 0; c < commits; c++) {
-    const changes: UpsertChange[] = [];
-    for (let i = 0; i < keys; i++) {
-      const id = BigInt(Math.floor(random() * keys));
-      if (random() < 0.1) changes.push({ op: "delete", key: id });
-      // The key decides the partition, as the sink requires.
-      else changes.push({ op: "upsert", row: { id, cat: CATS[Number(id) % 2], v: v++ } });
-    }
-    await model.commit(table, changes);
-  }
+  // The key decides the partition, as the sink requires.
+  const next = randomChanges(seededRandom(seed), keys, 0.1, (id, v) => ({
+    id,
+    cat: CATS[Number(id) % 2],
+    v,
+  }));
+  for (let c = 0; c < commits; c++) await model.commit(table, next(keys));
   return { io, catalog, table, model };
 }
 

@@ -112,6 +112,24 @@ export class UpsertModel {
   }
 }
 
+/**
+ * Random changes over keys [0, keys): each a delete with probability `deletes`, else an upsert of
+ * `row(key, n)` (n counts the upserts made so far, across calls).
+ */
+export function randomChanges(
+  random: () => number,
+  keys: number,
+  deletes: number,
+  row: (key: bigint, n: bigint) => UpsertRow,
+): (count: number) => UpsertChange[] {
+  let n = 0n;
+  return (count) =>
+    Array.from({ length: count }, (): UpsertChange => {
+      const key = BigInt(Math.floor(random() * keys));
+      return random() < deletes ? { op: "delete", key } : { op: "upsert", row: row(key, n++) };
+    });
+}
+
 function keyText(v: unknown): string {
   return typeof v === "bigint" ? `${v}n` : JSON.stringify(v);
 }

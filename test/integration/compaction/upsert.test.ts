@@ -13,7 +13,7 @@ import { canonRows } from "../../support/canon.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { runPython } from "../../support/python.js";
 import { seededRandom } from "../../support/random.js";
-import { type UpsertChange, UpsertModel } from "../../support/upsert-table.js";
+import { randomChanges, UpsertModel } from "../../support/upsert-table.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 
 // An upsert table as the sink leaves it (20 row deltas: a data file per partition and position
@@ -56,23 +56,13 @@ describe("compaction of an upsert table", () => {
       wh.io,
     );
     const upserts = new UpsertModel("id", (row) => [row.cat as string]);
-    const random = seededRandom(17);
-    let v = 0n;
-    for (let c = 0; c < COMMITS; c++) {
-      const changes: UpsertChange[] = [];
-      for (let i = 0; i < CHANGES; i++) {
-        const id = BigInt(Math.floor(random() * KEYS));
-        if (random() < 0.08) changes.push({ op: "delete", key: id });
-        else {
-          const n = v++;
-          changes.push({
-            op: "upsert",
-            row: { id, cat: CATS[Number(id) % 3], v: n, note: n % 5n === 0n ? null : `change ${n}` },
-          });
-        }
-      }
-      await upserts.commit(table, changes);
-    }
+    const next = randomChanges(seededRandom(17), KEYS, 0.08, (id, v) => ({
+      id,
+      cat: CATS[Number(id) % 3],
+      v,
+      note: v % 5n === 0n ? null : `change ${v}`,
+    }));
+    for (let c = 0; c < COMMITS; c++) await upserts.commit(table, next(CHANGES));
     model = digest(upserts.rows());
     const files = await scanSnapshot(wh.io, currentSnapshot(table.metadata));
     before = {
