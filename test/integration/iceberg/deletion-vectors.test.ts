@@ -92,12 +92,17 @@ describe("deletion vectors written by Floe (v3 table through the REST catalog)",
     ).toEqual([0n, 6n]);
   });
 
-  it("DuckDB 1.4.4 applies the deletion vectors", async () => {
-    const rows = await query(
+  it("DuckDB 1.4.4 applies the deletion vectors (iceberg_scan and ATTACH to the REST catalog)", async () => {
+    const scan = await query(
       duck.conn,
       `SELECT name FROM iceberg_scan('${table.metadataLocation}') ORDER BY name`,
     );
-    expect(rows.map((r) => r.name)).toEqual(expected);
+    expect(scan.map((r) => r.name)).toEqual(expected);
+    await duck.conn.run(
+      `ATTACH 'warehouse' AS lake (TYPE iceberg, ENDPOINT '${stackEnv().FLOE_REST_URI}', AUTHORIZATION_TYPE 'none')`,
+    );
+    const attached = await query(duck.conn, `SELECT name FROM lake.${namespace}.people ORDER BY name`);
+    expect(attached.map((r) => r.name)).toEqual(expected);
   });
 
   it("PyIceberg 0.10 applies the deletion vectors", async () => {
