@@ -185,20 +185,20 @@ async function drain(
 ): Promise<{ run: Drained; restart?: Restart }> {
   const topic = uniqueName(`bench_up_${kind}`);
   await createTopic(env.brokers, topic, PARTITIONS);
-  const produce = await produceBacklog(env, kind, topic);
-  const total = [...(await endOffsets(env.brokers, topic)).values()].reduce((a, b) => a + b, 0n);
-  if (total !== BigInt(CHANGES)) throw new Error(`topic holds ${total} records, expected ${CHANGES}`);
-  const group = uniqueName("bench");
-  const b = await buildSink(env, { topic, format: "json", group, route: route(kind) });
-  let restarted: Restart | undefined;
+  let b: BenchSink | undefined;
   try {
+    const produce = await produceBacklog(env, kind, topic);
+    const total = [...(await endOffsets(env.brokers, topic)).values()].reduce((a, c) => a + c, 0n);
+    if (total !== BigInt(CHANGES)) throw new Error(`topic holds ${total} records, expected ${CHANGES}`);
+    const group = uniqueName("bench");
+    b = await buildSink(env, { topic, format: "json", group, route: route(kind) });
     const d = await drainBacklog(b, group, topic, total);
-    await b.sink.stop(); // upsert: writes the key index checkpoint
+    await b.sink.stop(); // upsert: writes the key index checkpoint when a commit is left to make
     const loaded = await loadTable(b.catalog, b.table);
     if (loaded === undefined) throw new Error("no table");
     const model = produce.model;
     const checked = model ? await check(env, loaded.metadataLocation, model) : undefined;
-    if (restart && kind === "upsert") restarted = await restartTimes(b);
+    const restarted = restart && kind === "upsert" ? await restartTimes(b) : undefined;
     const run: Drained = {
       kind,
       records: CHANGES,
@@ -224,8 +224,8 @@ async function drain(
     console.error(`[${kind}]`, JSON.stringify({ sink: run.sink, shape: run.commitShape, check: run.check }));
     return { run, ...(restarted ? { restart: restarted } : {}) };
   } finally {
-    await b.sink.stop().catch(() => undefined);
-    await rm(fileURLToPath(b.warehouse), { recursive: true, force: true });
+    await b?.sink.stop().catch(() => undefined);
+    if (b) await rm(fileURLToPath(b.warehouse), { recursive: true, force: true });
     await deleteTopic(env.brokers, topic);
   }
 }
