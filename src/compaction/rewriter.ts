@@ -1,7 +1,7 @@
 /**
- * The rewriter: for each planned group, read its files (one group in memory at a time), apply the
- * delete files attached to them, concatenate, write new files with the table's DataFileWriter (same
- * field ids, fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
+ * The rewriter: for each planned group, stream its files, with the delete files attached to them
+ * applied, into new files written by the table's DataFileWriter (rewrite-inputs.ts; same field ids,
+ * fresh metrics, the group's partition), and commit a `replace` snapshot that adds the new
  * files and removes the inputs, together with the delete files left applying to no live data file
  * (obsolete-deletes.ts).
  *
@@ -18,27 +18,16 @@
  * - failed: anything else. Files that a possibly-committed snapshot may reference (an error while
  *   committing) are never deleted; orphan removal collects them after its grace period.
  */
-import * as arrow from "apache-arrow";
 import type { Table, WriterSettings } from "../catalog/index.js";
 import { isFloeError, toFloeError } from "../errors.js";
 import { deleteFiles } from "../iceberg/io/index.js";
-import {
-  currentSchema,
-  type DataFile,
-  nameMappingOf,
-  type PrimitiveValue,
-  type Schema,
-  specById,
-} from "../iceberg/spec/index.js";
-import { arrowSchema, DataFileWriter, writeFieldsFromSchema } from "../iceberg/write/index.js";
+import { currentSchema, type DataFile, type PrimitiveValue, specById } from "../iceberg/spec/index.js";
+import { DataFileWriter } from "../iceberg/write/index.js";
 import { type Logger, silentLogger } from "../log.js";
-import { applyDeletes } from "./apply-deletes.js";
-import { conformToSchema } from "./arrow-read.js";
 import { deletePaths } from "./delete-paths.js";
-import { DeleteFileReader } from "./file-deletes.js";
 import type { DeleteCoverage } from "./obsolete-deletes.js";
-import { type ByteRanges, fileRanges, parquetBatches } from "./parquet-batches.js";
-import type { CompactionPlan, PlannedFile, PlannedGroup } from "./planner.js";
+import type { CompactionPlan, PlannedGroup } from "./planner.js";
+import { streamInputs } from "./rewrite-inputs.js";
 import type { DeleteIndex, ScannedFile } from "./scan.js";
 import type { NewDeletesCheck } from "./validate.js";
 
@@ -131,103 +120,6 @@ export interface RewriteResult {
 
 class Abandon extends Error {}
 
-/** Arrow bytes of decoded rows collected before they go to the open output file. */
-const PENDING_BYTES = 8 * 1024 * 1024;
-
-const PREFETCH_FILES = 8;
-const PREFETCH_BYTES = 16 * 1024 * 1024;
-/** Input files up to this size are read whole (and ahead); larger ones by ranges as they decode. */
-const WHOLE_READ_BYTES = 8 * 1024 * 1024;
-const EMPTY: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
-
-function arrowBytes(t: arrow.Table): number {
-  let n = 0;
-  for (const b of t.batches) n += b.data.byteLength;
-  return n;
-}
-
-/**
- * Streams a group through: each file is decoded a batch at a time (parquet-batches.ts), conformed and
- * filtered by its deletes, and added to the pending rows; whenever those reach `flushBytes` of Arrow
- * they are appended to the open output file, which streams row groups out and is cut at the target
- * file size. So the small files read ahead, one input row group, `flushBytes` and the encoder's open
- * row group are held in memory, whatever the size of the group or of its files.
- */
-async function rewriteFiles(
-  table: Table,
-  group: PlannedGroup,
-  inputs: RewriteInputs,
-  schema: Schema,
-  write: (data: arrow.Table) => Promise<void>,
-  flushBytes: number,
-  onFile: (bytes: number) => void,
-): Promise<{ rowsIn: number; deleted: number }> {
-  const io = table.io;
-  const target = arrowSchema(writeFieldsFromSchema(schema));
-  const conform = { nameMapping: nameMappingOf(table.metadata.properties) };
-  const deleteReader = new DeleteFileReader(io, schema, conform);
-  let pending: arrow.RecordBatch[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    const data = new arrow.Table(target, pending);
-    pending = [];
-    pendingBytes = 0;
-    if (data.numRows > 0) await write(data);
-  };
-  // Small files are read whole, ahead of decoding (a few files, a bounded number of bytes): they are
-  // latency-bound. Large ones are read by ranges, a row group at a time, as they are decoded.
-  const whole = (f: PlannedFile) => f.sizeBytes <= WHOLE_READ_BYTES;
-  const reads: Promise<Uint8Array | ByteRanges>[] = [];
-  let started = 0;
-  let inFlight = 0;
-  const readAhead = (i: number) => {
-    while (started < group.files.length && started < i + PREFETCH_FILES) {
-      const next = group.files[started] as PlannedFile;
-      if (!whole(next)) {
-        reads.push(Promise.resolve(fileRanges(io, next.path, next.sizeBytes)));
-        started++;
-        continue;
-      }
-      if (started > i && inFlight + next.sizeBytes > PREFETCH_BYTES) break;
-      const p = io.read(next.path);
-      p.catch(() => undefined); // awaited (and reported) when its turn comes
-      reads.push(p);
-      inFlight += next.sizeBytes;
-      started++;
-    }
-  };
-  let rowsIn = 0;
-  let deleted = 0;
-  for (const [i, f] of group.files.entries()) {
-    const scanned = inputs.files.get(f.path);
-    if (scanned === undefined) throw new Abandon(`${f.path} is not in the planned snapshot`);
-    readAhead(i);
-    const source = await (reads[i] as Promise<Uint8Array | ByteRanges>);
-    reads[i] = EMPTY;
-    if (whole(f)) inFlight -= f.sizeBytes;
-    const attached = inputs.deletes.size === 0 ? [] : inputs.deletes.deletesFor(scanned);
-    const { positions, equality } = await deleteReader.forFile(scanned, attached);
-    // Decoded a batch at a time: memory follows the batch, not the input file.
-    let firstRow = 0;
-    for await (const raw of parquetBatches(source, f.path)) {
-      let t = conformToSchema(raw, schema, f.path, conform);
-      rowsIn += t.numRows;
-      if (attached.length > 0) {
-        const applied = applyDeletes(t, positions, equality, firstRow);
-        t = applied.table;
-        deleted += applied.deleted;
-      }
-      firstRow += raw.numRows;
-      pending.push(...t.batches);
-      pendingBytes += arrowBytes(t);
-      if (pendingBytes >= flushBytes) await flush();
-    }
-    onFile(f.sizeBytes);
-  }
-  await flush();
-  return { rowsIn, deleted };
-}
-
 async function rewriteGroup(
   table: Table,
   group: PlannedGroup,
@@ -259,6 +151,8 @@ async function rewriteGroup(
     if (spec === undefined || group.specId !== md["default-spec-id"]) {
       throw new Abandon(`spec ${group.specId} is not the table's default spec`);
     }
+    const missing = group.files.find((f) => !inputs.files.has(f.path));
+    if (missing !== undefined) throw new Abandon(`${missing.path} is not in the planned snapshot`);
     const schema = currentSchema(md);
     const writer = new DataFileWriter({
       ...table.writerOptions({ maxRowsPerFile: Number.MAX_SAFE_INTEGER, ...settings.writer }),
@@ -269,17 +163,7 @@ async function rewriteGroup(
     progress("read", 0, 0);
     let read: { rowsIn: number; deleted: number };
     try {
-      read = await rewriteFiles(
-        table,
-        group,
-        inputs,
-        schema,
-        async (data) => {
-          await output.append(data);
-        },
-        PENDING_BYTES,
-        (bytes) => progress("read", 1, bytes),
-      );
+      read = await streamInputs(table, group, inputs, schema, output, (bytes) => progress("read", 1, bytes));
       written.push(...(await output.close()));
     } catch (e) {
       await output.abort();

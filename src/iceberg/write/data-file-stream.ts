@@ -158,7 +158,6 @@ export class OpenDataFile {
 /** Default share of Arrow bytes a file takes as Parquet until a closed file tells better. */
 const INITIAL_RATIO = 0.35;
 
-/** The files of one partition, cut at a target size. */
 /** Where consecutive appended rows went: `rows` rows of `path` from row position `firstPos`. */
 export interface Placement {
   readonly path: string;
@@ -166,10 +165,13 @@ export interface Placement {
   readonly rows: number;
 }
 
+/** The files of one partition, cut at a target size. */
 export class RollingDataFile {
   #current: OpenDataFile | undefined;
   readonly #done: DataFile[] = [];
   #ratio = INITIAL_RATIO;
+  /** Whether `#ratio` comes from a file closed here. */
+  #measured = false;
 
   constructor(
     private readonly targetBytes: number,
@@ -186,6 +188,14 @@ export class RollingDataFile {
 
   get openRows(): number {
     return this.#current?.rows ?? 0;
+  }
+
+  /**
+   * Parquet bytes per Arrow byte to assume until a file has closed here (which then tells), e.g. a
+   * rewrite's, whose inputs show how this data compresses; ignored once a file has closed.
+   */
+  assumeRatio(ratio: number): void {
+    if (!this.#measured && Number.isFinite(ratio) && ratio > 0) this.#ratio = ratio;
   }
 
   /**
@@ -239,7 +249,10 @@ export class RollingDataFile {
       return;
     }
     const file = await f.close();
-    if (f.arrowBytes > 0) this.#ratio = Number(file.file_size_in_bytes) / f.arrowBytes;
+    if (f.arrowBytes > 0) {
+      this.#ratio = Number(file.file_size_in_bytes) / f.arrowBytes;
+      this.#measured = true;
+    }
     this.#done.push(file);
   }
 }
