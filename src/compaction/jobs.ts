@@ -126,13 +126,12 @@ export async function compactTable(table: Table, options: CompactOptions = {}): 
         const deletes = new DeleteIndex(scanned.deletes, unpartitioned);
         const target =
           options.targetFileSizeBytes ?? targetFileSizeBytes(md.properties, DEFAULT_TARGET_FILE_SIZE_BYTES);
-        const plan = planCompaction(plannerFiles(scanned, deletes), {
-          ...options,
-          targetFileSizeBytes: target,
-          specId: md["default-spec-id"],
-        });
-        const before = scanned.data.length;
         const coverage = new DeleteCoverage(scanned, deletes, readReferencedPaths(table.io));
+        const plan = planCompaction(
+          plannerFiles(scanned, (d) => coverage.attachedTo(d.file.file_path)),
+          { ...options, targetFileSizeBytes: target, specId: md["default-spec-id"] },
+        );
+        const before = scanned.data.length;
         const counts = {
           filesBefore: before,
           filesAfter: before,

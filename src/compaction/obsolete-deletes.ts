@@ -43,6 +43,8 @@ export class DeleteCoverage {
   /** Per delete file: the live data files it may apply to (partition and sequence rules). */
   private readonly candidates = new Map<string, Set<string>>();
   private readonly byPartition = new Map<string, string[]>();
+  /** Per data file: how many delete files may apply to it. */
+  private readonly attached = new Map<string, number>();
   /** Delete files a commit of this run already removed. */
   private readonly removed = new Set<string>();
 
@@ -62,14 +64,20 @@ export class DeleteCoverage {
     }
     if (index.size === 0) return;
     for (const data of files.data) {
-      for (const d of index.deletesFor(data))
-        this.candidates.get(deleteFileKey(d.file))?.add(data.file.file_path);
+      const applying = index.deletesFor(data);
+      this.attached.set(data.file.file_path, applying.length);
+      for (const d of applying) this.candidates.get(deleteFileKey(d.file))?.add(data.file.file_path);
     }
   }
 
   /** Number of delete files live in the planned snapshot. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** How many delete files may apply to the data file `path` (by partition and sequence number). */
+  attachedTo(path: string): number {
+    return this.attached.get(path) ?? 0;
   }
 
   /** The manifests listing the delete files `keys`. */

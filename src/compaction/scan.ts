@@ -98,13 +98,16 @@ export function unpartitionedSpecIds(specs: readonly PartitionSpec[]): Set<numbe
 }
 
 /** Planner inputs for the data files of a snapshot, with their attached delete counts. */
-export function plannerFiles(files: SnapshotFiles, index: DeleteIndex): PlannerFile[] {
+export function plannerFiles(
+  files: SnapshotFiles,
+  deleteCount: (data: ScannedFile) => number,
+): PlannerFile[] {
   return files.data.map((d) => ({
     path: d.file.file_path,
     sizeBytes: Number(d.file.file_size_in_bytes),
     recordCount: Number(d.file.record_count),
     specId: d.specId,
     partition: d.file.partition,
-    deleteCount: index.size === 0 ? 0 : index.deletesFor(d).length,
+    deleteCount: deleteCount(d),
   }));
 }
