@@ -80,7 +80,7 @@ export class KeyIndexes {
       index.discardPending();
       return;
     }
-    index.commitPending(snapshotId);
+    index.commitPending(snapshotId, snapshot?.["sequence-number"], snapshot?.["parent-snapshot-id"] ?? null);
     // Another writer's snapshots between ours: the index does not know their files yet.
     if (entry !== undefined && (snapshot?.["parent-snapshot-id"] ?? undefined) !== before) entry.stale = true;
   }

@@ -7,7 +7,7 @@
  * the index holds these changes as pending: a dropped commit discards them.
  */
 import type { Table } from "../../catalog/index.js";
-import { hasLiveFiles, readManifestEntries, readManifestList } from "../../iceberg/snapshot/index.js";
+import { liveDeletionVectors } from "../../iceberg/snapshot/index.js";
 import {
   currentSnapshot,
   type DataFile,
@@ -240,7 +240,10 @@ export class UpsertCommit {
     }
     const added: DataFile[] = [];
     const replaced: DataFile[] = [];
-    const vectors = table.metadata["format-version"] >= 3 ? await liveDeletionVectors(table) : undefined;
+    const vectors =
+      table.metadata["format-version"] >= 3
+        ? await liveDeletionVectors(table.io, currentSnapshot(table.metadata))
+        : undefined;
     for (const g of groups.values()) {
       const opts = g.spec === undefined ? table.writerOptions() : { ...table.writerOptions(), spec: g.spec };
       if (vectors === undefined) {
@@ -269,16 +272,4 @@ export class UpsertCommit {
     }
     return { added, replaced };
   }
-}
-
-/** The live deletion vectors of the table's current snapshot, by data file path. */
-async function liveDeletionVectors(table: Table): Promise<Map<string, DataFile>> {
-  const files: DataFile[] = [];
-  for (const m of await readManifestList(table.io, currentSnapshot(table.metadata))) {
-    if (m.content !== 1 || !hasLiveFiles(m)) continue;
-    for (const e of await readManifestEntries(table.io, m)) {
-      if (e.status !== ENTRY_STATUS.DELETED) files.push(e.data_file);
-    }
-  }
-  return deletionVectorsByDataFile(files);
 }
