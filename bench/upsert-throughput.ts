@@ -14,7 +14,8 @@
 //
 // Run: npx vite-node bench/upsert-throughput.ts [changes=2000000] [--keys 1000000] [--updates 0.5]
 //        [--deletes 0.05] [--partitions 4] [--repeat 2] [--rate 15000] [--duration 40] [--warmup 10]
-//        [--no-freshness] [--no-append-freshness] [--out name]
+//        [--no-freshness] [--no-append-freshness] [--only append,upsert] [--out name]
+//   (changes 0: freshness only)
 // Profile: node --cpu-prof --cpu-prof-dir=/tmp/floe-prof node_modules/vite-node/vite-node.mjs
 //   bench/upsert-throughput.ts 500000 --repeat 1 --no-freshness --only upsert, then
 //   npx vite-node bench/support/cpuprofile.ts /tmp/floe-prof/<file>.cpuprofile
@@ -437,7 +438,7 @@ const env = benchEnv();
 const runs: Drained[] = [];
 const failures: string[] = [];
 let restart: Restart | undefined;
-for (let k = 0; k < REPEAT; k++) {
+for (let k = 0; k < (CHANGES > 0 ? REPEAT : 0); k++) {
   for (const kind of ONLY) {
     try {
       const r = await drain(env, kind, k === REPEAT - 1);
