@@ -11,7 +11,6 @@ import { liveDeletionVectors } from "../../iceberg/snapshot/index.js";
 import {
   currentSnapshot,
   type DataFile,
-  ENTRY_STATUS,
   type PartitionSpec,
   type PrimitiveValue,
 } from "../../iceberg/spec/index.js";
@@ -19,7 +18,6 @@ import {
   type ColumnSource,
   type DataFileWriter,
   type DeletionVectorInput,
-  deletionVectorsByDataFile,
   type PartitionPlacement,
   partitionKey,
   type Row,
