@@ -16,14 +16,14 @@ import {
   writeConfig,
 } from "./support.js";
 
-// kill -9 the sink at random moments while it turns a stream of 80k changes over 8k keys (updates,
+// kill -9 the sink at random moments while it turns a stream of 60k changes over 8k keys (updates,
 // tombstone deletes, re-inserts) into an upsert table, restarting it each time. A replayed commit must
 // never delete a row it should keep or keep one it should delete: at the end the table is exactly the
 // model (last value per key), one row per key.
 const PARTITIONS = 4;
-const TOTAL = 80_000;
+const TOTAL = 60_000;
 const KEYS = 8_000;
-const KILLS = 5;
+const KILLS = 4;
 const SEED = Number(process.env.FLOE_TEST_SEED ?? Date.now() % 2 ** 31);
 const ENV = { FLOE_TEST_SESSION_TIMEOUT_MS: "6000" };
 
