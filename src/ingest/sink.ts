@@ -431,6 +431,7 @@ export class Sink {
         recordErrors: this.recordErrors,
         keyIndexes: new KeyIndexes(io, logger),
         stopping: () => this.state !== "running",
+        prepared: (table, schema) => this.buffers.tableSchemas.set(table, schema),
       },
       take: () => this.buffers.take(),
       released: () => {

@@ -36,6 +36,8 @@ export interface TableBatch {
    * key); undefined for append routes.
    */
   ops(): Int32Array | undefined;
+  /** Keeps only the rows `keep` lists (ascending); the offsets covered stay as they are. */
+  retain(keep: readonly number[]): void;
   /** Row i's Kafka topic partition as a number (equal for rows of one topic partition). */
   sourceOf(i: number): number;
 }
@@ -55,6 +57,7 @@ export function tableBatch(buf: TableBuffer): TableBatch {
     },
     conform: (schema, bad) => conformColumns(buf, schema, bad),
     ops: () => buf.ops?.view(),
+    retain: (keep) => buf.retain(keep),
     sourceOf: (i) => buf.topicIndex.at(i) * 0x100000 + buf.partitions.at(i),
     columns: () => {
       const columns = new Map<string, ColumnSource | unknown[]>(buf.columns);

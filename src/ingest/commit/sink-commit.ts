@@ -48,6 +48,8 @@ export interface TableCommitsDeps {
   keyIndexes?: KeyIndexes;
   /** Whether the sink is stopping (its last commit). */
   stopping?: () => boolean;
+  /** A table's schema as a flush found (or evolved) it, before its commit. */
+  prepared?: (table: string, schema: Schema) => void;
 }
 
 /** How one table's commit ended (`table` is its formatted identifier). */
@@ -124,6 +126,7 @@ export async function writeTables(
         outcomes.push({ kind: "superseded", table, reseek: prepared.reseek });
         continue;
       }
+      deps.prepared?.(table, prepared.schema);
       for (const f of prepared.failures) deps.recordErrors.commitFailure(batch.route, f);
       await deps.dlq.drain();
       if (current === undefined) {

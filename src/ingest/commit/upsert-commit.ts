@@ -92,17 +92,6 @@ function lastOfKeys(
 }
 
 /** The kept rows of every column, as arrays. */
-function pick(columns: Columns, keep: readonly number[]): Columns {
-  const out = new Map<string, unknown[]>();
-  const m = keep.length;
-  for (const [name, col] of columns) {
-    const values = new Array<unknown>(m);
-    if (Array.isArray(col)) for (let j = 0; j < m; j++) values[j] = col[keep[j] as number] ?? null;
-    else for (let j = 0; j < m; j++) values[j] = (col as ColumnSource).get(keep[j] as number);
-    out.set(name, values);
-  }
-  return out;
-}
 
 export class UpsertCommit {
   /** Position deletes by data file path. */
@@ -161,7 +150,9 @@ export class UpsertCommit {
       if (this.#equality !== undefined) this.equalityDelete(columns, i);
     }
     if (keep.length === n) return { columns, rows: n, keep: undefined, hashes };
-    return { columns: pick(columns, keep), rows: keep.length, keep, hashes };
+    // The buffer keeps only these rows, in its own typed layouts (no value per row materialized).
+    batch.retain(keep);
+    return { columns: batch.columns(), rows: keep.length, keep, hashes };
   }
 
   /** Records where the planned flush's rows were written. */
