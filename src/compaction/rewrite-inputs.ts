@@ -6,8 +6,10 @@
  *   ranges, a row group at a time (parquet-batches.ts), so no input is ever held whole.
  * - Decoded batches are conformed to the table schema, filtered by the file's deletes (positions by
  *   running row index) and collected up to PENDING_BYTES of Arrow before each append to the output.
- * - The inputs' own Parquet-to-Arrow ratio sizes the output files until the first has closed (the
- *   writer's default guess of 0.35 cut the first file at ~60% of the target on the bench schema).
+ * - Output files are cut by the writer's own estimate (0.35 of the Arrow bytes until a file has
+ *   closed, so the first is cut early on well-compressing data). Sizing them by the inputs' ratio
+ *   made them reach the target but raised peak RSS by ~55 MB (bench/results/compaction-memory-ranged-
+ *   notes.md), so it is not done.
  */
 import * as arrow from "apache-arrow";
 import type { Table } from "../catalog/index.js";
@@ -48,7 +50,7 @@ export async function streamInputs(
   group: PlannedGroup,
   inputs: { files: ReadonlyMap<string, ScannedFile>; deletes: DeleteIndex },
   schema: Schema,
-  output: Pick<RollingDataFile, "append" | "assumeRatio">,
+  output: Pick<RollingDataFile, "append">,
   onFile: (bytes: number) => void,
   flushBytes = PENDING_BYTES,
 ): Promise<{ rowsIn: number; deleted: number }> {
@@ -88,10 +90,6 @@ export async function streamInputs(
   };
   let rowsIn = 0;
   let deleted = 0;
-  // How the inputs compress (their Parquet bytes per Arrow byte read) sizes the output files until the
-  // first one has closed; a file's bytes are spread over its rows.
-  let parquetBytesDone = 0;
-  let arrowBytesIn = 0;
   for (const [i, f] of group.files.entries()) {
     const scanned = inputs.files.get(f.path);
     if (scanned === undefined) {
@@ -110,20 +108,16 @@ export async function streamInputs(
     for await (const raw of parquetBatches(source, f.path)) {
       let t = conformToSchema(raw, schema, f.path, conform);
       rowsIn += t.numRows;
-      arrowBytesIn += arrowBytes(t);
       if (attached.length > 0) {
         const applied = applyDeletes(t, positions, equality, firstRow);
         t = applied.table;
         deleted += applied.deleted;
       }
       firstRow += raw.numRows;
-      const share = f.recordCount > 0 ? Math.min(1, firstRow / f.recordCount) : 1;
-      output.assumeRatio((parquetBytesDone + f.sizeBytes * share) / arrowBytesIn);
       pending.push(...t.batches);
       pendingBytes += arrowBytes(t);
       if (pendingBytes >= flushBytes) await flush();
     }
-    parquetBytesDone += f.sizeBytes;
     onFile(f.sizeBytes);
   }
   await flush();

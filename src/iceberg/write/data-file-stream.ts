@@ -170,8 +170,6 @@ export class RollingDataFile {
   #current: OpenDataFile | undefined;
   readonly #done: DataFile[] = [];
   #ratio = INITIAL_RATIO;
-  /** Whether `#ratio` comes from a file closed here. */
-  #measured = false;
 
   constructor(
     private readonly targetBytes: number,
@@ -188,14 +186,6 @@ export class RollingDataFile {
 
   get openRows(): number {
     return this.#current?.rows ?? 0;
-  }
-
-  /**
-   * Parquet bytes per Arrow byte to assume until a file has closed here (which then tells), e.g. a
-   * rewrite's, whose inputs show how this data compresses; ignored once a file has closed.
-   */
-  assumeRatio(ratio: number): void {
-    if (!this.#measured && Number.isFinite(ratio) && ratio > 0) this.#ratio = ratio;
   }
 
   /**
@@ -249,10 +239,7 @@ export class RollingDataFile {
       return;
     }
     const file = await f.close();
-    if (f.arrowBytes > 0) {
-      this.#ratio = Number(file.file_size_in_bytes) / f.arrowBytes;
-      this.#measured = true;
-    }
+    if (f.arrowBytes > 0) this.#ratio = Number(file.file_size_in_bytes) / f.arrowBytes;
     this.#done.push(file);
   }
 }

@@ -111,54 +111,6 @@ describe("data files written as streams of row groups", () => {
     expect(row).toEqual({ n: rows, ids: rows });
   });
 
-  it("sizes files by an assumed Parquet/Arrow ratio until one has closed", async () => {
-    const target = 256 * 1024;
-    const writer = (location: string) =>
-      new DataFileWriter({
-        io: new MemoryFileIO(),
-        location,
-        schema,
-        spec: unpartitionedSpec(),
-        rowGroupRows: 2000,
-        targetFileSizeBytes: target,
-      });
-    // Rows that compress well: ids and repeating strings.
-    const rows = (k: number) =>
-      new Map<string, unknown[]>([
-        ["id", Array.from({ length: 5000 }, (_, i) => BigInt(k * 5000 + i))],
-        ["region", Array.from({ length: 5000 }, (_, i) => `r${i % 4}`)],
-        ["payload", Array.from({ length: 5000 }, (_, i) => `payload-of-kind-${i % 50}`)],
-      ]);
-    const tables = (w: DataFileWriter) =>
-      Array.from({ length: 40 }, (_, k) => [...w.partitionTables(rows(k), 5000)][0]!.table);
-    // The default guess (0.35) is far above what this data compresses to: the first file is cut early.
-    const guessed = writer("memory://w/g");
-    const plain = guessed.openPartition();
-    let arrowBytes = 0;
-    for (const t of tables(guessed)) {
-      arrowBytes += t.batches.reduce((n, b) => n + b.data.byteLength, 0);
-      await plain.append(t);
-    }
-    const plainFiles = await plain.close();
-    const ratio = plainFiles.reduce((n, f) => n + Number(f.file_size_in_bytes), 0) / arrowBytes;
-    expect(ratio).toBeLessThan(0.3);
-    expect(Number(plainFiles[0]!.file_size_in_bytes)).toBeLessThan(target * 0.85);
-    // Told the data's ratio, the first file reaches the target.
-    const told = writer("memory://w/t");
-    const files = told.openPartition();
-    files.assumeRatio(ratio);
-    const all = tables(told);
-    for (const t of all.slice(0, 30)) await files.append(t);
-    const hinted = await files.close();
-    expect(Number(hinted[0]!.file_size_in_bytes)).toBeGreaterThan(target * 0.85);
-    expect(Number(hinted[0]!.file_size_in_bytes)).toBeLessThan(target * 1.3);
-    // Once a file has closed, its own ratio rules: a later hint is ignored.
-    files.assumeRatio(50);
-    for (const t of all.slice(30)) await files.append(t);
-    const later = await files.close();
-    expect(later).toHaveLength(1);
-  });
-
   it("abort leaves nothing behind, including files already cut", async () => {
     const io = new MemoryFileIO();
     const writer = new DataFileWriter({
