@@ -17,10 +17,12 @@ export async function tempTable(
   const io = new LocalFileIO({ fsync: false });
   const catalog = new EmbeddedCatalog({ warehouse: pathToFileURL(join(root, "wh")).href, io });
   await catalog.createNamespace(["db"]);
-  const loaded = await catalog.createTable(
-    ["db"],
-    spec === undefined ? { name, schema } : { name, schema, spec },
-  );
+  const loaded = await catalog.createTable(["db"], {
+    name,
+    schema,
+    ...(spec === undefined ? {} : { spec }),
+    ...(properties === undefined ? {} : { properties }),
+  });
   const table = new Table(catalog, loaded, io);
   return { root, io, catalog, table, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

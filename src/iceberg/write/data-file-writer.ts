@@ -249,7 +249,11 @@ export class DataFileWriter {
    * The named top-level columns of `length` rows as Arrow vectors, built exactly as written files get
    * them (an upsert hashes its keys from these, and reads them back from the files the same way).
    */
-  arrowVectors(columns: ReadonlyMap<string, AnyColumn>, length: number, names: readonly string[]): arrow.Vector[] {
+  arrowVectors(
+    columns: ReadonlyMap<string, AnyColumn>,
+    length: number,
+    names: readonly string[],
+  ): arrow.Vector[] {
     const fields = names.map((name) => {
       const field = this.fields.find((f) => f.name === name);
       if (field === undefined) {
