@@ -18,7 +18,8 @@ function layerOf(file: string): string {
 const ALLOWED: Record<string, string[]> = {
   errors: [],
   log: [],
-  config: ["errors", "log"],
+  config: ["errors", "log", "config-table"],
+  "config-table": [],
   tls: ["errors", "config"],
   "iceberg/spec": ["errors", "log"],
   "iceberg/avro": ["errors", "log", "iceberg/spec"],
