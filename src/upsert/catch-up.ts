@@ -28,7 +28,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { readCheckpoint } from "./checkpoint.js";
 import { EntryChunks, type KeepLater, SortedEntries } from "./entries.js";
 import { KeyReader } from "./file-keys.js";
-import { KeyIndex } from "./key-index.js";
+import { KeyIndex, type KeyIndexOptions } from "./key-index.js";
 
 export interface CatchUpResult {
   /** Data files read. */
@@ -57,16 +57,29 @@ function readerFor(io: FileIO, index: KeyIndex, metadata: TableMetadata, files: 
   return new KeyReader(io, metadata, index.keyColumns, deletes);
 }
 
-/** Reads `data` into the index as a run of new entries. */
+/**
+ * Reads `data` into the index as runs of new entries: one run, or past the index's memory budget,
+ * runs of files holding about a quarter of the budget in rows each (each merged in, to disk).
+ */
 async function addFiles(index: KeyIndex, reader: KeyReader, data: readonly ScannedFile[]): Promise<number> {
   const ids = new Map(data.map((d) => [d, index.files.add(reader.indexedFile(d), d.sequenceNumber)]));
-  const chunks = new EntryChunks();
-  await reader.readInto(data, (d) => ids.get(d) as number, chunks);
   const keep = newerFile(index);
-  const run = SortedEntries.build(chunks, keep, (n) => {
-    index.duplicateKeys += n;
-  });
-  index.addRun(run, keep);
+  const rowsPerRun = index.committed.spill.budget / 64;
+  for (let from = 0; from < data.length; ) {
+    let to = from;
+    let rows = 0;
+    while (to < data.length && (to === from || rows + Number(data[to]?.file.record_count) <= rowsPerRun)) {
+      rows += Number(data[to]?.file.record_count);
+      to++;
+    }
+    const chunks = new EntryChunks();
+    await reader.readInto(data.slice(from, to), (d) => ids.get(d) as number, chunks);
+    const run = SortedEntries.build(chunks, keep, (n) => {
+      index.duplicateKeys += n;
+    });
+    index.addRun(run, keep);
+    from = to;
+  }
   return data.length;
 }
 
@@ -178,6 +191,7 @@ export async function loadKeyIndex(
   metadata: TableMetadata,
   keyColumns: readonly string[],
   logger: Logger = silentLogger,
+  options: KeyIndexOptions = {},
 ): Promise<LoadResult> {
   const t0 = performance.now();
   const done = (index: KeyIndex, source: LoadResult["source"], r: CatchUpResult) => ({
@@ -189,7 +203,7 @@ export async function loadKeyIndex(
   });
   const current = currentSnapshot(metadata);
   if (current === undefined) {
-    return done(new KeyIndex(keyColumns), "empty", {
+    return done(new KeyIndex(keyColumns, undefined, options), "empty", {
       files: 0,
       removed: 0,
       duplicateKeys: 0,
@@ -203,7 +217,7 @@ export async function loadKeyIndex(
   if (named !== undefined && path !== undefined) {
     let loaded: Awaited<ReturnType<typeof readCheckpoint>> | undefined;
     try {
-      loaded = await readCheckpoint(io, path, keyColumns, named["snapshot-id"]);
+      loaded = await readCheckpoint(io, path, keyColumns, named["snapshot-id"], options);
     } catch (e) {
       logger.warn("key index checkpoint unusable; rebuilding from the table", {
         path,
@@ -223,6 +237,6 @@ export async function loadKeyIndex(
   } else {
     logger.info("no key index checkpoint; rebuilding from the table", { snapshot: current["snapshot-id"] });
   }
-  const index = new KeyIndex(keyColumns);
+  const index = new KeyIndex(keyColumns, undefined, options);
   return done(index, "rebuilt", await rebuild(io, index, metadata));
 }

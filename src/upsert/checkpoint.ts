@@ -7,26 +7,30 @@
  * Layout (little-endian):
  *   "FLOEKIX1"  u32 header length  header JSON  zero padding to a multiple of 16
  *   sorted run   16 bytes an entry (hash hi, hash lo, file id, position; file id DEAD = removed)
- *   hash table   16 bytes an entry (live committed keys not in the run)
+ *   hash table   16 bytes an entry (committed changes since the run; file id DEAD = removed)
  *   pending      16 bytes an entry (file id DEAD = the commit removes the key)
  *   u32 CRC-32 of everything before it
  * The header holds the format and hash versions, key columns, file table (id, path, spec id, partition,
  * data sequence number), entry counts, and the snapshot bookkeeping (index snapshot, settled snapshot,
  * the index's own commits since).
+ *
+ * A run spilled to disk (past the index's memory budget) is written and read in chunks; a checkpoint
+ * whose run is past the budget of the index loading it goes straight into a run file.
  */
 import { randomUUID } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { FloeError } from "../errors.js";
-import { type FileIO, openWriteStream } from "../iceberg/io/index.js";
+import { type FileIO, openWriteStream, readFileRange } from "../iceberg/io/index.js";
 import {
   FLOE_KEY_INDEX,
   FLOE_KEY_INDEX_PARENT,
   type PrimitiveValue,
   type TableMetadata,
 } from "../iceberg/spec/index.js";
+import { STREAM_ENTRIES } from "./disk-run.js";
 import { DEAD, SortedEntries } from "./entries.js";
 import { KEY_HASH_VERSION } from "./key-hash.js";
-import { KeyIndex } from "./key-index.js";
+import { KeyIndex, type KeyIndexOptions } from "./key-index.js";
 
 const MAGIC = "FLOEKIX1";
 const FORMAT_VERSION = 1;
@@ -76,13 +80,12 @@ function entryBytes(words: Uint32Array): Uint8Array {
   return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
 }
 
-/** Live entries of a hash table (or every entry, removals included, with `all`). */
+/** Entries of a hash table (removals included: a spilled run's removed keys are DEAD entries there). */
 function slotEntries(index: KeyIndex, which: "delta" | "pending"): Uint32Array {
-  const table = which === "delta" ? index.delta : index.pending;
+  const table = which === "delta" ? index.committed.delta : index.pending;
   const out = new Uint32Array(4 * table.used);
   let o = 0;
   table.forEach((_s, hi, lo, file, pos) => {
-    if (which === "delta" && file === DEAD) return;
     out[o++] = hi;
     out[o++] = lo;
     out[o++] = file;
@@ -119,7 +122,7 @@ export async function writeCheckpoint(
       f.partition.map(encodeValue),
       seq === undefined ? null : seq.toString(),
     ]),
-    counts: [index.base.count, delta.length / 4, pending.length / 4],
+    counts: [index.committed.runCount, delta.length / 4, pending.length / 4],
     duplicateKeys: index.duplicateKeys,
   };
   const json = Buffer.from(JSON.stringify(header));
@@ -129,16 +132,23 @@ export async function writeCheckpoint(
   new DataView(head.buffer).setUint32(8, json.length, true);
   head.set(json, 12);
   // (zlib's crc32 of an empty view over a zero-length buffer returns 0, whatever the start value.)
-  const parts = [head, entryBytes(index.base.words), entryBytes(delta), entryBytes(pending)].filter(
-    (p) => p.length > 0,
-  );
+  function* parts(): Generator<Uint8Array> {
+    yield head;
+    for (const chunk of index.committed.runChunks()) yield entryBytes(chunk);
+    yield entryBytes(delta);
+    yield entryBytes(pending);
+  }
   let crc = 0;
-  for (const p of parts) crc = crc32(p, crc);
-  const tail = new Uint8Array(4);
-  new DataView(tail.buffer).setUint32(0, crc, true);
   const out = await openWriteStream(io, path);
   try {
-    for (const p of [...parts, tail]) await out.write(p);
+    for (const p of parts()) {
+      if (p.length === 0) continue;
+      crc = crc32(p, crc);
+      await out.write(p);
+    }
+    const tail = new Uint8Array(4);
+    new DataView(tail.buffer).setUint32(0, crc, true);
+    await out.write(tail);
     await out.close();
   } catch (e) {
     await out.abort().catch(() => undefined);
@@ -153,35 +163,54 @@ function bad(path: string, why: string): FloeError {
   return new FloeError("DECODE_FAILED", `key index checkpoint ${path}: ${why}`, { context: { path } });
 }
 
-/** Uint32 words at [offset, offset + 4n words) of `bytes`, copied only when unaligned. */
-function words(bytes: Uint8Array, offset: number, entries: number): Uint32Array {
-  const at = bytes.byteOffset + offset;
-  if (at % 4 === 0) return new Uint32Array(bytes.buffer, at, 4 * entries);
-  return new Uint32Array(bytes.slice(offset, offset + 16 * entries).buffer);
+/** Entries a checkpoint's run is read by (8 MiB a read). */
+const READ_ENTRIES = 8 * STREAM_ENTRIES;
+
+/** Reads ranges of a file: through readRange when the FileIO has it, else from one whole read. */
+async function openRanges(
+  io: FileIO,
+  path: string,
+): Promise<{ size: number; read(offset: number, length: number): Promise<Uint8Array> }> {
+  if (io.readRange === undefined) {
+    const all = await io.read(path);
+    return { size: all.length, read: async (o, l) => all.subarray(o, o + l) };
+  }
+  const { size } = await io.stat(path);
+  return { size, read: (o, l) => readFileRange(io, path, o, l) };
+}
+
+/** Uint32 words of whole entries in `bytes` (copied only when unaligned). */
+function words(bytes: Uint8Array): Uint32Array {
+  const n = bytes.length >>> 2;
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  return new Uint32Array(bytes.slice(0, 4 * n).buffer);
 }
 
 /**
  * Loads a checkpoint written by writeCheckpoint as the index of `snapshotId` (the commit whose summary
- * names it, whose changes are the file's pending state). DECODE_FAILED when the file is not a
- * checkpoint of this format, hash version and key.
+ * names it, whose changes are the file's pending state), with `options` for the new index (its memory
+ * budget: a run past it is streamed into a run file). DECODE_FAILED when the file is not a checkpoint
+ * of this format, hash version and key, or is damaged.
  */
 export async function readCheckpoint(
   io: FileIO,
   path: string,
   keyColumns: readonly string[],
   snapshotId: bigint,
+  options: KeyIndexOptions = {},
 ): Promise<{ index: KeyIndex; parent: bigint | undefined }> {
-  const bytes = await io.read(path);
-  if (bytes.length < 16 || Buffer.from(bytes.subarray(0, 8)).toString("latin1") !== MAGIC) {
+  const file = await openRanges(io, path);
+  const first = file.size < 16 ? new Uint8Array(0) : await file.read(0, Math.min(file.size, 1 << 16));
+  if (first.length < 16 || Buffer.from(first.subarray(0, 8)).toString("latin1") !== MAGIC) {
     throw bad(path, "not a key index checkpoint");
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stored = view.getUint32(bytes.length - 4, true);
-  if (crc32(bytes.subarray(0, bytes.length - 4)) !== stored) throw bad(path, "checksum mismatch");
-  const jsonLength = view.getUint32(8, true);
+  const jsonLength = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(8, true);
+  const offset = Math.ceil((12 + jsonLength) / 16) * 16;
+  if (offset + 4 > file.size) throw bad(path, "length mismatch");
+  const head = offset <= first.length ? first.subarray(0, offset) : await file.read(0, offset);
   let header: Header;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + jsonLength)).toString("utf8")) as Header;
+    header = JSON.parse(Buffer.from(head.subarray(12, 12 + jsonLength)).toString("utf8")) as Header;
   } catch (e) {
     throw bad(path, `unreadable header (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -193,9 +222,8 @@ export async function readCheckpoint(
     throw bad(path, `key (${header.keyColumns.join(",")}) is not the table's (${keyColumns.join(",")})`);
   }
   const [nBase, nDelta, nPending] = header.counts;
-  let offset = Math.ceil((12 + jsonLength) / 16) * 16;
-  if (offset + 16 * (nBase + nDelta + nPending) + 4 !== bytes.length) throw bad(path, "length mismatch");
-  const index = new KeyIndex(keyColumns);
+  if (offset + 16 * (nBase + nDelta + nPending) + 4 !== file.size) throw bad(path, "length mismatch");
+  const index = new KeyIndex(keyColumns, undefined, options);
   for (const [id, filePath, specId, partition, seq] of header.files) {
     index.files.restore(
       id,
@@ -203,21 +231,54 @@ export async function readCheckpoint(
       seq === null ? undefined : BigInt(seq),
     );
   }
-  const base = new SortedEntries(words(bytes, offset, nBase));
-  for (let k = 0; k < nBase; k++) if (base.words[4 * k + 2] === DEAD) base.dead++;
-  index.resetCommitted(base);
-  offset += 16 * nBase;
-  for (const part of [words(bytes, offset, nDelta), words(bytes, offset + 16 * nDelta, nPending)]) {
-    for (let k = 0; k < part.length; k += 4) {
-      const [hi, lo, file, pos] = [
-        part[k] as number,
-        part[k + 1] as number,
-        part[k + 2] as number,
-        part[k + 3] as number,
-      ];
-      if (file === DEAD) index.removeCommitted(hi, lo);
-      else index.setCommitted(hi, lo, file, pos);
+  // The run, a chunk at a time: into a run file past the budget, else into one array.
+  let crc = crc32(head);
+  const writer = index.committed.spill.over(nBase) ? index.committed.runWriter(nBase) : undefined;
+  const inMemory = writer === undefined ? new Uint32Array(4 * nBase) : undefined;
+  try {
+    for (let k = 0; k < nBase; k += READ_ENTRIES) {
+      const n = Math.min(READ_ENTRIES, nBase - k);
+      const bytes = await file.read(offset + 16 * k, 16 * n);
+      crc = crc32(bytes, crc);
+      const w = words(bytes);
+      if (inMemory !== undefined) inMemory.set(w, 4 * k);
+      else for (let i = 0; i < 4 * n; i += 4) writer?.push(w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
     }
+  } catch (e) {
+    writer?.abort();
+    throw e;
+  }
+  const rest = await file.read(offset + 16 * nBase, 16 * (nDelta + nPending) + 4);
+  const stored = new DataView(rest.buffer, rest.byteOffset, rest.byteLength).getUint32(rest.length - 4, true);
+  if (crc32(rest.subarray(0, rest.length - 4), crc) !== stored) {
+    writer?.abort();
+    throw bad(path, "checksum mismatch");
+  }
+  if (writer !== undefined) index.resetCommitted(writer.finish());
+  else {
+    const base = new SortedEntries(inMemory as Uint32Array);
+    for (let k = 0; k < nBase; k++) if (base.words[4 * k + 2] === DEAD) base.dead++;
+    index.resetCommitted(base);
+  }
+  const changes = words(rest.subarray(0, rest.length - 4));
+  if (index.spilled) {
+    // One pass over the run for every changed key, not a block read each.
+    const hashes = new Uint32Array(changes.length >>> 1);
+    for (let k = 0; k < changes.length; k += 4) {
+      hashes[k >>> 1] = changes[k + 1] as number;
+      hashes[(k >>> 1) + 1] = changes[k] as number;
+    }
+    index.prefetch(hashes);
+  }
+  for (let k = 0; k < changes.length; k += 4) {
+    const [hi, lo, fileId, pos] = [
+      changes[k] as number,
+      changes[k + 1] as number,
+      changes[k + 2] as number,
+      changes[k + 3] as number,
+    ];
+    if (fileId === DEAD) index.removeCommitted(hi, lo);
+    else index.setCommitted(hi, lo, fileId, pos);
   }
   index.duplicateKeys = header.duplicateKeys;
   const parent = idOf(header.snapshotId);

@@ -11,4 +11,4 @@ export {
 } from "./catch-up.js";
 export { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 export { checkKeyColumns, hashCanonical, KEY_HASH_VERSION, keyHashes, keyVectors } from "./key-hash.js";
-export { type IndexedFile, KeyIndex, type RowLocation } from "./key-index.js";
+export { type IndexedFile, KeyIndex, type KeyIndexOptions, type RowLocation } from "./key-index.js";

@@ -8,13 +8,20 @@
  * the file table. Pending state (the open commit) is a hash table consulted first; commitPending moves
  * it into the committed state, discardPending drops it.
  *
+ * Past its memory budget (`memoryBytes`) the sorted run lives in a file instead (spill.ts): lookups
+ * read one 4 KiB block of it, changes to its keys go to the hash table (a removed key as a DEAD entry),
+ * and folds stream the file and the sorted table into a new file.
+ *
  * A key's hash stands for the key: two keys sharing a 64-bit hash (probability about n^2 / 2^65) would
  * be taken for one.
  */
 import { FloeError } from "../errors.js";
 import type { TableMetadata } from "../iceberg/spec/index.js";
-import { DEAD, EntryChunks, HashSlots, type KeepLater, SortedEntries } from "./entries.js";
+import { CommittedEntries } from "./committed.js";
+import type { DiskRun } from "./disk-run.js";
+import { DEAD, HashSlots, type KeepLater, type SortedEntries } from "./entries.js";
 import { FileTable, type IndexedFile } from "./files.js";
+import type { SpillOptions } from "./spill.js";
 
 export type { IndexedFile } from "./files.js";
 
@@ -26,15 +33,19 @@ export interface RowLocation {
 /** Keys the hash table may hold before it is folded into the sorted run (at least). */
 const FOLD_MIN = 1 << 16;
 
+export interface KeyIndexOptions extends SpillOptions {
+  /** Keys the hash table may hold before it is folded into the sorted run (at least). */
+  foldMin?: number;
+}
+
 export class KeyIndex {
   readonly keyColumns: readonly string[];
   /** Keys found on two live rows while catching up (the row of the newer file was kept). */
   duplicateKeys = 0;
   /** The files entries point into (for catch-up and checkpoints). */
   readonly files = new FileTable();
-  /** Committed entries: sorted run + keys added since (see the module comment). */
-  base = new SortedEntries(new Uint32Array(0));
-  readonly delta = new HashSlots(1024);
+  /** Committed entries: sorted run (in memory or spilled) + keys changed since (committed.ts). */
+  readonly committed: CommittedEntries;
   /** The open commit: file DEAD = the commit removes the key. */
   readonly pending = new HashSlots(1024);
   #snapshotId: bigint | undefined;
@@ -42,16 +53,12 @@ export class KeyIndex {
   #settled: bigint | undefined;
   /** Snapshots this index committed itself since `settled` (their changes are reflected too). */
   #own: bigint[] = [];
-  #committedLive = 0;
   #pendingChange = 0;
   #lastFile: IndexedFile | undefined;
   #lastFileId = 0;
 
-  readonly #foldMin: number;
-
-  /** `foldMin`: keys the hash table may hold before it is folded into the sorted run (at least). */
-  constructor(keyColumns: readonly string[], snapshotId?: bigint, options: { foldMin?: number } = {}) {
-    this.#foldMin = options.foldMin ?? FOLD_MIN;
+  constructor(keyColumns: readonly string[], snapshotId?: bigint, options: KeyIndexOptions = {}) {
+    this.committed = new CommittedEntries(options.foldMin ?? FOLD_MIN, options);
     this.keyColumns = [...keyColumns];
     this.#snapshotId = snapshotId;
     this.#settled = snapshotId;
@@ -74,21 +81,45 @@ export class KeyIndex {
 
   /** Committed + pending live keys. */
   get size(): number {
-    return this.#committedLive + this.#pendingChange;
+    return this.committed.live + this.#pendingChange;
   }
 
   /** Committed live keys. */
   get committedSize(): number {
-    return this.#committedLive;
+    return this.committed.live;
   }
 
   get hasPending(): boolean {
     return this.pending.used > 0;
   }
 
-  /** Resident bytes: typed arrays and an estimate of the file table. */
+  /** Resident bytes: typed arrays and an estimate of the file table (not the spilled run). */
   get memoryBytes(): number {
-    return this.base.byteLength + this.delta.byteLength + this.pending.byteLength + this.files.byteEstimate;
+    return this.committed.byteLength + this.pending.byteLength + this.files.byteEstimate;
+  }
+
+  /** Bytes of the sorted run's file when it is spilled (else 0). */
+  get diskBytes(): number {
+    return this.committed.spill.run?.diskBytes ?? 0;
+  }
+
+  /** Whether the sorted run lives on disk. */
+  get spilled(): boolean {
+    return this.committed.spill.run !== undefined;
+  }
+
+  /**
+   * Reads what the spilled run holds for a batch of keys (hashes from keyHashes) in one pass over the
+   * file in hash order, so the lookups that follow read nothing (nothing to do when not spilled).
+   */
+  prefetch(hashes: Uint32Array): void {
+    this.committed.spill.prefetch(hashes);
+  }
+
+  /** Deletes the spilled run and its directory; the index is empty afterwards. */
+  close(): void {
+    this.clearPending();
+    this.committed.close();
   }
 
   /** Where row i's key (hashes from keyHashes) lives: pending state first, then committed. */
@@ -100,16 +131,8 @@ export class KeyIndex {
       const file = this.pending.file(p);
       return file === DEAD ? undefined : { file: this.files.get(file), pos: this.pending.pos(p) };
     }
-    const c = this.committedFind(hi, lo);
-    if (c >= 0) {
-      const w = this.base.words;
-      const file = w[4 * c + 2] as number;
-      return file === DEAD ? undefined : { file: this.files.get(file), pos: w[4 * c + 3] as number };
-    }
-    if (c === -1) return undefined;
-    const slot = -c - 2;
-    const file = this.delta.file(slot);
-    return file === DEAD ? undefined : { file: this.files.get(file), pos: this.delta.pos(slot) };
+    const file = this.committed.find(hi, lo);
+    return file === DEAD ? undefined : { file: this.files.get(file), pos: this.committed.pos };
   }
 
   /** Row i's key now lives at `pos` of `file` (pending until commitPending). */
@@ -134,13 +157,13 @@ export class KeyIndex {
       slot = this.pending.find(hi, lo);
       if (slot >= 0) before = this.pending.file(slot) === DEAD ? 0 : 1;
       else {
-        before = this.committedLive(hi, lo) ? 1 : 0;
+        before = this.committed.find(hi, lo) === DEAD ? 0 : 1;
         if (before === 0) return; // removing a key that has no row: nothing to do
         slot = this.pending.claim(hi, lo);
       }
     } else {
       slot = this.pending.claim(hi, lo);
-      if (this.pending.claimedNew) before = this.committedLive(hi, lo) ? 1 : 0;
+      if (this.pending.claimedNew) before = this.committed.find(hi, lo) === DEAD ? 0 : 1;
       else before = this.pending.file(slot) === DEAD ? 0 : 1;
     }
     this.pending.set(slot, file, pos);
@@ -169,7 +192,7 @@ export class KeyIndex {
     this.#snapshotId = snapshotId;
     if (settles) this.#settled = snapshotId;
     else this.#own.push(snapshotId);
-    this.maybeFold();
+    this.committed.maybeFold();
   }
 
   /** Drops the pending state (the open commit failed or was abandoned). */
@@ -182,6 +205,8 @@ export class KeyIndex {
     this.#lastFile = undefined;
     this.pending.clear();
     this.#pendingChange = 0;
+    const probe = this.committed.spill.probe;
+    if (probe.used > 0) probe.clear();
   }
 
   // ---- committed state (catch-up, checkpoints) ----------------------------------------------------
@@ -223,79 +248,19 @@ export class KeyIndex {
     this.#own = [...own];
   }
 
-  /** Base index (>= 0), -(delta slot) - 2, or -1 when the committed state has no entry for the hash. */
-  private committedFind(hi: number, lo: number): number {
-    const b = this.base.find(hi, lo);
-    if (b >= 0) return b;
-    const d = this.delta.find(hi, lo);
-    return d >= 0 ? -d - 2 : -1;
-  }
-
-  private committedLive(hi: number, lo: number): boolean {
-    const c = this.committedFind(hi, lo);
-    if (c === -1) return false;
-    return (c >= 0 ? this.base.words[4 * c + 2] : this.delta.file(-c - 2)) !== DEAD;
-  }
-
   /** Sets a committed entry (no pending state may be open). */
   setCommitted(hi: number, lo: number, file: number, pos: number): void {
-    const c = this.committedFind(hi, lo);
-    if (c >= 0) {
-      const w = this.base.words;
-      if (w[4 * c + 2] === DEAD) {
-        this.base.dead--;
-        this.#committedLive++;
-      }
-      w[4 * c + 2] = file;
-      w[4 * c + 3] = pos;
-      return;
-    }
-    if (c === -1) {
-      const slot = this.delta.claim(hi, lo);
-      this.delta.set(slot, file, pos);
-      this.#committedLive++;
-      return;
-    }
-    if (this.delta.file(-c - 2) === DEAD) this.#committedLive++;
-    this.delta.set(-c - 2, file, pos);
+    this.committed.set(hi, lo, file, pos);
   }
 
   removeCommitted(hi: number, lo: number): void {
-    const c = this.committedFind(hi, lo);
-    if (c >= 0) {
-      const w = this.base.words;
-      if (w[4 * c + 2] !== DEAD) {
-        w[4 * c + 2] = DEAD;
-        this.base.dead++;
-        this.#committedLive--;
-      }
-    } else if (c !== -1 && this.delta.file(-c - 2) !== DEAD) {
-      this.delta.set(-c - 2, DEAD, 0);
-      this.#committedLive--;
-    }
+    this.committed.remove(hi, lo);
   }
 
   /** Removes committed entries for which `drop(file, pos)` holds; returns how many. */
   removeWhere(drop: (file: number, pos: number) => boolean): number {
     this.assertNoPending("remove entries");
-    let n = 0;
-    const w = this.base.words;
-    for (let k = 0; k < this.base.count; k++) {
-      const file = w[4 * k + 2] as number;
-      if (file !== DEAD && drop(file, w[4 * k + 3] as number)) {
-        w[4 * k + 2] = DEAD;
-        this.base.dead++;
-        n++;
-      }
-    }
-    this.delta.forEach((slot, _hi, _lo, file, pos) => {
-      if (file !== DEAD && drop(file, pos)) {
-        this.delta.set(slot, DEAD, 0);
-        n++;
-      }
-    });
-    this.#committedLive -= n;
-    return n;
+    return this.committed.removeWhere(drop);
   }
 
   /** Removes every entry pointing into the given files and forgets the files; returns entries removed. */
@@ -312,43 +277,18 @@ export class KeyIndex {
    */
   addRun(run: SortedEntries, keep: KeepLater): void {
     this.assertNoPending("add entries");
-    this.fold();
-    if (this.base.count === 0) {
-      // A rebuild: the run is the whole committed state (no second copy for a merge).
-      this.base = run;
-      this.#committedLive = run.live;
-      return;
-    }
-    const before = this.base.live;
-    this.base = this.base.merge(run, keep, (n) => {
-      this.duplicateKeys += n;
-    });
-    this.#committedLive += this.base.live - before;
+    this.duplicateKeys += this.committed.addRun(run, keep);
   }
 
   /** Replaces the committed state by a sorted run (a rebuild or a loaded checkpoint). */
-  resetCommitted(base: SortedEntries): void {
+  resetCommitted(run: SortedEntries | DiskRun): void {
     this.clearPending();
-    this.delta.clear();
-    this.base = base;
-    this.#committedLive = base.live;
+    this.committed.reset(run);
   }
 
   /** Folds the hash table's keys into the sorted run (dropping removed entries). */
   fold(): void {
-    if (this.delta.used === 0 && this.base.dead === 0) return;
-    const chunks = new EntryChunks();
-    this.delta.forEach((_s, hi, lo, file, pos) => {
-      if (file !== DEAD) chunks.push(hi, lo, file, pos);
-    });
-    this.base = this.base.merge(SortedEntries.build(chunks));
-    this.delta.clear();
-  }
-
-  private maybeFold(): void {
-    const limit = Math.max(this.#foldMin, this.base.count >>> 3);
-    if (this.delta.used > limit || this.base.dead > Math.max(this.#foldMin, this.base.count >>> 2))
-      this.fold();
+    this.committed.fold();
   }
 
   private assertNoPending(what: string): void {

@@ -101,7 +101,7 @@ describe("KeyIndex", () => {
       expect(index.size).toBe(model.size);
     }
     // The run holds most keys by now; every key answers as the model says.
-    expect(index.base.count).toBeGreaterThan(10_000);
+    expect(index.committed.base.count).toBeGreaterThan(10_000);
     const wrong: number[] = [];
     for (let k = 0; k < 30_000; k++) if (where(index, k) !== model.get(k)) wrong.push(k);
     expect(wrong).toEqual([]);
@@ -123,7 +123,7 @@ describe("KeyIndex", () => {
       expect(where(index, k) === undefined).toBe(gone);
     }
     index.fold();
-    expect(index.base.count).toBe(63);
+    expect(index.committed.base.count).toBe(63);
     expect(where(index, 2)).toBe("file:///t/data/f2.parquet#2");
   });
 
