@@ -1,21 +1,22 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Catalog } from "../../../src/catalog/index.js";
 import { parseConfig } from "../../../src/config.js";
-import { Sink } from "../../../src/ingest/index.js";
+import { committedOffsets, Sink } from "../../../src/ingest/index.js";
 import { sinkMetrics } from "../../../src/service/index.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { createTopics, stackClient, stackKafka } from "../../support/kafka.js";
 import { runPython } from "../../support/python.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
-import { committedTotal, seededRandom, testLogger, waitFor } from "./support.js";
+import { committedTotal, seededRandom, sleep, testLogger, waitFor } from "./support.js";
 
 // Model-based: a seeded random stream of inserts, updates, tombstones (also of keys never seen),
 // re-inserts after deletes and several changes of one key within a commit, into an upsert table
 // partitioned by a non-key column (an update that changes `plan` moves the row to another partition,
-// so its delete lands in a partition other than its new row's). After every round (one or more
-// commits) DuckDB reads exactly the model: the last value per key. At the end PyIceberg and Spark read
-// the same. A field appears mid-stream (schema evolution under upserts). Replay: FLOE_MODEL_SEED.
+// so its delete lands in a partition other than its new row's). Every snapshot the sink commits must
+// read as exactly the model at that snapshot's committed offsets (the last value per key of the changes
+// below them; a key lives in one partition, so per-partition prefixes fix the model) in DuckDB, PyIceberg
+// and Spark, each reading the snapshot by time travel at the end. A field appears mid-stream (schema
+// evolution under upserts). Replay: FLOE_MODEL_SEED.
 const SEED = Number(process.env.FLOE_MODEL_SEED ?? 20261207);
 const PARTITIONS = 2;
 const KEYS = 150;
@@ -33,21 +34,33 @@ interface ModelRow {
 
 const TABLE = { namespace: ["cdc"], name: "model" };
 
-async function duckRows(catalog: Catalog): Promise<ModelRow[]> {
-  const md = await catalog.loadTable(TABLE);
+/** DuckDB's rows of one snapshot (time travel; `score` is null where that snapshot's schema lacks it). */
+async function duckRows(metadataLocation: string, snapshotId: bigint): Promise<ModelRow[]> {
   const duck = await openDuckDB();
   try {
-    const hasScore = md.metadata.schemas
-      .find((s) => s["schema-id"] === md.metadata["current-schema-id"])
-      ?.fields.some((f) => f.name === "score");
     const rows = await query(
       duck.conn,
-      `SELECT id, name, plan, v, ${hasScore ? "score" : "NULL AS score"} FROM iceberg_scan('${md.metadataLocation}') ORDER BY id`,
+      `SELECT * FROM iceberg_scan('${metadataLocation}', snapshot_from_id => ${snapshotId}) ORDER BY id`,
     );
     return rows.map(norm);
   } finally {
     duck.close();
   }
+}
+
+/** Each partition's changes in offset order: the key and its row after the change (null: deleted). */
+type ChangeLog = { id: number; next: ModelRow | null }[][];
+
+/** The model after each partition's changes below `offsets` (next offset per partition). */
+function modelAt(log: ChangeLog, offsets: ReadonlyMap<number, bigint>): Map<number, ModelRow> {
+  const model = new Map<number, ModelRow>();
+  log.forEach((changes, p) => {
+    for (const { id, next } of changes.slice(0, Number(offsets.get(p) ?? 0n))) {
+      if (next === null) model.delete(id);
+      else model.set(id, next);
+    }
+  });
+  return model;
 }
 
 const norm = (r: Record<string, unknown>): ModelRow => ({
@@ -66,7 +79,7 @@ describe("sink: upsert model test", () => {
     await sink?.stop();
   });
 
-  it(`random changes leave the model after every round (seed ${SEED})`, async () => {
+  it(`every snapshot of random changes reads as the model (seed ${SEED})`, async () => {
     const random = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
     const wh = await freshWarehouse("local");
@@ -110,6 +123,8 @@ describe("sink: upsert model test", () => {
     const model = new Map<number, ModelRow>();
     const everDeleted = new Set<number>();
     const started = new Set<number>();
+    const log: ChangeLog = Array.from({ length: PARTITIONS }, () => []);
+    const produced: number[] = Array.from({ length: PARTITIONS }, () => 0);
     const stats = {
       inserts: 0,
       updates: 0,
@@ -163,16 +178,29 @@ describe("sink: upsert model test", () => {
                 ...(next.score === null ? {} : { score: next.score }),
               });
         messages.push({ key: String(id), value, partition: id % PARTITIONS });
+        log[id % PARTITIONS]?.push({ id, next: next === null ? null : { ...next } });
         started.add(id % PARTITIONS);
       }
-      await producer.send({ topic, messages, acks: -1 });
+      // Sent in three pieces with pauses around the sink's idle commit: snapshots also fall mid-round,
+      // splitting a round's changes of one key (and of one partition) between commits.
+      const cuts = [0, ...[random(), random()].sort().map((x) => Math.floor(x * PER_ROUND)), PER_ROUND];
+      for (let piece = 0; piece < 3; piece++) {
+        const chunk = messages.slice(cuts[piece], cuts[piece + 1]);
+        if (chunk.length === 0) continue;
+        for (const meta of await producer.send({ topic, messages: chunk, acks: -1 })) {
+          // The log's positions are the records' offsets (a fresh topic, one producer, in order).
+          const first = produced[meta.partition] ?? 0;
+          expect(meta.baseOffset, `partition ${meta.partition}'s first offset`).toBe(String(first));
+        }
+        for (const m of chunk) produced[m.partition] = (produced[m.partition] ?? 0) + 1;
+        if (piece < 2) await sleep(Math.floor(random() * 600));
+      }
       sent += messages.length;
       await waitFor(
         async () => (await committedTotal(wh.catalog, TABLE, group, topic)) === BigInt(sent),
         90_000,
         `round ${round}: ${sent} changes committed`,
       );
-      expect(await duckRows(wh.catalog), `DuckDB after round ${round} (seed ${SEED})`).toEqual(sorted(model));
     }
     await producer.disconnect();
     expect(stats.reinserts).toBeGreaterThan(10);
@@ -187,19 +215,32 @@ describe("sink: upsert model test", () => {
     expect(summed("added-position-deletes")).toBeGreaterThan(0);
     expect(summed("added-equality-deletes")).toBe(0);
 
-    const want = sorted(model);
-    const py = await runPython<{ rows: Record<string, unknown>[] }>("read_pyiceberg.py", [
-      md.metadataLocation,
-    ]);
-    expect(
-      py.rows.map(norm).sort((a, b) => a.id - b.id),
-      "PyIceberg",
-    ).toEqual(want);
-    const spark = await runPython<{ results: { rows: Record<string, unknown>[] }[] }>(
-      "spark_queries.py",
-      [JSON.stringify([{ sql: "SELECT id, name, plan, v, score FROM local.cdc.model ORDER BY id" }])],
+    // Every snapshot, by time travel, against the model at its offsets; the last one is the full model.
+    const wants = snapshots.map((snap) => {
+      const at = { ...md.metadata, "current-snapshot-id": snap["snapshot-id"] };
+      return sorted(modelAt(log, committedOffsets(at, group).get(topic) ?? new Map()));
+    });
+    expect(wants.at(-1)).toEqual(sorted(model));
+    const readStart = Date.now();
+    const readers = await runPython<{
+      snapshots: { id: string; pyiceberg: Record<string, unknown>[]; spark: Record<string, unknown>[] }[];
+    }>(
+      "read_snapshots.py",
+      [md.metadataLocation, "local.cdc.model", ...snapshots.map((s) => String(s["snapshot-id"]))],
       { env: { FLOE_SPARK_LOCAL_WAREHOUSE: wh.warehouse } },
     );
-    expect((spark.results[0]?.rows ?? []).map(norm), "Spark").toEqual(want);
+    for (const [i, snap] of snapshots.entries()) {
+      const what = (reader: string) => `${reader} at snapshot ${i + 1}/${snapshots.length} (seed ${SEED})`;
+      const want = wants[i];
+      const read = readers.snapshots[i];
+      expect(read?.id).toBe(String(snap["snapshot-id"]));
+      expect(await duckRows(md.metadataLocation, snap["snapshot-id"]), what("DuckDB")).toEqual(want);
+      const byId = (rows: Record<string, unknown>[] = []) => rows.map(norm).sort((a, b) => a.id - b.id);
+      expect(byId(read?.pyiceberg), what("PyIceberg")).toEqual(want);
+      expect(byId(read?.spark), what("Spark")).toEqual(want);
+    }
+    console.log(
+      `upsert model: ${snapshots.length} snapshots read in DuckDB, PyIceberg and Spark in ${Date.now() - readStart} ms`,
+    );
   }, 420_000);
 });

@@ -11,9 +11,11 @@ import sys
 
 from common import canon, canon_map, emit, spark_session
 
-queries = json.loads(sys.argv[1])
-spark = spark_session("floe-verifier", local_warehouse=os.environ.get("FLOE_SPARK_LOCAL_WAREHOUSE"))
-spark.conf.set("spark.sql.adaptive.enabled", "false")
+
+def verifier_spark():
+    spark = spark_session("floe-verifier", local_warehouse=os.environ.get("FLOE_SPARK_LOCAL_WAREHOUSE"))
+    spark.conf.set("spark.sql.adaptive.enabled", "false")
+    return spark
 
 
 def scan_metrics(df):
@@ -32,8 +34,8 @@ def scan_metrics(df):
     return out
 
 
-results = []
-for q in queries:
+def run_query(spark, q):
+    """One query's canonical rows and Spark column types (and scan metrics when `q["metrics"]`)."""
     df = spark.sql(q["sql"])
     types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     maps = {name for name, t in types.items() if t.startswith("map<")}
@@ -44,6 +46,12 @@ for q in queries:
     result = {"rows": rows, "types": types}
     if q.get("metrics"):
         result["metrics"] = scan_metrics(df)
-    results.append(result)
-emit({"spark": spark.version, "results": results})
-spark.stop()
+    return result
+
+
+if __name__ == "__main__":
+    queries = json.loads(sys.argv[1])
+    spark = verifier_spark()
+    results = [run_query(spark, q) for q in queries]
+    emit({"spark": spark.version, "results": results})
+    spark.stop()
