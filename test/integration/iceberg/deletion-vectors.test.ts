@@ -107,7 +107,7 @@ describe("deletion vectors written by Floe (v3 table through the REST catalog)",
     expect(attached.map((r) => r.name)).toEqual(expected);
   });
 
-  it("PyIceberg 0.10 applies the deletion vectors", async () => {
+  it("PyIceberg 0.12 (the stack pin, checked in stack/readers.test.ts) applies the deletion vectors", async () => {
     const out = await runPython<{ rows: { name: string }[] }>("read_pyiceberg.py", [table.metadataLocation]);
     expect(out.rows.map((r) => r.name).sort()).toEqual(expected);
   });

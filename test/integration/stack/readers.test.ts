@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { runPython } from "../../support/python.js";
@@ -6,6 +7,15 @@ import { stackEnv, uniqueName } from "../../support/stack.js";
 
 // The verifier chain later suites rely on: PyIceberg writes a table through the REST server onto S3,
 // then DuckDB (Node, extensions loaded from file) and Spark read it back.
+
+/** The PyIceberg version scripts/stack-lib/python/requirements.txt pins (`pyiceberg[...]==X`). */
+function pinnedPyIceberg(): string {
+  const requirements = resolve(import.meta.dirname, "../../../scripts/stack-lib/python/requirements.txt");
+  const pin = /^pyiceberg(?:\[[^\]]*\])?==(\S+)$/m.exec(readFileSync(requirements, "utf8"))?.[1];
+  if (pin === undefined) throw new Error(`no pyiceberg==X pin in ${requirements}`);
+  return pin;
+}
+
 describe("stack: readers (PyIceberg, DuckDB in Node, Spark)", () => {
   const namespace = uniqueName("smoke");
   const table = "people";
@@ -17,12 +27,15 @@ describe("stack: readers (PyIceberg, DuckDB in Node, Spark)", () => {
   });
   afterAll(() => duck?.close());
 
-  it("imports pyiceberg in the verifier env and writes a table through the REST catalog", async () => {
+  it("imports the pinned pyiceberg (0.12) in the verifier env and writes a table through the REST catalog", async () => {
     const out = await runPython<{ version: string; rows: unknown[]; metadata_location: string }>(
       "smoke_pyiceberg.py",
       [namespace, table],
     );
-    expect(out.version).toMatch(/^0\.\d+\.\d+/);
+    // The venv holds exactly the pinned version (a stale venv fails here, not silently), and the pin is
+    // the 0.12 line that issue 17 and the README's reader matrix name: a pin change must update both.
+    expect(out.version).toBe(pinnedPyIceberg());
+    expect(out.version).toMatch(/^0\.12\./);
     expect(out.rows).toEqual([
       { id: 1, name: "a" },
       { id: 2, name: "b" },
