@@ -270,8 +270,17 @@ export class CommittedEntries {
       throw e;
     }
     const run = out.finish();
-    this.base = emptyRun();
-    this.spill.swap(run);
+    if (!this.spill.over(run.live)) {
+      // Fewer keys than the bound: the result fits the budget after all.
+      const words = new Uint32Array(4 * run.count);
+      run.readEntries(0, run.count, words);
+      run.close();
+      this.base = new SortedEntries(words);
+      this.spill.swap(undefined);
+    } else {
+      this.base = emptyRun();
+      this.spill.swap(run);
+    }
     this.live = run.live;
     return result;
   }

@@ -9,8 +9,8 @@ import { type Logger, silentLogger } from "../log.js";
 import { BLOCK_ENTRIES, type DiskRun, DiskRunWriter, findIn, SpillDir } from "./disk-run.js";
 import { DEAD, HashSlots } from "./entries.js";
 
-/** Keys the probe table holds before it is emptied (it is a cache of the run). */
-const PROBE_MAX = 1 << 21;
+/** Keys the probe table holds before it is emptied (it is a cache of the run): about budget / 128. */
+const PROBE_MIN = 1 << 12;
 /** Blocks one prefetch read may span, and the gap of unneeded blocks it reads through. */
 const SPAN_BLOCKS = 256;
 const GAP_BLOCKS = 8;
@@ -36,12 +36,14 @@ export class Spill {
   readonly #logger: Logger;
   readonly #label: string;
   #logged = false;
+  readonly #probeMax: number;
 
   constructor(options: SpillOptions) {
     this.budget = options.memoryBytes ?? Number.POSITIVE_INFINITY;
     this.#label = options.label ?? "index";
     this.#dir = new SpillDir(options.spillDir, this.#label);
     this.#logger = options.logger ?? silentLogger;
+    this.#probeMax = Math.max(PROBE_MIN, Math.min(1 << 22, Math.floor(this.budget / 128)));
   }
 
   /** Whether a run of `entries` entries goes to disk. */
@@ -81,7 +83,7 @@ export class Spill {
     const o = run.find(hi, lo);
     const file = o < 0 ? DEAD : (run.words[o + 2] as number);
     this.pos = o < 0 ? 0 : (run.words[o + 3] as number);
-    if (this.probe.used >= PROBE_MAX) this.probe.clear();
+    if (this.probe.used >= this.#probeMax) this.probe.clear();
     this.probe.set(this.probe.claim(hi, lo), file, this.pos);
     return file;
   }
@@ -94,7 +96,7 @@ export class Spill {
     const run = this.run;
     if (run === undefined) return;
     const n = hashes.length >>> 1;
-    if (this.probe.used + n > PROBE_MAX) this.probe.clear();
+    if (this.probe.used + n > this.#probeMax) this.probe.clear();
     // Block of each key (-1: not probed), then keys grouped by block (counting sort).
     const blockOf = new Int32Array(n);
     const counts = new Uint32Array(run.blocks + 1);

@@ -265,6 +265,30 @@ describe("key index load and catch-up on a real table", () => {
     expect(await catchUp(table.io, index, table.metadata)).toMatchObject({ files: 0, removed: 0 });
   });
 
+  it("keeps an index past a tiny memory budget (run on disk) in step: rebuild, commits, catch-up, restart", async () => {
+    const { table, root } = await setup();
+    await append(table, rows(range(0, 40), "a"));
+    await append(table, rows([...range(40, 80), 3], "b"));
+    const tiny = { memoryBytes: 256, spillDir: `${root}/spill` };
+    // The rebuild reads the files in runs of a quarter of the budget each and merges them on disk.
+    const { index, duplicateKeys } = await loadKeyIndex(table.io, table.metadata, KEY, undefined, tiny);
+    expect(index.spilled).toBe(true);
+    expect(duplicateKeys).toBe(1);
+    await expectMatches(index, table);
+    await upsertCommit(table, index, [1, 2, 3, 100], "a", true);
+    await append(table, rows([500, 5], "b")); // another writer
+    expect(await catchUp(table.io, index, table.metadata)).toMatchObject({ files: 1, duplicateKeys: 1 });
+    await upsertCommit(table, index, [5, 6, 101], "b", true);
+    await expectMatches(index, table, [200]);
+    expect(index.diskBytes).toBeGreaterThan(256);
+    const loaded = await loadKeyIndex(table.io, table.metadata, KEY, undefined, tiny);
+    expect(loaded.source).toBe("checkpoint");
+    expect(loaded.index.spilled).toBe(true);
+    await expectMatches(loaded.index, table, [200]);
+    index.close();
+    loaded.index.close();
+  });
+
   it("catches up from a checkpoint whose commit landed on another writer's snapshot", async () => {
     const { table } = await setup();
     await append(table, rows(range(0, 20), "a"));
