@@ -101,7 +101,7 @@ export function sanitizeAvroName(name: string): string {
 /**
  * Avro type of a partition value of Iceberg type `type`. Fixed types carry Java's names (`uuid_fixed`,
  * `fixed_L`, `decimal_P_S`). An Avro name can be defined only once per schema: where Java then refers
- * back to the first definition by name (which PyIceberg 0.10 cannot resolve), later uses here get a
+ * back to the first definition by name (which PyIceberg 0.10 and 0.12 cannot resolve), later uses here get a
  * definition of their own with a suffixed name (`decimal_10_2_1`), which Java and PyIceberg both read.
  * `definedNames` tracks the names used so far in one schema.
  */
