@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import type { EmbeddedCatalog } from "../../../src/catalog/index.js";
 import type { FileIO } from "../../../src/iceberg/io/index.js";
 import { createTopics, stackKafka } from "../../support/kafka.js";
@@ -8,7 +8,7 @@ import {
   committedTotal,
   expectExactlyOnce,
   producePaced,
-  SinkProcess,
+  SinkGroup,
   sinkConfig,
   sleep,
   waitFor,
@@ -34,8 +34,7 @@ describe("sink: rebalances between sink processes", () => {
   const topic = uniqueName("rebal");
   const group = uniqueName("g");
   const id = { namespace: ["rebal"], name: "events" };
-  let configFile: string;
-  const procs: SinkProcess[] = [];
+  let sinks: SinkGroup;
 
   beforeAll(async () => {
     wh = await freshWarehouse("local");
@@ -43,7 +42,7 @@ describe("sink: rebalances between sink processes", () => {
     await admin.connect();
     await createTopics(admin, [{ topic, partitions: PARTITIONS }]);
     await admin.disconnect();
-    configFile = await writeConfig(
+    const configFile = await writeConfig(
       sinkConfig({
         brokers: stackEnv().FLOE_KAFKA_BROKERS,
         group,
@@ -52,28 +51,10 @@ describe("sink: rebalances between sink processes", () => {
         tables: [{ topics: [topic], table: "rebal.events", onError: "fail" }],
       }),
     );
+    sinks = new SinkGroup(configFile, ENV);
   });
 
-  afterAll(() => {
-    for (const p of procs) {
-      p.kill("SIGCONT");
-      p.kill("SIGKILL");
-    }
-  });
-
-  const start = async (): Promise<SinkProcess> => {
-    const p = SinkProcess.start(configFile, ENV);
-    procs.push(p);
-    await p.waitForLog((l) => l.msg === "partitions assigned", 60_000, "partitions assigned");
-    return p;
-  };
-  /** Resolves on the next assignment this process logs (the group rebalanced). */
-  const reassigned = (p: SinkProcess, what: string) =>
-    p.waitForLog((l) => l.msg === "partitions assigned", 45_000, what, false);
-  const stopGracefully = async (p: SinkProcess) => {
-    p.kill("SIGTERM");
-    expect((await p.exited).code).toBe(0);
-  };
+  afterAll(() => sinks?.killAll());
 
   it("commits every record exactly once across joins, leaves, an eviction and a kill", async () => {
     const kafka = stackKafka("floe-rebalance-producer");
@@ -88,38 +69,20 @@ describe("sink: rebalances between sink processes", () => {
       await producePaced(kafka, topic, PARTITIONS, TOTAL, 0, makeRecord, held);
     })();
 
-    const a = await start();
-    const b = await start();
+    const a = await sinks.start();
+    const b = await sinks.start();
     await sleep(3000);
-
-    // 1-2. A third sink joins, takes partitions, commits, and leaves gracefully.
-    const aJoin = reassigned(a, "rebalance after C joined");
-    const c = await start();
-    await aJoin;
-    await c.waitForLog((l) => l.msg === "committed", 20_000, "C's first commit");
-    const aLeave = reassigned(a, "rebalance after C left");
-    await stopGracefully(c);
-    await aLeave;
-    await sleep(2000);
-
-    // 3-4. B freezes with a buffer; the group evicts it and A takes its partitions; B thaws as a zombie.
-    const aTakeover = reassigned(a, "rebalance after B was evicted");
-    b.kill("SIGSTOP");
-    await aTakeover;
-    await a.waitForLog((l) => l.msg === "committed", 20_000, "A's commit after taking over");
-    await sleep(2000);
-    const bBack = reassigned(b, "B's rejoin after SIGCONT");
-    b.kill("SIGCONT");
-    await bBack;
+    // 1-4. A third sink joins and leaves; B is evicted while frozen and comes back as a zombie.
+    await sinks.joinLeaveAndEvict(a, b);
     await sleep(3000);
 
     // 5. A dies without leaving (kill -9); B takes everything, then a new A joins.
-    const bAlone = reassigned(b, "rebalance after A was killed");
+    const bAlone = sinks.reassigned(b, "rebalance after A was killed");
     a.kill("SIGKILL");
     await a.exited;
     await bAlone;
     await sleep(2000);
-    const a2 = await start();
+    const a2 = await sinks.start();
 
     release();
     await producing;
@@ -130,12 +93,8 @@ describe("sink: rebalances between sink processes", () => {
     ).catch((e: Error) => {
       throw new Error(`${e.message}\n--- A2\n${a2.tail(15)}\n--- B\n${b.tail(15)}`);
     });
-    await Promise.all([stopGracefully(a2), stopGracefully(b)]);
-
-    const superseded = procs
-      .flatMap((p) => p.logs)
-      .filter((l) => l.msg.startsWith("another writer committed"));
-    console.log(`superseded (zombie) commits: ${superseded.length}`);
+    await Promise.all([sinks.stopGracefully(a2), sinks.stopGracefully(b)]);
+    console.log(`superseded (zombie) commits: ${sinks.supersededCommits()}`);
     const table = await wh.catalog.loadTable(id);
     await expectExactlyOnce(table.metadataLocation, topic, PARTITIONS, TOTAL / PARTITIONS);
   }, 240_000);

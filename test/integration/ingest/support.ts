@@ -312,3 +312,71 @@ export async function killRepeatedly(opts: {
     await opts.afterKill?.();
   }
 }
+
+/** Sink processes of one group (one config): started, asserted on and SIGKILLed together at the end. */
+export class SinkGroup {
+  readonly procs: SinkProcess[] = [];
+  constructor(
+    private readonly configFile: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  /** Starts a sink process and resolves once the group assigned it partitions. */
+  async start(): Promise<SinkProcess> {
+    const p = SinkProcess.start(this.configFile, this.env);
+    this.procs.push(p);
+    await p.waitForLog((l) => l.msg === "partitions assigned", 60_000, "partitions assigned");
+    return p;
+  }
+
+  /** Resolves on the next assignment `p` logs from now on (the group rebalanced). */
+  reassigned(p: SinkProcess, what: string): Promise<LogLine> {
+    return p.waitForLog((l) => l.msg === "partitions assigned", 45_000, what, false);
+  }
+
+  /** SIGTERM; rejects unless the process exits 0. */
+  async stopGracefully(p: SinkProcess): Promise<void> {
+    p.kill("SIGTERM");
+    const exit = await p.exited;
+    if (exit.code !== 0) throw new Error(`sink pid ${p.pid} exited ${exit.code ?? exit.signal}\n${p.tail()}`);
+  }
+
+  /** Commits other writers made that a process found superseding its own (zombie commits that lost). */
+  supersededCommits(): number {
+    return this.procs.flatMap((p) => p.logs).filter((l) => l.msg.startsWith("another writer committed"))
+      .length;
+  }
+
+  killAll(): void {
+    for (const p of this.procs) {
+      p.kill("SIGCONT");
+      p.kill("SIGKILL");
+    }
+  }
+
+  /**
+   * The rebalances of the group suites, on two running members `a` and `b` while records arrive: a third
+   * sink joins, commits and leaves gracefully (two rebalances); then `b` is frozen (SIGSTOP) until the
+   * group evicts it and `a` commits with its partitions, and `b` is thawed as a zombie holding a stale
+   * buffer (its commits must lose) and rejoins.
+   */
+  async joinLeaveAndEvict(a: SinkProcess, b: SinkProcess): Promise<void> {
+    const aJoin = this.reassigned(a, "rebalance after C joined");
+    const c = await this.start();
+    await aJoin;
+    await c.waitForLog((l) => l.msg === "committed", 20_000, "C's first commit");
+    const aLeave = this.reassigned(a, "rebalance after C left");
+    await this.stopGracefully(c);
+    await aLeave;
+    await sleep(2000);
+
+    const aTakeover = this.reassigned(a, "rebalance after B was evicted");
+    b.kill("SIGSTOP");
+    await aTakeover;
+    await a.waitForLog((l) => l.msg === "committed", 20_000, "A's commit after taking over", false);
+    await sleep(2000);
+    const bBack = this.reassigned(b, "B's rejoin after SIGCONT");
+    b.kill("SIGCONT");
+    await bBack;
+  }
+}

@@ -1,31 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { EmbeddedCatalog } from "../../../src/catalog/index.js";
-import type { FileIO } from "../../../src/iceberg/io/index.js";
 import { openDuckDB, query } from "../../support/duckdb.js";
 import { createTopics, stackKafka } from "../../support/kafka.js";
+import { runPython } from "../../support/python.js";
 import { stackEnv, uniqueName } from "../../support/stack.js";
 import { freshWarehouse } from "../../support/warehouse.js";
 import {
   committedTotal,
   killRepeatedly,
   producePaced,
+  SinkGroup,
   SinkProcess,
   seededRandom,
   sinkConfig,
+  sleep,
+  tableOffsets,
   waitFor,
   writeConfig,
 } from "./support.js";
 
-// kill -9 the sink at random moments while it turns a stream of 60k changes over 8k keys (updates,
-// tombstone deletes, re-inserts) into an upsert table, restarting it each time. A replayed commit must
-// never delete a row it should keep or keep one it should delete: at the end the table is exactly the
-// model (last value per key), one row per key.
+// Exactly-once for upserts while the sink's processes come and go, on a stream of changes over 8k keys
+// (updates, tombstone deletes, re-inserts; a key always in the same partition):
+// - kill -9 the sink at random moments, restarting it each time;
+// - two sinks in one group rebalance: a third joins and leaves, one is frozen past the session timeout
+//   and thawed as a zombie whose commits must lose.
+// A replayed or zombie commit must never delete a row it should keep or keep one it should delete: at
+// the end the table is exactly the model (last value per key), one row per key.
 const PARTITIONS = 4;
-const TOTAL = 60_000;
 const KEYS = 8_000;
-const KILLS = 4;
 const SEED = Number(process.env.FLOE_TEST_SEED ?? Date.now() % 2 ** 31);
+// See test/support/sink-process.ts: how fast the group forgets a dead or frozen member.
 const ENV = { FLOE_TEST_SESSION_TIMEOUT_MS: "6000" };
+const TABLE = { namespace: ["cdc"], name: "state" };
 
 /** Change i's key: spread over the keys, always in partition i % PARTITIONS (producePaced's choice). */
 const keyOf = (i: number) =>
@@ -37,40 +43,113 @@ const makeChange = (i: number) => {
   return { key: String(id), value: deletes(i) ? null : JSON.stringify({ id, v: i, note: `change ${i}` }) };
 };
 
-describe("sink: kill -9 during an upsert stream", () => {
-  let wh: { warehouse: string; io: FileIO; catalog: EmbeddedCatalog };
-  const topic = uniqueName("upsert-crash");
-  const group = uniqueName("g");
-  const id = { namespace: ["cdc"], name: "state" };
-  let configFile: string;
-  const procs: SinkProcess[] = [];
+/** The model after changes 0..total-1, (id, v) by id: changes of one key are in one partition, in order. */
+function model(total: number): [number, number][] {
+  const last = new Map<number, number>();
+  for (let i = 0; i < total; i++) {
+    if (deletes(i)) last.delete(keyOf(i));
+    else last.set(keyOf(i), i);
+  }
+  return [...last].sort(([a], [b]) => a - b);
+}
 
-  beforeAll(async () => {
-    wh = await freshWarehouse("local");
-    const admin = stackKafka().admin();
-    await admin.connect();
-    await createTopics(admin, [{ topic, partitions: PARTITIONS }]);
-    await admin.disconnect();
-    configFile = await writeConfig(
-      sinkConfig({
-        brokers: stackEnv().FLOE_KAFKA_BROKERS,
-        group,
-        warehouse: wh.warehouse,
-        intervalMs: 1000,
-        tables: [
-          {
-            topics: [topic],
-            table: "cdc.state",
-            onError: "fail",
-            mode: "upsert",
-            key: ["id"],
-            // Checkpoints often, so restarts load some and catch up from others.
-            keyIndexCheckpointSeconds: 3,
-          },
-        ],
-      }),
-    );
+/** A fresh warehouse, topic and group, and the config file of an upsert route between them. */
+async function upsertRoute(prefix: string) {
+  const wh = await freshWarehouse("local");
+  const topic = uniqueName(prefix);
+  const group = uniqueName("g");
+  const admin = stackKafka().admin();
+  await admin.connect();
+  await createTopics(admin, [{ topic, partitions: PARTITIONS }]);
+  await admin.disconnect();
+  const configFile = await writeConfig(
+    sinkConfig({
+      brokers: stackEnv().FLOE_KAFKA_BROKERS,
+      group,
+      warehouse: wh.warehouse,
+      intervalMs: 1000,
+      tables: [
+        {
+          topics: [topic],
+          table: "cdc.state",
+          onError: "fail",
+          mode: "upsert",
+          key: ["id"],
+          // Checkpoints often, so restarts and new owners load some and catch up from others.
+          keyIndexCheckpointSeconds: 3,
+        },
+      ],
+    }),
+  );
+  return { wh, topic, group, configFile };
+}
+
+/** Produces changes [0, total): all but the last tenth paced, the rest once `released` resolves. */
+function produceChanges(
+  prefix: string,
+  topic: string,
+  total: number,
+  pauseMs: number,
+  released: Promise<void>,
+) {
+  const kafka = stackKafka(`floe-${prefix}-producer`);
+  const held = total - total / 10;
+  return (async () => {
+    await producePaced(kafka, topic, PARTITIONS, held, pauseMs, makeChange);
+    await released;
+    await producePaced(kafka, topic, PARTITIONS, total, 0, makeChange, held);
+  })();
+}
+
+/** Every change committed: the table's offsets of every partition are at its end. */
+async function waitAllCommitted(
+  catalog: EmbeddedCatalog,
+  group: string,
+  topic: string,
+  total: number,
+  tails: () => string,
+): Promise<void> {
+  await waitFor(
+    async () => (await committedTotal(catalog, TABLE, group, topic)) === BigInt(total),
+    120_000,
+    "every change committed",
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${tails()}`);
   });
+  const offsets = await tableOffsets(catalog, TABLE, group, topic);
+  expect([...offsets].sort(([a], [b]) => a - b)).toEqual(
+    Array.from({ length: PARTITIONS }, (_, p) => [p, BigInt(total / PARTITIONS)]),
+  );
+}
+
+/** DuckDB reads exactly the model, one row per key; returns the table's metadata location. */
+async function expectModel(catalog: EmbeddedCatalog, total: number): Promise<string> {
+  const table = await catalog.loadTable(TABLE);
+  const duck = await openDuckDB();
+  try {
+    const rows = await query(
+      duck.conn,
+      `SELECT id, v, count(*) OVER (PARTITION BY id) AS n
+       FROM iceberg_scan('${table.metadataLocation}') ORDER BY id, v`,
+    );
+    expect(
+      rows.filter((r) => Number(r.n) > 1).map((r) => Number(r.id)),
+      "keys with two live rows",
+    ).toEqual([]);
+    const want = model(total);
+    const got = rows.map((r) => [Number(r.id), Number(r.v)]);
+    expect(got.length).toBe(want.length);
+    expect(got).toEqual(want);
+    return table.metadataLocation;
+  } finally {
+    duck.close();
+  }
+}
+
+describe("sink: kill -9 during an upsert stream", () => {
+  const TOTAL = 60_000;
+  const KILLS = 4;
+  const procs: SinkProcess[] = [];
 
   afterAll(() => {
     for (const p of procs) p.kill("SIGKILL");
@@ -78,52 +157,77 @@ describe("sink: kill -9 during an upsert stream", () => {
 
   it("ends with exactly the last value per key across kills and restarts", async () => {
     console.log(`upsert crash test seed ${SEED} (FLOE_TEST_SEED=${SEED} replays the kill choices)`);
+    const route = await upsertRoute("upsert-crash");
     const random = seededRandom(SEED);
-    const kafka = stackKafka("floe-upsert-crash-producer");
-    const HELD_BACK = TOTAL - TOTAL / 10;
     let release = () => {};
-    const released = new Promise<void>((r) => {
-      release = r;
+    const producing = produceChanges(
+      "upsert-crash",
+      route.topic,
+      TOTAL,
+      250,
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
+    await killRepeatedly({
+      configFile: route.configFile,
+      env: ENV,
+      kills: KILLS,
+      random,
+      maxPauseMs: 6000,
+      procs,
     });
-    const producing = (async () => {
-      await producePaced(kafka, topic, PARTITIONS, HELD_BACK, 250, makeChange);
-      await released;
-      await producePaced(kafka, topic, PARTITIONS, TOTAL, 0, makeChange, HELD_BACK);
-    })();
-    await killRepeatedly({ configFile, env: ENV, kills: KILLS, random, maxPauseMs: 6000, procs });
     release();
-    const last = SinkProcess.start(configFile, ENV);
+    const last = SinkProcess.start(route.configFile, ENV);
     procs.push(last);
     await producing;
-    await waitFor(
-      async () => (await committedTotal(wh.catalog, id, group, topic)) === BigInt(TOTAL),
-      120_000,
-      "every change committed after the last restart",
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${last.tail()}`);
-    });
+    await waitAllCommitted(route.wh.catalog, route.group, route.topic, TOTAL, () => last.tail());
     last.kill("SIGTERM");
     expect((await last.exited).code).toBe(0);
-
-    // The model: changes of one key are all in one partition, in offset order.
-    const model = new Map<number, number>();
-    for (let i = 0; i < TOTAL; i++) {
-      if (deletes(i)) model.delete(keyOf(i));
-      else model.set(keyOf(i), i);
-    }
-    const table = await wh.catalog.loadTable(id);
-    const duck = await openDuckDB();
-    try {
-      const rows = await query(
-        duck.conn,
-        `SELECT id, v FROM iceberg_scan('${table.metadataLocation}') ORDER BY id, v`,
-      );
-      const got = rows.map((r) => [Number(r.id), Number(r.v)]);
-      const want = [...model].sort(([a], [b]) => a - b);
-      expect(got.length).toBe(want.length);
-      expect(got).toEqual(want);
-    } finally {
-      duck.close();
-    }
+    await expectModel(route.wh.catalog, TOTAL);
   }, 300_000);
+});
+
+describe("sink: rebalances during an upsert stream", () => {
+  const TOTAL = 48_000;
+  let sinks: SinkGroup | undefined;
+
+  afterAll(() => sinks?.killAll());
+
+  it("ends with exactly the last value per key across joins, a leave and a zombie", async () => {
+    const route = await upsertRoute("upsert-rebal");
+    const group = new SinkGroup(route.configFile, ENV);
+    sinks = group;
+    let release = () => {};
+    const producing = produceChanges(
+      "upsert-rebal",
+      route.topic,
+      TOTAL,
+      500,
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
+    const [a, b] = await Promise.all([group.start(), group.start()]);
+    await sleep(2000);
+    await group.joinLeaveAndEvict(a, b);
+    release();
+    await producing;
+    await waitAllCommitted(
+      route.wh.catalog,
+      route.group,
+      route.topic,
+      TOTAL,
+      () => `--- A\n${a.tail(15)}\n--- B\n${b.tail(15)}`,
+    );
+    await Promise.all([group.stopGracefully(a), group.stopGracefully(b)]);
+    console.log(`upsert rebalance: superseded (zombie) commits: ${group.supersededCommits()}`);
+
+    const metadataLocation = await expectModel(route.wh.catalog, TOTAL);
+    const py = await runPython<{ rows: { id: string; v: string }[] }>("read_pyiceberg.py", [
+      metadataLocation,
+    ]);
+    const pyRows = py.rows.map((r) => [Number(r.id), Number(r.v)]).sort(([a], [b]) => (a ?? 0) - (b ?? 0));
+    expect(pyRows, "PyIceberg").toEqual(model(TOTAL));
+  }, 240_000);
 });
