@@ -90,6 +90,20 @@ export const TableRoute = z
       .describe(
         "upsert: how often the key index is saved beside the table (with the next commit, and with the last commit at stop), so a restart reads it and only the files committed since, instead of rescanning the table.",
       ),
+    keyIndexMemoryMB: z
+      .number()
+      .positive()
+      .default(256)
+      .describe(
+        "upsert: memory the key index's sorted run may take (16 bytes a key: 256 MB is about 16M keys). Past it the run lives in a file under keyIndexSpillDir (the index keeps 0.03 bytes a key of it in memory) and a lookup reads one 4 KiB block of it: slower, see the README's upsert figures.",
+      ),
+    keyIndexSpillDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "upsert: local directory for key index runs past keyIndexMemoryMB (default: the OS temp directory). One subdirectory per process and table, removed at stop; it must be writable, with room for 16 bytes a key, and on disk rather than a memory-backed tmpfs.",
+      ),
   })
   .strict()
   .refine((r) => (r.topics === undefined) !== (r.topicPattern === undefined), {

@@ -56,6 +56,11 @@ export class FlushPipeline {
 
   constructor(private readonly host: FlushHost) {}
 
+  /** Frees what the commits hold beyond memory (key index runs spilled to disk); once no flush runs. */
+  close(): void {
+    this.host.commitDeps.keyIndexes?.close();
+  }
+
   /** A flush is waiting to run. */
   get queued(): boolean {
     return this.#queued !== undefined;

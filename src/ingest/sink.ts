@@ -185,7 +185,7 @@ export class Sink {
       this.opts.logger.warn(
         "shutdown deadline passed before the final commit finished; uncommitted records will be re-read",
       );
-    }
+    } else this.pipeline.close(); // (not while a flush still runs)
     await this.source.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
     // A start-up that was still connecting or joining ends with the disconnect; never leave it behind.

@@ -242,7 +242,9 @@ export async function readCheckpoint(
       crc = crc32(bytes, crc);
       const w = words(bytes);
       if (inMemory !== undefined) inMemory.set(w, 4 * k);
-      else for (let i = 0; i < 4 * n; i += 4) writer?.push(w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
+      else
+        for (let i = 0; i < 4 * n; i += 4)
+          writer?.push(w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
     }
   } catch (e) {
     writer?.abort();

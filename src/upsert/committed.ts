@@ -236,7 +236,9 @@ export class CommittedEntries {
   /** Merges the run with the sorted table (its entries override the run's) into a new run. */
   private foldStreaming(drop?: Drop): { duplicates: number; dropped: number } {
     const chunks = new EntryChunks();
-    this.delta.forEach((_s, hi, lo, file, pos) => chunks.push(hi, lo, file, pos));
+    this.delta.forEach((_s, hi, lo, file, pos) => {
+      chunks.push(hi, lo, file, pos);
+    });
     const sorted = SortedEntries.build(chunks);
     const spilled = this.spill.run;
     const upper = (spilled?.live ?? this.base.live) + sorted.count;

@@ -3,8 +3,9 @@
  * in bounded chunks and the result goes to a run writer (a file, or an array when it fits the memory
  * budget), so a fold or a merge past the budget never holds a whole run in memory.
  */
-import { DEAD, type KeepLater, SortedEntries } from "./entries.js";
+
 import { type DiskRun, DiskRunWriter, STREAM_ENTRIES } from "./disk-run.js";
+import { DEAD, type KeepLater, SortedEntries } from "./entries.js";
 
 /** A sorted run to read: entries in memory (4 words each) or a run file. */
 export type RunSource = Uint32Array | DiskRun;

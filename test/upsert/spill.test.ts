@@ -173,17 +173,17 @@ describe("KeyIndex past its memory budget (spilled run)", () => {
   it("keeps the run in memory within the budget, and brings it back once it fits again", () => {
     const index = new KeyIndex(["id"], undefined, { foldMin: 16, memoryBytes: 16 * 100 });
     const keys = Array.from({ length: 150 }, (_, k) => k);
-    keys.slice(0, 90).forEach((k) => index.put(hashOf(k), 0, file(1), k));
+    for (const k of keys.slice(0, 90)) index.put(hashOf(k), 0, file(1), k);
     index.commitPending(1n);
     index.fold();
     expect(index.spilled).toBe(false);
-    keys.slice(90).forEach((k) => index.put(hashOf(k), 0, file(1), k));
+    for (const k of keys.slice(90)) index.put(hashOf(k), 0, file(1), k);
     index.commitPending(2n);
     index.fold();
     expect(index.spilled).toBe(true);
     expect(index.diskBytes).toBe(150 * 16);
     expect(where(index, 120)).toBe("file:///t/data/f1.parquet#120");
-    keys.slice(0, 100).forEach((k) => index.remove(hashOf(k), 0));
+    for (const k of keys.slice(0, 100)) index.remove(hashOf(k), 0);
     index.commitPending(3n);
     expect(index.size).toBe(50);
     index.fold();
@@ -228,7 +228,8 @@ describe("KeyIndex past its memory budget (spilled run)", () => {
     expect(index.spilled).toBe(true);
     expect(index.diskBytes).toBe(5 * 16);
     expect(index.size).toBe(5);
-    for (let k = 0; k < 10; k++) expect(where(index, k)).toBe(k % 2 === 0 ? undefined : `${file(0).path}#${k}`);
+    for (let k = 0; k < 10; k++)
+      expect(where(index, k)).toBe(k % 2 === 0 ? undefined : `${file(0).path}#${k}`);
     index.close();
     expect(index.size).toBe(0);
   });

@@ -2,7 +2,8 @@
  * The sink's key indexes, one per upsert table: loaded on the table's first commit (from its latest
  * checkpoint, caught up, or rebuilt from the table), caught up again whenever another writer (another
  * sink, compaction) committed since, and saved beside the table every `keyIndexCheckpointSeconds` and
- * at stop. A checkpoint is named in the summary of the commit that covers it.
+ * at stop. A checkpoint is named in the summary of the commit that covers it. An index past the route's
+ * `keyIndexMemoryMB` keeps its sorted run in a file under `keyIndexSpillDir`, removed by close().
  */
 import { formatIdentifier, type Table } from "../../catalog/index.js";
 import type { FileIO } from "../../iceberg/io/index.js";
@@ -32,11 +33,18 @@ export class KeyIndexes {
     const md = table.metadata;
     let entry = this.#entries.get(name);
     if (entry === undefined) {
-      const loaded = await loadKeyIndex(this.io, md, route.config.key ?? [], this.logger);
+      const loaded = await loadKeyIndex(this.io, md, route.config.key ?? [], this.logger, {
+        memoryBytes: route.config.keyIndexMemoryMB * 2 ** 20,
+        ...(route.config.keyIndexSpillDir === undefined ? {} : { spillDir: route.config.keyIndexSpillDir }),
+        label: name,
+        logger: this.logger,
+      });
       this.logger.info("loaded key index", {
         table: name,
         source: loaded.source,
         keys: loaded.index.size,
+        memoryMB: Math.round(loaded.index.memoryBytes / 2 ** 20),
+        diskMB: Math.round(loaded.index.diskBytes / 2 ** 20),
         caughtUpFiles: loaded.caughtUpFiles,
         ms: Math.round(loaded.ms),
       });
@@ -90,5 +98,11 @@ export class KeyIndexes {
     index.discardPending();
     const entry = this.#entries.get(formatIdentifier(table.identifier));
     if (entry !== undefined) entry.stale = true;
+  }
+
+  /** Deletes the indexes' spilled runs (the sink stopped; a restart loads the checkpoints). */
+  close(): void {
+    for (const entry of this.#entries.values()) entry.index.close();
+    this.#entries.clear();
   }
 }

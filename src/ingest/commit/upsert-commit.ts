@@ -139,6 +139,8 @@ export class UpsertCommit {
     const collapsed = n - distinct;
     this.counts.collapsed += collapsed;
     const keep: number[] = [];
+    // A key index spilled to disk reads the flush's keys in one pass over its run (else nothing).
+    this.index.prefetch(hashes);
     for (let i = 0; i < n; i++) {
       if (last[i] === 0) continue;
       const was = this.index.lookup(hashes, i);

@@ -21,6 +21,7 @@ const [route] = buildRoutes([
     mode: "append",
     envelope: "none",
     keyIndexCheckpointSeconds: 60,
+    keyIndexMemoryMB: 256,
   },
 ]);
 if (!route) throw new Error("no route");

@@ -33,6 +33,7 @@ const [maybeRoute] = buildRoutes([
     mode: "append",
     envelope: "none",
     keyIndexCheckpointSeconds: 60,
+    keyIndexMemoryMB: 256,
   },
 ]);
 if (!maybeRoute) throw new Error("no route");

@@ -1,3 +1,7 @@
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Catalog, Table } from "../../../src/catalog/index.js";
 import { compactTable } from "../../../src/compaction/index.js";
@@ -25,8 +29,11 @@ describe("sink: upsert tables", () => {
     await sink?.stop();
   });
 
+  // With a key index budget of about 60 keys: its sorted run lives on disk (spilled) after the inserts.
   it("keeps one row per key through updates, deletes, a restart and a compaction", async () => {
-    await scenario({});
+    const keyIndexSpillDir = await mkdtemp(join(tmpdir(), "floe-upsert-spill-"));
+    await scenario({ keyIndexMemoryMB: 0.001, keyIndexSpillDir });
+    await rm(keyIndexSpillDir, { recursive: true, force: true });
   }, 240_000);
 
   // Partitioned by a field that changes with the key's updates (rows move between partitions: their old
@@ -40,7 +47,12 @@ describe("sink: upsert tables", () => {
     await scenario({ properties: { "floe.upsert.deletes": "equality" } });
   }, 240_000);
 
-  async function scenario(opts: { partitionBy?: string[]; properties?: Record<string, string> }) {
+  async function scenario(opts: {
+    partitionBy?: string[];
+    properties?: Record<string, string>;
+    keyIndexMemoryMB?: number;
+    keyIndexSpillDir?: string;
+  }) {
     const wh = await freshWarehouse("local");
     const topic = uniqueName("upsert");
     const group = uniqueName("g");
@@ -126,6 +138,10 @@ describe("sink: upsert tables", () => {
       { id: 8, name: "eight-last", v: 7 },
       { id: 8 },
     ]);
+    const spillDir = opts.keyIndexSpillDir;
+    // Spilled: one directory (this process, this table) holding the run file.
+    if (spillDir !== undefined)
+      expect(readdirSync(join(spillDir, readdirSync(spillDir)[0] ?? "-")).length).toBe(1);
     let md = (await wh.catalog.loadTable(id)).metadata;
     const equality = opts.properties?.["floe.upsert.deletes"] === "equality";
     const deletes = md.snapshots.map((s) =>
@@ -141,6 +157,7 @@ describe("sink: upsert tables", () => {
     // Restart: the new sink loads the latest checkpoint (written with a commit at least a second after
     // the previous one) and catches up from there.
     await sink?.stop();
+    if (spillDir !== undefined) expect(readdirSync(spillDir)).toEqual([]); // removed at stop
     md = (await wh.catalog.loadTable(id)).metadata;
     expect(md.snapshots.some((s) => s.summary["floe.key-index"] !== undefined)).toBe(!equality);
     await start();
