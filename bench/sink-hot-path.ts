@@ -5,7 +5,10 @@
  * encoder thread. Each step is timed on its own over the same records (best of several rounds), in
  * microseconds of process CPU per record (the machine is shared: CPU time, not wall time); "all" runs decode + buffer together as the sink does, GC included.
  *
- * Run: npx vite-node bench/sink-hot-path.ts [records=200000] [rounds=5]
+ * With --inferred the decoder infers each record's schema, as a route without a declared schema does
+ * (the table is then the first record's schema plus the metadata columns).
+ *
+ * Run: npx vite-node bench/sink-hot-path.ts [records=200000] [rounds=5] [--inferred]
  */
 import { tableToIPC } from "apache-arrow";
 import { parseSchema, type Schema, type StructType } from "../src/iceberg/spec/index.js";
@@ -16,8 +19,10 @@ import { type DecodedRecord, JsonDecoder, parseJsonText } from "../src/ingest/de
 import { buildRoutes } from "../src/ingest/route.js";
 import { EVENT_STRUCT, EventSource, eventJson } from "./support/sink-events.js";
 
-const N = Number(process.argv[2] ?? 200_000);
-const ROUNDS = Number(process.argv[3] ?? 5);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const INFERRED = process.argv.includes("--inferred");
+const N = Number(args[0] ?? 200_000);
+const ROUNDS = Number(args[1] ?? 5);
 
 const [route] = buildRoutes([
   {
@@ -33,6 +38,7 @@ const [route] = buildRoutes([
     mode: "append",
     envelope: "none",
     keyIndexCheckpointSeconds: 60,
+    keyIndexMemoryMB: 256,
   },
 ]);
 if (route === undefined) throw new Error("no route");
@@ -52,13 +58,14 @@ for (let i = 0; i < N; i++) {
   });
 }
 // As the sink decodes an append route's JSON (values for the column buffer, no row object).
-const decoder = new JsonDecoder(EVENT_STRUCT, true);
+const decoder = new JsonDecoder(INFERRED ? undefined : EVENT_STRUCT, true);
 const decoded = inputs.map((r) => decoder.decodeSync(r));
 const schema = decoded[0]?.schema as StructType;
 // The table as the sink creates it: the record's fields, then the metadata columns (fresh ids).
 const meta = metadataStruct(100);
+const fieldsOfTable = INFERRED ? schema.fields : EVENT_STRUCT.fields;
 const table: Schema = {
-  ...parseSchema({ ...EVENT_STRUCT, fields: [...EVENT_STRUCT.fields, ...meta.fields] }),
+  ...parseSchema({ type: "struct", fields: [...fieldsOfTable, ...meta.fields] }),
 };
 
 function time(name: string, fn: () => void): number {
@@ -127,4 +134,6 @@ results.ipc = time("flush: Arrow IPC for the encoder", () => {
   sink = tableToIPC(arrowTable, "stream");
 });
 void sink;
-console.log(JSON.stringify({ records: N, schema: schema.fields.length, usPerRecord: results }));
+console.log(
+  JSON.stringify({ records: N, inferred: INFERRED, schema: schema.fields.length, usPerRecord: results }),
+);

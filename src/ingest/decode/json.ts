@@ -16,6 +16,7 @@ import {
 import { conformJson, conformJsonValues, inferFields, numberFields, shapeKey } from "../schema/index.js";
 import { decodeFailed, decodeUtf8, requireValue } from "./errors.js";
 import { type CompiledJsonSchema, compileJsonSchema } from "./json-schema.js";
+import { RecentShapes } from "./json-shapes.js";
 import { CompiledSchemas, type RegisteredSchema, type SchemaRegistryClient } from "./registry.js";
 import type { DecodedRecord, DecodeInput, Decoder } from "./types.js";
 import { readWireHeader } from "./wire.js";
@@ -99,6 +100,7 @@ export class JsonDecoder implements Decoder {
   readonly #declared: StructType | undefined;
   readonly #declaredNames: ReadonlySet<string>;
   readonly #shapes = new Map<string, StructType>();
+  readonly #recent = new RecentShapes();
 
   /** With `columns`, records carry their values for a column buffer (see DecodedRecord.values). */
   constructor(
@@ -118,6 +120,7 @@ export class JsonDecoder implements Decoder {
       struct = numberFields([...(this.#declared?.fields ?? []), ...inferred]);
       this.#shapes.set(key, struct);
     }
+    if (this.#declared === undefined) this.#recent.add(struct);
     return struct;
   }
 
@@ -134,7 +137,7 @@ export class JsonDecoder implements Decoder {
     const value = requireObject(parsed);
     let schema: StructType;
     if (this.#declared === undefined) {
-      schema = this.#intern(inferFields(value));
+      schema = this.#recent.find(value) ?? this.#intern(inferFields(value));
     } else {
       // Fields beyond the declared ones (usually none), without the arrays Object.keys().filter() makes.
       const extra: string[] = [];

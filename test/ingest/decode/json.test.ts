@@ -77,6 +77,57 @@ describe("json decoder (inferred)", () => {
     expect(c.schema).not.toBe(a.schema);
   });
 
+  it("gives each record the schema inference gives it, whatever the record before it", async () => {
+    // Each record after the first differs from its predecessor in one way the shape check must see.
+    const texts = [
+      '{"a": 1, "b": "x", "c": true}',
+      '{"a": 2, "b": "y", "c": false}', // same shape
+      '{"a": 2.5, "b": "y", "c": false}', // long -> double
+      '{"a": 3, "b": "y", "c": false}', // and back
+      '{"a": 3, "b": null, "c": false}', // a null leaves b out
+      '{"a": 3, "c": false, "b": "z"}', // reordered
+      '{"a": 3, "b": "z"}', // a field fewer
+      '{"a": 3, "b": "z", "c": true, "d": 1}', // a field more
+      '{"a": 3, "b": {"n": 1}, "c": true}', // nested
+      '{"a": 4, "b": {"n": 2}, "c": true}', // the same nested shape
+      '{"a": 4, "b": {"n": 2.5}, "c": true}', // a nested type changes
+      '{"a": 4, "b": {"n": null}, "c": true}', // an object left with no fields
+      '{"a": 4, "b": {"n": 2, "m": "x"}, "c": true}', // a nested field more
+      '{"a": 3, "b": "y", "c": false}', // a shape four records back
+      '{"a": 3, "b": ["q"], "c": true}', // a list
+      '{"a": 3, "b": 4, "c": "t"}', // types swapped
+      '{"a": 9007199254740993, "b": "y", "c": false}', // a big integer (bigint) is a long
+      '{"a": 1, "b": "x", "c": true}',
+    ];
+    const fresh = (t: string) => createDecoder({ format: "json" }).decode(input(t));
+    for (const [i, t] of texts.entries()) {
+      const got = await decoder.decode(input(t));
+      const alone = await fresh(t);
+      expect(got.schema, `record ${i}: ${t}`).toEqual(alone.schema);
+      expect(got.row, `record ${i}`).toEqual(alone.row);
+    }
+  });
+
+  it("keeps giving inference's schema while the shape cache pauses and resumes", async () => {
+    // Varied shapes (the cache misses and stands aside), then one shape, then varied again.
+    const d = createDecoder({ format: "json" });
+    const text = (i: number, varied: boolean) =>
+      varied
+        ? `{"a": ${i % 3 === 0 ? i + 0.5 : i}${i % 5 === 0 ? "" : ', "b": "x"'}${i % 7 === 0 ? ', "c": {"n": 1}' : ""}}`
+        : `{"a": ${i}, "b": "x"}`;
+    const phases = [true, false, true];
+    for (const [p, varied] of phases.entries()) {
+      for (let i = 0; i < 20_000; i++) {
+        const t = text(i, varied);
+        const got = await d.decode(input(t));
+        if (i % 97 === 0 || i === 19_999) {
+          const alone = await createDecoder({ format: "json" }).decode(input(t));
+          expect(got.schema, `phase ${p}, record ${i}: ${t}`).toEqual(alone.schema);
+        }
+      }
+    }
+  });
+
   it("refuses invalid UTF-8, invalid JSON, NaN, non-objects and tombstones with DECODE_FAILED", async () => {
     const utf8 = await failure(
       decoder.decode(input(Uint8Array.of(0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d))),
