@@ -8,6 +8,7 @@
  * run's key) and a fold streams the file and the sorted table into a new file. A fold or merge whose
  * result fits the budget again brings the run back into memory.
  */
+import { isFloeError } from "../errors.js";
 import type { DiskRun, DiskRunWriter } from "./disk-run.js";
 import { DEAD, EntryChunks, HashSlots, type KeepLater, SortedEntries } from "./entries.js";
 import { MemorySink, mergeRuns, type RunSource } from "./run-merge.js";
@@ -28,6 +29,8 @@ export class CommittedEntries {
   pos = 0;
   /** The sorted run when it lives on disk. */
   readonly spill: Spill;
+  /** Table keys when a fold last failed (0: it did not). */
+  #failedAt = 0;
 
   constructor(
     private readonly foldMin: number,
@@ -212,17 +215,33 @@ export class CommittedEntries {
     this.delta.clear();
   }
 
-  /** Folds when the table has grown past its share (see the module comment). */
+  /**
+   * Folds when the table has grown past its share (see the module comment) or half the budget. A fold
+   * that cannot write its run file (the commit before it has landed) is logged and retried once the
+   * table has doubled: the state stays whole, in memory.
+   */
   maybeFold(): void {
     const run = this.spill.run;
-    if (run !== undefined) {
-      const limit = Math.max(this.foldMin, run.count >>> 3);
-      if (this.delta.used > limit || this.delta.byteLength > this.spill.budget / 2) this.fold();
-      return;
+    const count = run?.count ?? this.base.count;
+    const limit = Math.max(this.foldMin, count >>> 3);
+    if (this.#failedAt > 0 && this.delta.used <= 2 * this.#failedAt) return;
+    if (
+      this.delta.used > limit ||
+      this.delta.byteLength > this.spill.budget / 2 ||
+      this.base.dead > Math.max(this.foldMin, count >>> 2)
+    ) {
+      try {
+        this.fold();
+        this.#failedAt = 0;
+      } catch (e) {
+        if (!isFloeError(e, "IO_ERROR")) throw e;
+        this.#failedAt = this.delta.used;
+        this.spill.logger.warn("key index: cannot write its run file; keeping it in memory for now", {
+          error: e.message,
+          keys: this.live,
+        });
+      }
     }
-    const limit = Math.max(this.foldMin, this.base.count >>> 3);
-    if (this.delta.used > limit || this.base.dead > Math.max(this.foldMin, this.base.count >>> 2))
-      this.fold();
   }
 
   /** Deletes the spilled run; the state is empty afterwards. */

@@ -33,7 +33,7 @@ export class Spill {
   /** Row position of the entry `get` last found. */
   pos = 0;
   readonly #dir: SpillDir;
-  readonly #logger: Logger;
+  readonly logger: Logger;
   readonly #label: string;
   #logged = false;
   readonly #probeMax: number;
@@ -42,7 +42,7 @@ export class Spill {
     this.budget = options.memoryBytes ?? Number.POSITIVE_INFINITY;
     this.#label = options.label ?? "index";
     this.#dir = new SpillDir(options.spillDir, this.#label);
-    this.#logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? silentLogger;
     this.#probeMax = Math.max(PROBE_MIN, Math.min(1 << 22, Math.floor(this.budget / 128)));
   }
 
@@ -60,7 +60,7 @@ export class Spill {
   swap(run: DiskRun | undefined): void {
     if (run !== undefined && this.run === undefined && !this.#logged) {
       this.#logged = true;
-      this.#logger.info("key index spilled to disk past its memory budget", {
+      this.logger.info("key index spilled to disk past its memory budget", {
         table: this.#label,
         keys: run.live,
         budgetMB: Math.round(this.budget / 2 ** 20),
