@@ -85,6 +85,11 @@ export class ColumnBuilder implements ColumnSource {
     return this.kind === "i64";
   }
 
+  /** Whether this builder stores doubles (a safe integer is one exactly). */
+  get float64(): boolean {
+    return this.kind === "f64";
+  }
+
   /**
    * Sets row i (rows between the last one set and i become null); returns the bytes the value takes
    * in this column (its slots, bytes and null flag; an estimate for values kept as JS values).

@@ -163,6 +163,20 @@ describe("table buffer: values in field order (addValues)", () => {
     expect(buf.columns.get("at")?.get(1)).toBe(1_700_000_000_000_000n);
     expect(buf.recordAt(1).row).toEqual({ id: 5n, at: 1_700_000_000_000_000n, name: "x" });
   });
+
+  it("keeps a column of doubles when a record's value there is a JSON integer (inferred long)", () => {
+    const field = (type: "double" | "long"): StructType => ({
+      type: "struct",
+      fields: [{ id: 1, name: "amount", required: false, type }],
+    });
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    buf.addValues([1.5], field("double"), input(0));
+    buf.addValues([2], field("long"), input(1));
+    buf.addValues([2.25], field("double"), input(2));
+    const col = buf.columns.get("amount");
+    expect(col?.float64).toBe(true);
+    expect([0, 1, 2].map((i) => col?.get(i))).toEqual([1.5, 2, 2.25]);
+  });
 });
 
 describe("table buffer: original values", () => {
