@@ -84,21 +84,23 @@ async function upsertRoute(prefix: string) {
   return { wh, topic, group, configFile };
 }
 
-/** Produces changes [0, total): all but the last tenth paced, the rest once `released` resolves. */
-function produceChanges(
-  prefix: string,
-  topic: string,
-  total: number,
-  pauseMs: number,
-  released: Promise<void>,
-) {
+/**
+ * Produces changes [0, total): all but the last tenth paced while the sinks come and go, the rest at
+ * once after `release()`.
+ */
+function produceChanges(prefix: string, topic: string, total: number, pauseMs: number) {
   const kafka = stackKafka(`floe-${prefix}-producer`);
   const held = total - total / 10;
-  return (async () => {
+  let release = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const done = (async () => {
     await producePaced(kafka, topic, PARTITIONS, held, pauseMs, makeChange);
     await released;
     await producePaced(kafka, topic, PARTITIONS, total, 0, makeChange, held);
   })();
+  return { done, release };
 }
 
 /** Every change committed: the table's offsets of every partition are at its end. */
@@ -159,16 +161,7 @@ describe("sink: kill -9 during an upsert stream", () => {
     console.log(`upsert crash test seed ${SEED} (FLOE_TEST_SEED=${SEED} replays the kill choices)`);
     const route = await upsertRoute("upsert-crash");
     const random = seededRandom(SEED);
-    let release = () => {};
-    const producing = produceChanges(
-      "upsert-crash",
-      route.topic,
-      TOTAL,
-      250,
-      new Promise<void>((r) => {
-        release = r;
-      }),
-    );
+    const producing = produceChanges("upsert-crash", route.topic, TOTAL, 250);
     await killRepeatedly({
       configFile: route.configFile,
       env: ENV,
@@ -177,10 +170,10 @@ describe("sink: kill -9 during an upsert stream", () => {
       maxPauseMs: 6000,
       procs,
     });
-    release();
+    producing.release();
     const last = SinkProcess.start(route.configFile, ENV);
     procs.push(last);
-    await producing;
+    await producing.done;
     await waitAllCommitted(route.wh.catalog, route.group, route.topic, TOTAL, () => last.tail());
     last.kill("SIGTERM");
     expect((await last.exited).code).toBe(0);
@@ -198,21 +191,12 @@ describe("sink: rebalances during an upsert stream", () => {
     const route = await upsertRoute("upsert-rebal");
     const group = new SinkGroup(route.configFile, ENV);
     sinks = group;
-    let release = () => {};
-    const producing = produceChanges(
-      "upsert-rebal",
-      route.topic,
-      TOTAL,
-      500,
-      new Promise<void>((r) => {
-        release = r;
-      }),
-    );
+    const producing = produceChanges("upsert-rebal", route.topic, TOTAL, 500);
     const [a, b] = await Promise.all([group.start(), group.start()]);
     await sleep(2000);
     await group.joinLeaveAndEvict(a, b);
-    release();
-    await producing;
+    producing.release();
+    await producing.done;
     await waitAllCommitted(
       route.wh.catalog,
       route.group,
