@@ -139,7 +139,8 @@ async function run(keys: number, mode: "memory" | "spilled", root: string) {
     const t = timed(() => flush(index, hashes, fileOf(`v${done}`), ++snapshot, false));
     updateNoPrefetch = add(updateNoPrefetch, t);
   }
-  // One fold: 200k new keys (two commits) folded into the run.
+  // One fold: 200k new keys (two commits) folded into the run (the updates' changes folded first).
+  index.fold();
   for (let from = keys; from < keys + 200_000; from += COMMIT_KEYS) {
     flush(index, hashRange(from, COMMIT_KEYS), fileOf(`f${from}`), ++snapshot);
   }

@@ -14,6 +14,8 @@ const PROBE_MIN = 1 << 12;
 /** Blocks one prefetch read may span, and the gap of unneeded blocks it reads through. */
 const SPAN_BLOCKS = 256;
 const GAP_BLOCKS = 8;
+/** A batch of fewer keys than blocks / SPARSE is probed key by key. */
+const SPARSE = 16;
 
 export interface SpillOptions {
   /** Bytes the committed sorted run may take in memory; past it the run lives in a file. */
@@ -90,13 +92,18 @@ export class Spill {
 
   /**
    * Probes the run for the keys of `hashes` (lo, hi pairs) in block order, one read for adjacent
-   * blocks, so the lookups that follow find them in the probe table.
+   * blocks, so the lookups that follow find them in the probe table (and the commit after them).
    */
   prefetch(hashes: Uint32Array): void {
     const run = this.run;
     if (run === undefined) return;
     const n = hashes.length >>> 1;
     if (this.probe.used + n > this.#probeMax) this.probe.clear();
+    if (n * SPARSE < run.blocks) {
+      // Few keys for the run's size: hardly two share a block; read each key's block (no pass).
+      for (let i = 0; i < n; i++) this.get(hashes[2 * i + 1] as number, hashes[2 * i] as number);
+      return;
+    }
     // Block of each key (-1: not probed), then keys grouped by block (counting sort).
     const blockOf = new Int32Array(n);
     const counts = new Uint32Array(run.blocks + 1);

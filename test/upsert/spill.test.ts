@@ -194,6 +194,26 @@ describe("KeyIndex past its memory budget (spilled run)", () => {
     index.close();
   });
 
+  it("prefetches a few keys one by one and many in one pass, both as lookups find them", async () => {
+    const index = new KeyIndex(["id"], undefined, { memoryBytes: 4096, spillDir: await spillDir() });
+    const keys = Array.from({ length: 20_000 }, (_, k) => k);
+    index.prefetch(hashesOf(keys.slice(0, 10)));
+    for (const k of keys) index.put(hashOf(k), 0, file(k % 5), k);
+    index.commitPending(1n);
+    index.fold();
+    expect(index.spilled).toBe(true);
+    for (const batch of [[7], [19_999, 3, 25_000], keys.filter((k) => k % 3 === 0), [...keys, 30_000]]) {
+      index.prefetch(hashesOf(batch));
+      // Every key of the batch is answered from the probe table (no block read left).
+      const probe = index.committed.spill.probe;
+      expect(batch.filter((k) => probe.find(hashWords(k)[1], hashWords(k)[0]) < 0)).toEqual([]);
+      const got = batch.map((k) => where(index, k));
+      expect(got).toEqual(batch.map((k) => (k < 20_000 ? `${file(k % 5).path}#${k}` : undefined)));
+      index.discardPending();
+    }
+    index.close();
+  });
+
   it("fails with IO_ERROR naming the spill directory when it cannot be made", async () => {
     const root = await spillDir();
     const notADir = join(root, "a-file");
