@@ -224,67 +224,75 @@ export async function readCheckpoint(
   const [nBase, nDelta, nPending] = header.counts;
   if (offset + 16 * (nBase + nDelta + nPending) + 4 !== file.size) throw bad(path, "length mismatch");
   const index = new KeyIndex(keyColumns, undefined, options);
-  for (const [id, filePath, specId, partition, seq] of header.files) {
-    index.files.restore(
-      id,
-      { path: filePath, specId, partition: partition.map(decodeValue) },
-      seq === null ? undefined : BigInt(seq),
-    );
-  }
-  // The run, a chunk at a time: into a run file past the budget, else into one array.
-  let crc = crc32(head);
-  const writer = index.committed.spill.over(nBase) ? index.committed.runWriter(nBase) : undefined;
-  const inMemory = writer === undefined ? new Uint32Array(4 * nBase) : undefined;
   try {
-    for (let k = 0; k < nBase; k += READ_ENTRIES) {
-      const n = Math.min(READ_ENTRIES, nBase - k);
-      const bytes = await file.read(offset + 16 * k, 16 * n);
-      crc = crc32(bytes, crc);
-      const w = words(bytes);
-      if (inMemory !== undefined) inMemory.set(w, 4 * k);
-      else
-        for (let i = 0; i < 4 * n; i += 4)
-          writer?.push(w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
+    for (const [id, filePath, specId, partition, seq] of header.files) {
+      index.files.restore(
+        id,
+        { path: filePath, specId, partition: partition.map(decodeValue) },
+        seq === null ? undefined : BigInt(seq),
+      );
     }
+    // The run, a chunk at a time: into a run file past the budget, else into one array.
+    let crc = crc32(head);
+    const writer = index.committed.spill.over(nBase) ? index.committed.runWriter(nBase) : undefined;
+    const inMemory = writer === undefined ? new Uint32Array(4 * nBase) : undefined;
+    try {
+      for (let k = 0; k < nBase; k += READ_ENTRIES) {
+        const n = Math.min(READ_ENTRIES, nBase - k);
+        const bytes = await file.read(offset + 16 * k, 16 * n);
+        crc = crc32(bytes, crc);
+        const w = words(bytes);
+        if (inMemory !== undefined) inMemory.set(w, 4 * k);
+        else
+          for (let i = 0; i < 4 * n; i += 4)
+            writer?.push(w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
+      }
+    } catch (e) {
+      writer?.abort();
+      throw e;
+    }
+    const rest = await file.read(offset + 16 * nBase, 16 * (nDelta + nPending) + 4);
+    const stored = new DataView(rest.buffer, rest.byteOffset, rest.byteLength).getUint32(
+      rest.length - 4,
+      true,
+    );
+    if (crc32(rest.subarray(0, rest.length - 4), crc) !== stored) {
+      writer?.abort();
+      throw bad(path, "checksum mismatch");
+    }
+    if (writer !== undefined) index.resetCommitted(writer.finish());
+    else {
+      const base = new SortedEntries(inMemory as Uint32Array);
+      for (let k = 0; k < nBase; k++) if (base.words[4 * k + 2] === DEAD) base.dead++;
+      index.resetCommitted(base);
+    }
+    const changes = words(rest.subarray(0, rest.length - 4));
+    if (index.spilled) {
+      // One pass over the run for every changed key, not a block read each.
+      const hashes = new Uint32Array(changes.length >>> 1);
+      for (let k = 0; k < changes.length; k += 4) {
+        hashes[k >>> 1] = changes[k + 1] as number;
+        hashes[(k >>> 1) + 1] = changes[k] as number;
+      }
+      index.prefetch(hashes);
+    }
+    for (let k = 0; k < changes.length; k += 4) {
+      const [hi, lo, fileId, pos] = [
+        changes[k] as number,
+        changes[k + 1] as number,
+        changes[k + 2] as number,
+        changes[k + 3] as number,
+      ];
+      if (fileId === DEAD) index.removeCommitted(hi, lo);
+      else index.setCommitted(hi, lo, fileId, pos);
+    }
+    index.duplicateKeys = header.duplicateKeys;
+    const parent = idOf(header.snapshotId);
+    const own = header.own.map((id) => BigInt(id));
+    index.restore(snapshotId, idOf(header.settled), [...own, snapshotId]);
+    return { index, parent };
   } catch (e) {
-    writer?.abort();
+    index.close(); // (its spill directory)
     throw e;
   }
-  const rest = await file.read(offset + 16 * nBase, 16 * (nDelta + nPending) + 4);
-  const stored = new DataView(rest.buffer, rest.byteOffset, rest.byteLength).getUint32(rest.length - 4, true);
-  if (crc32(rest.subarray(0, rest.length - 4), crc) !== stored) {
-    writer?.abort();
-    throw bad(path, "checksum mismatch");
-  }
-  if (writer !== undefined) index.resetCommitted(writer.finish());
-  else {
-    const base = new SortedEntries(inMemory as Uint32Array);
-    for (let k = 0; k < nBase; k++) if (base.words[4 * k + 2] === DEAD) base.dead++;
-    index.resetCommitted(base);
-  }
-  const changes = words(rest.subarray(0, rest.length - 4));
-  if (index.spilled) {
-    // One pass over the run for every changed key, not a block read each.
-    const hashes = new Uint32Array(changes.length >>> 1);
-    for (let k = 0; k < changes.length; k += 4) {
-      hashes[k >>> 1] = changes[k + 1] as number;
-      hashes[(k >>> 1) + 1] = changes[k] as number;
-    }
-    index.prefetch(hashes);
-  }
-  for (let k = 0; k < changes.length; k += 4) {
-    const [hi, lo, fileId, pos] = [
-      changes[k] as number,
-      changes[k + 1] as number,
-      changes[k + 2] as number,
-      changes[k + 3] as number,
-    ];
-    if (fileId === DEAD) index.removeCommitted(hi, lo);
-    else index.setCommitted(hi, lo, fileId, pos);
-  }
-  index.duplicateKeys = header.duplicateKeys;
-  const parent = idOf(header.snapshotId);
-  const own = header.own.map((id) => BigInt(id));
-  index.restore(snapshotId, idOf(header.settled), [...own, snapshotId]);
-  return { index, parent };
 }

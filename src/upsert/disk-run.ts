@@ -6,9 +6,20 @@
  * the fences and reads that one block (one positional read; the last block read is kept). A run never
  * changes once written: the index overrides its entries in memory and folds them into a new run.
  *
- * Runs live in a spill directory per index (SpillDir), removed when the index is closed.
+ * Runs live in a spill directory per index (SpillDir), removed when the index is closed. A run file is
+ * unlinked as soon as it is opened (the index reads and writes it through its descriptor), so the
+ * space comes back when the process ends, however it ends; only the empty directory can be left.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FloeError } from "../errors.js";
@@ -80,11 +91,15 @@ export class DiskRunWriter {
     expected = 0,
   ) {
     this.#fences = new Uint32Array(2 * (Math.ceil(expected / BLOCK_ENTRIES) + 1));
+    let fd: number | undefined;
     try {
-      this.#fd = openSync(path, "w+");
+      fd = openSync(path, "w+");
+      unlinkSync(path);
     } catch (e) {
+      if (fd !== undefined) closeSync(fd);
       throw spillError(path, "open a run file", e);
     }
+    this.#fd = fd;
   }
 
   push(hi: number, lo: number, file: number, pos: number): void {
@@ -133,9 +148,8 @@ export class DiskRunWriter {
   abort(): void {
     try {
       closeSync(this.#fd);
-      rmSync(this.path, { force: true });
     } catch {
-      // already gone
+      // already closed
     }
   }
 }
@@ -242,15 +256,11 @@ export class DiskRun {
     }
   }
 
-  /** Closes and deletes the file. */
+  /** Closes the file (unlinked since it was made: its space is freed). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      closeSync(this.fd);
-    } finally {
-      rmSync(this.path, { force: true });
-    }
+    closeSync(this.fd);
   }
 }
 
