@@ -22,7 +22,16 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from "../src/upsert/index.js";
-import { cpuPressure60s, MB, machine, peakRssMB, round } from "./support/measure.js";
+import {
+  cpuPressure60s,
+  MB,
+  machine,
+  peakRssMB,
+  round,
+  type Timed,
+  timed,
+  timedAsync,
+} from "./support/measure.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -58,25 +67,7 @@ const hashIds = (ids: BigInt64Array) => keyHashes([arrow.makeVector(ids)]);
 const hashRange = (from: number, n: number) =>
   hashIds(BigInt64Array.from({ length: n }, (_, i) => BigInt(from + i)));
 
-interface Timed {
-  ms: number;
-  cpuMs: number;
-}
 const add = (a: Timed, b: Timed) => ({ ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
-function timed<T>(fn: () => T): Timed & { value: T } {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = fn();
-  const c = process.cpuUsage(c0);
-  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-}
-async function timedAsync<T>(fn: () => Promise<T>): Promise<Timed & { value: T }> {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await fn();
-  const c = process.cpuUsage(c0);
-  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-}
 const perCpuS = (n: number, t: Timed) => Math.round((n / t.cpuMs) * 1000);
 const perS = (n: number, t: Timed) => Math.round((n / t.ms) * 1000);
 

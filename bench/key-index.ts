@@ -22,7 +22,7 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from "../src/upsert/index.js";
-import { cpuPressure60s, MB, machine, peakRssMB, round } from "./support/measure.js";
+import { cpuPressure60s, MB, machine, peakRssMB, round, timed, timedAsync } from "./support/measure.js";
 
 const argv = process.argv.slice(2);
 const positional = argv.filter((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
@@ -45,22 +45,6 @@ const settle = async () => {
 /** Hashes of long keys from..from+n (the sink hashes the Arrow it builds the same way). */
 const hashRange = (from: number, n: number) =>
   keyHashes([arrow.makeVector(BigInt64Array.from({ length: n }, (_, i) => BigInt(from + i)))]);
-
-function timed<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = fn();
-  const c = process.cpuUsage(c0);
-  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-}
-
-async function timedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = await fn();
-  const c = process.cpuUsage(c0);
-  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-}
 
 function hashingCost() {
   const n = 1_000_000;

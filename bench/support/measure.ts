@@ -106,6 +106,28 @@ export function round(x: number, digits = 1): number {
 
 export const MB = 1e6;
 
+/** Wall and CPU (user + system) milliseconds of a piece of work. */
+export interface Timed {
+  ms: number;
+  cpuMs: number;
+}
+
+export function timed<T>(fn: () => T): Timed & { value: T } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const c = process.cpuUsage(c0);
+  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+
+export async function timedAsync<T>(fn: () => Promise<T>): Promise<Timed & { value: T }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+
 /** Peak resident set size of this process so far, in MB. */
 export function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;

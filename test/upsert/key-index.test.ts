@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EntryChunks, SortedEntries } from "../../src/upsert/entries.js";
-import { type IndexedFile, KeyIndex } from "../../src/upsert/index.js";
-
-const file = (n: number): IndexedFile => ({ path: `file:///t/data/f${n}.parquet`, specId: 0, partition: [] });
-
-/** A deterministic pseudo-random stream (xorshift32). */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { KeyIndex } from "../../src/upsert/index.js";
+import { file, rng } from "./helpers.js";
 
 /** Hashes of key k: (lo, hi) words, spread over the whole range like real hashes. */
 function hashOf(k: number): Uint32Array {

@@ -13,6 +13,7 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from "../../src/upsert/index.js";
+import { file, rng } from "./helpers.js";
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -23,20 +24,6 @@ async function spillDir(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "floe-spill-test-"));
   roots.push(root);
   return root;
-}
-
-const file = (n: number): IndexedFile => ({ path: `file:///t/data/f${n}.parquet`, specId: 0, partition: [] });
-
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
 }
 
 /** (lo, hi) of key k, spread like real hashes; a few keys share their hi word (ties on hi). */
