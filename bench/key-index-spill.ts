@@ -6,19 +6,22 @@
 // machine.
 //
 // Run: NODE_OPTIONS=--expose-gc npx vite-node bench/key-index-spill.ts [keys=10000000] [budgetMB=64]
-//      [--spill-only] [--keys 10000000,20000000]
+//      [--spill-only] [--keys 10000000,20000000] [--rebuild 4000000 (only the rebuilds)]
 // Writes bench/results/key-index-spill.{json,md}.
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as arrow from "apache-arrow";
+import { EmbeddedCatalog, Table } from "../src/catalog/index.js";
 import { LocalFileIO } from "../src/iceberg/io/index.js";
+import { makeSchema } from "../src/iceberg/spec/index.js";
 import {
   type IndexedFile,
   KeyIndex,
   type KeyIndexOptions,
   keyHashes,
+  loadKeyIndex,
   readCheckpoint,
   writeCheckpoint,
 } from "../src/upsert/index.js";
@@ -42,6 +45,7 @@ const positional = argv.filter((a, i) => !a.startsWith("--") && !argv[i - 1]?.st
 const SIZES = (flag("--keys") ?? positional[0] ?? "10000000").split(",").map(Number);
 const BUDGET_MB = Number(positional[1] ?? 64);
 const SPILL_ONLY = argv.includes("--spill-only");
+const REBUILD = Number(flag("--rebuild") ?? 0);
 const COMMIT_KEYS = 100_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -214,6 +218,56 @@ async function run(keys: number, mode: "memory" | "spilled", root: string) {
 
 type Result = Awaited<ReturnType<typeof run>>;
 
+/** Rebuilds of a table of `rows` keys (no checkpoint), in memory and past the budget. */
+async function rebuilds(rows: number, root: string) {
+  const io = new LocalFileIO({ fsync: false });
+  const catalog = new EmbeddedCatalog({ warehouse: pathToFileURL(join(root, "wh")).href, io });
+  await catalog.createNamespace(["db"]);
+  const schema = makeSchema([
+    { id: 1, name: "id", required: true, type: "long" },
+    { id: 2, name: "name", required: false, type: "string" },
+  ]);
+  const table = new Table(catalog, await catalog.createTable(["db"], { name: "t", schema }), io);
+  for (let from = 0; from < rows; from += 1_000_000) {
+    const n = Math.min(1_000_000, rows - from);
+    const columns = new Map<string, unknown[]>([
+      ["id", Array.from({ length: n }, (_, i) => BigInt(from + i))],
+      ["name", Array.from({ length: n }, (_, i) => `customer-${from + i}`)],
+    ]);
+    await (await table.newAppend().appendColumns(columns, n)).commit();
+  }
+  const out = [];
+  for (const mode of ["memory", "spilled"] as const) {
+    await settle();
+    const used = () => process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed;
+    const used0 = used();
+    let peak = used0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, used());
+    }, 20);
+    const options =
+      mode === "spilled" ? { memoryBytes: BUDGET_MB * 2 ** 20, spillDir: join(root, "spill") } : {};
+    const loaded = await timedAsync(() => loadKeyIndex(io, table.metadata, ["id"], undefined, options));
+    clearInterval(sampler);
+    const index = loaded.value.index;
+    if (index.size !== rows) throw new Error(`rebuilt ${index.size} keys of ${rows}`);
+    out.push({
+      mode,
+      rows,
+      budgetMB: mode === "spilled" ? BUDGET_MB : undefined,
+      spilled: index.spilled,
+      s: round(loaded.ms / 1000, 2),
+      cpuS: round(loaded.cpuMs / 1000, 2),
+      peakGrowthMB: round((Math.max(peak, used()) - used0) / MB, 1),
+      memoryMB: round(index.memoryBytes / MB, 2),
+      diskMB: round(index.diskBytes / MB, 1),
+    });
+    console.log(JSON.stringify(out[out.length - 1]));
+    index.close();
+  }
+  return out;
+}
+
 async function main() {
   const root = await mkdtemp(join(tmpdir(), "floe-bench-spill-"));
   const here = dirname(fileURLToPath(import.meta.url));
@@ -221,7 +275,8 @@ async function main() {
   const results: Result[] = [];
   try {
     const pressure0 = cpuPressure60s();
-    for (const keys of SIZES) {
+    const rebuilt = REBUILD > 0 ? await rebuilds(REBUILD, root) : undefined;
+    for (const keys of REBUILD > 0 ? [] : SIZES) {
       for (const mode of SPILL_ONLY ? (["spilled"] as const) : (["memory", "spilled"] as const)) {
         const r = await run(keys, mode, root);
         console.log(JSON.stringify(r));
@@ -230,8 +285,14 @@ async function main() {
     }
     // Runs of other sizes from an earlier invocation are kept (one row per mode and size).
     let earlier: Result[] = [];
+    let earlierRebuilds: Awaited<ReturnType<typeof rebuilds>> = [];
     try {
-      earlier = (JSON.parse(await readFile(out, "utf8")) as { results: Result[] }).results;
+      const before = JSON.parse(await readFile(out, "utf8")) as {
+        results: Result[];
+        rebuilds?: typeof earlierRebuilds;
+      };
+      earlier = before.results;
+      earlierRebuilds = before.rebuilds ?? [];
     } catch {
       // first run
     }
@@ -245,6 +306,7 @@ async function main() {
       cpuPressure60s: [pressure0, cpuPressure60s()],
       gcExposed: gc !== undefined,
       results: merged,
+      rebuilds: rebuilt ?? earlierRebuilds,
       peakRssMB: round(peakRssMB()),
     };
     await mkdir(join(here, "results"), { recursive: true });
@@ -262,6 +324,7 @@ function render(r: {
   machine: ReturnType<typeof machine>;
   cpuPressure60s: (number | undefined)[];
   results: Result[];
+  rebuilds: Awaited<ReturnType<typeof rebuilds>>;
   peakRssMB: number;
 }): string {
   const n = (x: number) => x.toLocaleString("en-US");
@@ -301,7 +364,24 @@ ${rows(
     `${x.insert.finalFoldMs} ms | ${n(x.fold.deltaKeys)} keys: ${x.fold.ms} ms (${x.fold.cpuMs} CPU) | ${x.checkpoint.fileMB} MB | ${x.checkpoint.writeMs} ms | ${x.checkpoint.loadMs} ms | ${x.checkpoint.loadCpuMs} ms | ${x.checkpoint.loadedMemoryMB} MB`,
 )}
 
-Peak RSS of the whole run: ${r.peakRssMB} MB.
+## Rebuild from a table (no checkpoint)
+
+Key column long + one string column, 1M rows a data file, local disk. Past the budget the rebuild reads
+the files in runs of a quarter of the budget each (at least one file: here 1M keys, 32 MB while sorted)
+and merges each run into the run file, so its peak follows the largest data file, not the table. JS
+memory = ArrayBuffers + JS heap sampled every 20 ms, the peak over what was in use before. (Rows of each
+table come from the invocation that measured them; the machine line above is the last one's.)
+
+| rows | index | rebuild s | CPU s | JS memory peak growth | resident after | run on disk |
+|---:|---|---:|---:|---:|---:|---:|
+${r.rebuilds
+  .map(
+    (b) =>
+      `| ${n(b.rows)} | ${b.mode === "spilled" ? `spilled (${b.budgetMB} MB budget)` : "in memory"} | ${b.s} | ${b.cpuS} | ${b.peakGrowthMB} MB | ${b.memoryMB} MB | ${b.diskMB} MB |`,
+  )
+  .join("\n")}
+
+Peak RSS of the whole run (the last invocation): ${r.peakRssMB} MB.
 `;
 }
 
