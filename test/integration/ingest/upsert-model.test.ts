@@ -182,8 +182,8 @@ describe("sink: upsert model test", () => {
         log[id % PARTITIONS]?.push({ id, next: next === null ? null : { ...next } });
         started.add(id % PARTITIONS);
       }
-      // Sent in three pieces with pauses around the sink's idle commit: snapshots also fall mid-round,
-      // splitting a round's changes of one key (and of one partition) between commits.
+      // Sent in three pieces with pauses that add up to about the commit interval: snapshots also fall
+      // mid-round, splitting a round's changes of one key (and of one partition) between commits.
       const cuts = [
         0,
         ...[random(), random()].sort((a, b) => a - b).map((x) => Math.floor(x * PER_ROUND)),
@@ -198,7 +198,7 @@ describe("sink: upsert model test", () => {
           expect(meta.baseOffset, `partition ${meta.partition}'s first offset`).toBe(String(first));
         }
         for (const m of chunk) produced[m.partition] = (produced[m.partition] ?? 0) + 1;
-        if (piece < 2) await sleep(Math.floor(random() * 600));
+        if (piece < 2) await sleep(300 + Math.floor(random() * 500));
       }
       sent += messages.length;
       await waitFor(
