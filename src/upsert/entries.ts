@@ -196,8 +196,11 @@ export class SortedEntries {
     let o = 0;
     let dups = 0;
     const copy = (src: Uint32Array, k: number) => {
-      out.set(src.subarray(4 * k, 4 * k + 4), 4 * o);
-      o++;
+      const at = 4 * o++;
+      out[at] = src[4 * k] as number;
+      out[at + 1] = src[4 * k + 1] as number;
+      out[at + 2] = src[4 * k + 2] as number;
+      out[at + 3] = src[4 * k + 3] as number;
     };
     while (i < na || j < nb) {
       if (i < na && a[4 * i + 2] === DEAD) {
