@@ -85,6 +85,11 @@ export class ColumnBuilder implements ColumnSource {
     return this.kind === "i64";
   }
 
+  /** Whether this builder fell back to keeping JS values (slower and larger than its layout). */
+  get jsValues(): boolean {
+    return this.kind === "any";
+  }
+
   /** Whether this builder stores doubles (a safe integer is one exactly). */
   get float64(): boolean {
     return this.kind === "f64";
@@ -95,8 +100,12 @@ export class ColumnBuilder implements ColumnSource {
    * in this column (its slots, bytes and null flag; an estimate for values kept as JS values).
    */
   set(i: number, v: unknown): number {
-    // strings and lists are append-only
-    if (i < this.length && (this.kind === "utf8" || this.kind === "list")) this.toAny();
+    // Strings and lists are append-only: rewriting a row turns the column into JS values, unless the
+    // row keeps its value (a converted record sets every column again, mostly to what it held).
+    if (i < this.length && (this.kind === "utf8" || this.kind === "list")) {
+      if (this.kind === "utf8" && this.holds(i, v)) return 0;
+      this.toAny();
+    }
     if (i >= this.capacity) this.grow(i + 1);
     if (i > this.length) this.fill(i);
     let size: number;
@@ -274,6 +283,12 @@ export class ColumnBuilder implements ColumnSource {
       if (this.kind === "dec") this.dec = new BigInt64Array(next.buffer, next.byteOffset, cap * 2);
     }
     this.capacity = cap;
+  }
+
+  /** Whether string row i already holds `v` (null and undefined alike). */
+  private holds(i: number, v: unknown): boolean {
+    if (v === null || v === undefined) return this.nulls[i] === 1;
+    return typeof v === "string" && this.nulls[i] === 0 && this.get(i) === v;
   }
 
   /** Row i's value (null when null or missing). */

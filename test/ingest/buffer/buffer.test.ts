@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StructType } from "../../../src/iceberg/spec/index.js";
 import { TableBuffer } from "../../../src/ingest/buffer/buffer.js";
+import { conformColumns } from "../../../src/ingest/buffer/conform-columns.js";
 import { buildRoutes } from "../../../src/ingest/route.js";
 
 const [route] = buildRoutes([
@@ -176,6 +177,29 @@ describe("table buffer: values in field order (addValues)", () => {
     const col = buf.columns.get("amount");
     expect(col?.float64).toBe(true);
     expect([0, 1, 2].map((i) => col?.get(i))).toEqual([1.5, 2, 2.25]);
+  });
+});
+
+describe("table buffer: conforming to the table", () => {
+  it("converts the records that need it and leaves the string columns in their layout", () => {
+    const schema = (amount: "double" | "long"): StructType => ({
+      type: "struct",
+      fields: [
+        { id: 1, name: "name", required: false, type: "string" },
+        { id: 2, name: "amount", required: false, type: amount },
+      ],
+    });
+    const buf = new TableBuffer({ namespace: ["db"], name: "t" }, route);
+    buf.add({ name: "a", amount: 1.5 }, schema("double"), input(0));
+    buf.add({ name: "b", amount: 2n }, schema("long"), input(1)); // a JSON integer: inferred long
+    buf.add({ name: null, amount: 3n }, schema("long"), input(2));
+    buf.add({ name: "d", amount: 4.5 }, schema("double"), input(3));
+    const table = { "schema-id": 0, ...schema("double") };
+    expect(conformColumns(buf, table, new Map())).toEqual([]);
+    const name = buf.columns.get("name");
+    expect([0, 1, 2, 3].map((i) => name?.get(i))).toEqual(["a", "b", null, "d"]);
+    expect(name?.jsValues).toBe(false);
+    expect([0, 1, 2, 3].map((i) => buf.columns.get("amount")?.get(i))).toEqual([1.5, 2, 3, 4.5]);
   });
 });
 
