@@ -6,13 +6,7 @@ import { isFloeError } from "../../src/errors.js";
 import { MemoryFileIO } from "../../src/iceberg/io/index.js";
 import type { TableMetadata } from "../../src/iceberg/spec/index.js";
 import { DEAD, EntryChunks, SortedEntries } from "../../src/upsert/entries.js";
-import {
-  type IndexedFile,
-  KeyIndex,
-  type KeyIndexOptions,
-  readCheckpoint,
-  writeCheckpoint,
-} from "../../src/upsert/index.js";
+import { KeyIndex, type KeyIndexOptions, readCheckpoint, writeCheckpoint } from "../../src/upsert/index.js";
 import { file, rng } from "./helpers.js";
 
 const roots: string[] = [];
