@@ -7,9 +7,10 @@
  */
 import { FloeError, isFloeError } from "../../errors.js";
 import type { Schema, StructType } from "../../iceberg/spec/index.js";
+import { alignDeleteKey } from "../change/index.js";
 import type { ErrorStage } from "../dlq.js";
 import { conformRow, fitsDirectly } from "../schema/index.js";
-import type { BufferedRecord, TableBuffer } from "./buffer.js";
+import { type BufferedRecord, CHANGE_DELETE, type TableBuffer } from "./buffer.js";
 import { ColumnBuilder } from "./columns.js";
 
 export interface RecordFailure {
@@ -36,7 +37,8 @@ export function conformColumns(
       keep.push(i);
       continue;
     }
-    const rec = buf.recordAt(i);
+    let rec = buf.recordAt(i);
+    if (buf.ops?.at(i) === CHANGE_DELETE) rec = alignedDelete(rec, table);
     const error = bad.get(rec.schema);
     if (error !== undefined && !buf.valueKept(i) && buf.route.config.onError === "dlq") {
       // Its schema fitted the table when it was buffered, so its bytes were let go; the table changed
@@ -71,4 +73,17 @@ export function conformColumns(
   }
   buf.retain(keep);
   return failures;
+}
+
+/**
+ * An upsert delete keyed by its Kafka key, with the key converted to the table's key types (a tombstone
+ * buffered before the table existed carries the key's own types: "1001" read as the JSON number).
+ */
+function alignedDelete(rec: BufferedRecord, table: Schema): BufferedRecord {
+  const aligned = alignDeleteKey(
+    { op: "delete", key: rec.row, schema: rec.schema },
+    (c) => table.fields.find((f) => f.name === c)?.type,
+  );
+  if (aligned.op !== "delete" || aligned.schema === rec.schema) return rec;
+  return { ...rec, row: aligned.key, schema: aligned.schema };
 }

@@ -73,5 +73,65 @@ describe("sink: upsert with numeric-looking string keys", () => {
     } finally {
       duck.close();
     }
-  }, 120_000);
+
+    // A brand-new table whose first flush opens with tombstones: the table's key type comes from the
+    // rows after them ("2002" is a string here, not the JSON number the key also reads as).
+    const first = { namespace: ["cdc"], name: "strkeys_first" };
+    const topic2 = uniqueName("upsert-strkeys-first");
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    await createTopics(admin2, [{ topic: topic2, partitions: 1 }]);
+    await admin2.disconnect();
+    await sink.stop();
+    sink = new Sink({
+      config: parseConfig({
+        kafka: { brokers: [stackEnv().FLOE_KAFKA_BROKERS], groupId: group },
+        warehouse: { location: wh.warehouse },
+        commit: { intervalMs: 1000, idleMs: 300 },
+        tables: [
+          { topics: [topic2], table: "cdc.strkeys_first", mode: "upsert", key: ["id"], onError: "fail" },
+        ],
+      }),
+      client: stackClient("floe-strkeys-first"),
+      catalog: wh.catalog,
+      io: wh.io,
+      logger: testLogger(),
+      metrics: sinkMetrics(),
+    });
+    await sink.start();
+    const producer2 = kafka.producer({ allowAutoTopicCreation: false });
+    await producer2.connect();
+    const row = (k: string) => ({ key: k, value: JSON.stringify({ id: k, plan: "pro" }) });
+    await producer2.send({
+      topic: topic2,
+      messages: [
+        { key: "2002", value: null }, // never seen
+        row("2001"),
+        row("2002"),
+        row("2003"),
+        { key: "2003", value: null },
+      ],
+      acks: -1,
+    });
+    await producer2.disconnect();
+    await waitFor(
+      async () => (await committedTotal(wh.catalog, first, group, topic2)) === 5n,
+      60_000,
+      "the first flush committed",
+    );
+    const md2 = await wh.catalog.loadTable(first);
+    const duck2 = await openDuckDB();
+    try {
+      const rows = await query(
+        duck2.conn,
+        `SELECT id, plan FROM iceberg_scan('${md2.metadataLocation}') ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: "2001", plan: "pro" },
+        { id: "2002", plan: "pro" },
+      ]);
+    } finally {
+      duck2.close();
+    }
+  }, 180_000);
 });
