@@ -9,7 +9,8 @@ import { freshWarehouse } from "../../support/warehouse.js";
 import { committedTotal, testLogger, waitFor } from "./support.js";
 
 // String keys that look like numbers: values {"id": "1001", ...} keyed by a StringSerializer key
-// "1001" (which is also the JSON number 1001). A tombstone must delete the row with the string key.
+// "1001" (which is also the JSON number 1001). A tombstone must delete the row with the string key,
+// also when it comes before the table exists (its first flush opens with tombstones).
 describe("sink: upsert with numeric-looking string keys", () => {
   let sink: Sink | undefined;
   afterAll(async () => {
@@ -18,19 +19,29 @@ describe("sink: upsert with numeric-looking string keys", () => {
 
   it('a tombstone keyed "1001" deletes the row whose id is the string "1001"', async () => {
     const wh = await freshWarehouse("local");
-    const topic = uniqueName("upsert-strkeys");
+    const topics = [uniqueName("upsert-strkeys"), uniqueName("upsert-strkeys-first")];
     const group = uniqueName("g");
     const kafka = stackKafka();
     const admin = kafka.admin();
     await admin.connect();
-    await createTopics(admin, [{ topic, partitions: 1 }]);
+    await createTopics(
+      admin,
+      topics.map((topic) => ({ topic, partitions: 1 })),
+    );
     await admin.disconnect();
+    const names = ["strkeys", "strkeys_first"];
     sink = new Sink({
       config: parseConfig({
         kafka: { brokers: [stackEnv().FLOE_KAFKA_BROKERS], groupId: group },
         warehouse: { location: wh.warehouse },
         commit: { intervalMs: 1000, idleMs: 300 },
-        tables: [{ topics: [topic], table: "cdc.strkeys", mode: "upsert", key: ["id"], onError: "fail" }],
+        tables: topics.map((topic, i) => ({
+          topics: [topic],
+          table: `cdc.${names[i]}`,
+          mode: "upsert",
+          key: ["id"],
+          onError: "fail",
+        })),
       }),
       client: stackClient("floe-strkeys"),
       catalog: wh.catalog,
@@ -41,97 +52,58 @@ describe("sink: upsert with numeric-looking string keys", () => {
     await sink.start();
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const id = { namespace: ["cdc"], name: "strkeys" };
-    const send = async (messages: { key: string; value: string | null }[], total: number) => {
+    const send = async (t: number, messages: { key: string; value: string | null }[], total: number) => {
+      const topic = topics[t] as string;
       await producer.send({ topic, messages, acks: -1 });
+      const id = { namespace: ["cdc"], name: names[t] as string };
       await waitFor(
         async () => (await committedTotal(wh.catalog, id, group, topic)) === BigInt(total),
         60_000,
-        `${total} committed`,
+        `${total} committed to ${id.name}`,
       );
     };
+    const rowsOf = async (name: string) => {
+      const md = await wh.catalog.loadTable({ namespace: ["cdc"], name });
+      const duck = await openDuckDB();
+      try {
+        return await query(
+          duck.conn,
+          `SELECT id, plan FROM iceberg_scan('${md.metadataLocation}') ORDER BY id`,
+        );
+      } finally {
+        duck.close();
+      }
+    };
+    const row = (k: string, plan = "free") => ({ key: k, value: JSON.stringify({ id: k, plan }) });
+
+    await send(0, [row("1001"), row("1002"), row("abc")], 3);
     await send(
-      ["1001", "1002", "abc"].map((k) => ({ key: k, value: JSON.stringify({ id: k, plan: "free" }) })),
-      3,
-    );
-    await send(
+      0,
       [
         { key: "1001", value: null },
         { key: "abc", value: null },
       ],
       5,
     );
-    await producer.disconnect();
-    const md = await wh.catalog.loadTable(id);
-    const duck = await openDuckDB();
-    try {
-      const rows = await query(
-        duck.conn,
-        `SELECT id FROM iceberg_scan('${md.metadataLocation}') ORDER BY id`,
-      );
-      expect(rows.map((r) => r.id)).toEqual(["1002"]);
-    } finally {
-      duck.close();
-    }
+    expect(await rowsOf("strkeys")).toEqual([{ id: "1002", plan: "free" }]);
 
-    // A brand-new table whose first flush opens with tombstones: the table's key type comes from the
-    // rows after them ("2002" is a string here, not the JSON number the key also reads as).
-    const first = { namespace: ["cdc"], name: "strkeys_first" };
-    const topic2 = uniqueName("upsert-strkeys-first");
-    const admin2 = kafka.admin();
-    await admin2.connect();
-    await createTopics(admin2, [{ topic: topic2, partitions: 1 }]);
-    await admin2.disconnect();
-    await sink.stop();
-    sink = new Sink({
-      config: parseConfig({
-        kafka: { brokers: [stackEnv().FLOE_KAFKA_BROKERS], groupId: group },
-        warehouse: { location: wh.warehouse },
-        commit: { intervalMs: 1000, idleMs: 300 },
-        tables: [
-          { topics: [topic2], table: "cdc.strkeys_first", mode: "upsert", key: ["id"], onError: "fail" },
-        ],
-      }),
-      client: stackClient("floe-strkeys-first"),
-      catalog: wh.catalog,
-      io: wh.io,
-      logger: testLogger(),
-      metrics: sinkMetrics(),
-    });
-    await sink.start();
-    const producer2 = kafka.producer({ allowAutoTopicCreation: false });
-    await producer2.connect();
-    const row = (k: string) => ({ key: k, value: JSON.stringify({ id: k, plan: "pro" }) });
-    await producer2.send({
-      topic: topic2,
-      messages: [
+    // A brand-new table whose first flush opens with a tombstone: the table's key type comes from the
+    // rows after it ("2002" is a string here, not the JSON number the key also reads as).
+    await send(
+      1,
+      [
         { key: "2002", value: null }, // never seen
-        row("2001"),
-        row("2002"),
-        row("2003"),
+        row("2001", "pro"),
+        row("2002", "pro"),
+        row("2003", "pro"),
         { key: "2003", value: null },
       ],
-      acks: -1,
-    });
-    await producer2.disconnect();
-    await waitFor(
-      async () => (await committedTotal(wh.catalog, first, group, topic2)) === 5n,
-      60_000,
-      "the first flush committed",
+      5,
     );
-    const md2 = await wh.catalog.loadTable(first);
-    const duck2 = await openDuckDB();
-    try {
-      const rows = await query(
-        duck2.conn,
-        `SELECT id, plan FROM iceberg_scan('${md2.metadataLocation}') ORDER BY id`,
-      );
-      expect(rows).toEqual([
-        { id: "2001", plan: "pro" },
-        { id: "2002", plan: "pro" },
-      ]);
-    } finally {
-      duck2.close();
-    }
+    expect(await rowsOf("strkeys_first")).toEqual([
+      { id: "2001", plan: "pro" },
+      { id: "2002", plan: "pro" },
+    ]);
+    await producer.disconnect();
   }, 180_000);
 });
