@@ -153,8 +153,7 @@ export class TableBuffer {
     for (let j = 0; j < builders.length; j++) {
       const b = builders[j] as ColumnBuilder;
       let v = values[j];
-      // A 64-bit or double builder stores such a number as it is (a JSON integer in a column of doubles,
-      // which would otherwise turn the column into JS values); anything else keeps a bigint, as add would.
+      // A 64-bit or double builder stores such a number as it is; anything else keeps a bigint, as add would.
       if (typeof v === "number" && int64[j] === true && !b.int64 && !b.float64) v = BigInt(v);
       size += b.set(i, v);
     }

@@ -17,6 +17,8 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A plain object holding a struct's fields (not an array, map, byte array or date). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function isFieldObject(v: unknown): v is Record<string, unknown> {
   return (
     typeof v === "object" &&
@@ -163,6 +165,8 @@ export class ColumnBuilder implements ColumnSource {
         else return false;
         return true;
       case "f64":
+        // A JSON integer in a column of doubles (its record inferred long) is one exactly up to 2^53.
+        if (typeof v === "bigint" && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
         if (typeof v !== "number") return false;
         this.f64[i] = v;
         return true;
