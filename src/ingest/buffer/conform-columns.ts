@@ -28,7 +28,9 @@ export function conformColumns(
   table: Schema,
   bad: ReadonlyMap<StructType, FloeError>,
 ): RecordFailure[] {
-  const direct = buf.schemas.map((s) => !bad.has(s) && fitsDirectly(s, table));
+  const direct = buf.schemas.map(
+    (s) => !bad.has(s) && (fitsDirectly(s, table) || fitsAsBuffered(s, table, buf)),
+  );
   const failures: RecordFailure[] = [];
   if (direct.every(Boolean)) return failures;
   const keep: number[] = [];
@@ -86,4 +88,19 @@ function alignedDelete(rec: BufferedRecord, table: Schema): BufferedRecord {
   );
   if (aligned.op !== "delete" || aligned.schema === rec.schema) return rec;
   return { ...rec, row: aligned.key, schema: aligned.schema };
+}
+
+/**
+ * Whether records of `schema` fit the table as their columns hold them: a long field (a JSON integer)
+ * whose table column is a double and whose buffer column stores doubles holds them exactly already.
+ */
+function fitsAsBuffered(schema: StructType, table: Schema, buf: TableBuffer): boolean {
+  let widened = false;
+  const fields = schema.fields.map((f) => {
+    if (f.type !== "long" || !buf.columns.get(f.name)?.float64) return f;
+    if (table.fields.find((t) => t.name === f.name)?.type !== "double") return f;
+    widened = true;
+    return { ...f, type: "double" as const };
+  });
+  return widened && fitsDirectly({ type: "struct", fields }, table);
 }
