@@ -16,9 +16,9 @@ const MIN_CAPACITY = 256;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** A plain object holding a struct's fields (not an array, map, byte array or date). */
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** A plain object holding a struct's fields (not an array, map, byte array or date). */
 function isFieldObject(v: unknown): v is Record<string, unknown> {
   return (
     typeof v === "object" &&
