@@ -6,9 +6,11 @@
  * microseconds of process CPU per record (the machine is shared: CPU time, not wall time); "all" runs decode + buffer together as the sink does, GC included.
  *
  * With --inferred the decoder infers each record's schema, as a route without a declared schema does
- * (the table is then the first record's schema plus the metadata columns).
+ * (the table is then the first record's schema plus the metadata columns). --flat (implies --inferred)
+ * uses the peer harness's record instead (../shared/peers: 12 flat fields, one shape, `amount` a whole
+ * number in one record of 100, so that record infers long).
  *
- * Run: npx vite-node bench/sink-hot-path.ts [records=200000] [rounds=5] [--inferred]
+ * Run: npx vite-node bench/sink-hot-path.ts [records=200000] [rounds=5] [--inferred | --flat]
  */
 import { tableToIPC } from "apache-arrow";
 import { parseSchema, type Schema, type StructType } from "../src/iceberg/spec/index.js";
@@ -20,7 +22,8 @@ import { buildRoutes } from "../src/ingest/route.js";
 import { EVENT_STRUCT, EventSource, eventJson } from "./support/sink-events.js";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const INFERRED = process.argv.includes("--inferred");
+const FLAT = process.argv.includes("--flat");
+const INFERRED = FLAT || process.argv.includes("--inferred");
 const N = Number(args[0] ?? 200_000);
 const ROUNDS = Number(args[1] ?? 5);
 
@@ -54,8 +57,15 @@ for (let i = 0; i < N; i++) {
     timestampMs: 1_765_000_000_000 + i,
     key: Buffer.from(`u${e.user_id}`),
     headers: null,
-    value: eventJson(e),
+    value: FLAT ? flatJson(i) : eventJson(e),
   });
+}
+
+/** The peer harness's record (ikc/produce.py), deterministic for i. */
+function flatJson(i: number): Buffer {
+  const amount = i % 100 === 0 ? `${(i % 5000) + 1}.0` : `${(i % 5000) + 0.25}`;
+  const rec = `{"id":${i},"user_id":${(i * 7919) % 10_000_000},"visitor_id":"${(i * 2654435761).toString(16).padStart(24, "0")}","event_type":"${["view", "click", "cart", "buy"][i % 4]}","country":"${["US", "DE", "FR", "JP", "BR"][i % 5]}","device":"${["ios", "android", "web"][i % 3]}","url":"/p/${i % 50}?item=${i % 100_000}","amount":${amount},"score":0.${String((i * 31) % 1_000_000).padStart(6, "0")},"is_mobile":${i % 5 < 3},"is_new_user":${i % 7 === 0},"event_ts":"2026-01-01T00:00:00.${String(i % 1_000_000).padStart(6, "0")}Z"}`;
+  return Buffer.from(rec);
 }
 // As the sink decodes an append route's JSON (values for the column buffer, no row object).
 const decoder = new JsonDecoder(INFERRED ? undefined : EVENT_STRUCT, true);
@@ -135,5 +145,11 @@ results.ipc = time("flush: Arrow IPC for the encoder", () => {
 });
 void sink;
 console.log(
-  JSON.stringify({ records: N, inferred: INFERRED, schema: schema.fields.length, usPerRecord: results }),
+  JSON.stringify({
+    records: N,
+    inferred: INFERRED,
+    flat: FLAT,
+    schema: schema.fields.length,
+    usPerRecord: results,
+  }),
 );

@@ -91,8 +91,6 @@ function lastOfKeys(
   return { last, distinct };
 }
 
-/** The kept rows of every column, as arrays. */
-
 export class UpsertCommit {
   /** Position deletes by data file path. */
   readonly #deletes = new Map<string, { file: IndexedFile; positions: number[] }>();
